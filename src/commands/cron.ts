@@ -1,0 +1,8 @@
+import { OrchError } from '../errors.js';
+import type { Command } from './command.js';
+
+/** Placeholder until this command lands. */
+export const command: Command = {
+  name: 'cron', summary: '', usage: 'cron', options: {}, positionals: [0, Infinity],
+  async run() { throw new OrchError('not implemented yet'); },
+};

@@ -1,0 +1,52 @@
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { UsageError } from '../errors.js';
+import type { AgentProfile } from '../agents/profile.js';
+import { loadProfile } from '../agents/resolve.js';
+import type { Context, Values } from './command.js';
+import { str } from './command.js';
+
+/** Reads a file the user named, refusing missing files, directories and unreadable ones with exit 2. */
+export function readUserFile(path: string, flag: string, maxBytes = 64 * 1024 * 1024): Buffer {
+  const abs = resolve(path);
+  let size: number;
+  try {
+    const st = statSync(abs);
+    if (st.isDirectory()) throw new UsageError(`${flag} ${JSON.stringify(path)} is a directory: give a file`);
+    size = st.size;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    throw new UsageError(`${flag} ${JSON.stringify(path)} does not exist: check the path`);
+  }
+  if (size > maxBytes) throw new UsageError(`${flag} ${JSON.stringify(path)} is ${size} bytes, over the ${maxBytes}-byte limit: give a smaller file`);
+  try {
+    return readFileSync(abs);
+  } catch {
+    throw new UsageError(`${flag} ${JSON.stringify(path)} cannot be read: check its permissions`);
+  }
+}
+
+/** True when bytes look binary (a NUL byte, or invalid UTF-8) rather than text. */
+export function looksBinary(bytes: Buffer): boolean {
+  if (bytes.includes(0)) return true;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** The agent profile from --agent, else ORCH_TMUX_AGENT, else codex. */
+export function agentOption(ctx: Context, values: Values, flag = 'agent'): AgentProfile {
+  return loadProfile(str(values, flag) ?? ctx.env.ORCH_TMUX_AGENT ?? 'codex', ctx.cwd);
+}
+
+/** Placeholder names a profile uses beyond the built-in ones (filled from --var). */
+export function profilePlaceholders(profile: AgentProfile): Set<string> {
+  const names = new Set<string>();
+  for (const item of [...profile.command, ...(profile.resume ?? [])]) {
+    for (const m of item.matchAll(/\{\{\s*@?([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g)) names.add(m[1]!);
+  }
+  return names;
+}

@@ -1,0 +1,33 @@
+import { findRun, tmuxForRun } from '../runs/run.js';
+import { appendEvent } from '../runs/events.js';
+import { checkWorkerName } from '../runs/names.js';
+import { UsageError } from '../errors.js';
+import { killWorker } from '../workers/kill.js';
+import { listWorkerNames } from '../workers/record.js';
+import { printJson, type Command } from './command.js';
+import { numberOption } from './options.js';
+
+/** `orch-tmux kill`: stop one worker, or every worker of a run and then its tmux session. */
+export const command: Command = {
+  name: 'kill',
+  summary: 'Stop a worker or a whole run (interrupt, then kill after a grace period)',
+  usage: 'kill <run> [<worker>] [--grace SEC] [--json]',
+  details: 'Sends the agent\'s interrupt key, waits --grace seconds (default 5), then SIGTERM and SIGKILL.\nWithout <worker>: every worker, then the run\'s tmux session. Results already written stay.',
+  options: { grace: { type: 'string' } },
+  positionals: [1, 2],
+  async run(ctx, values, [ref, name]) {
+    const run = findRun(ref!);
+    const tmux = tmuxForRun(run, ctx.server);
+    const graceMs = numberOption(values, 'grace', 5, 0, 3600) * 1000;
+    const names = name ? [checkWorkerName(name)] : listWorkerNames(run.dir);
+    if (name && !listWorkerNames(run.dir).includes(name)) throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}`);
+    const states = await Promise.all(names.map(async (n) => ({ name: n, state: await killWorker(run, tmux, n, graceMs) })));
+    if (!name) {
+      await tmux.killSession(run.session).catch(() => undefined);
+      appendEvent(run.dir, { kind: 'run.killed' });
+    }
+    if (ctx.json) printJson(ctx, { run: run.id, workers: states, sessionKilled: !name });
+    else for (const s of states) ctx.out(`${s.name} ${s.state}\n`);
+    return 0;
+  },
+};

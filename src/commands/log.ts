@@ -1,0 +1,37 @@
+import { workerPaths } from '../runs/paths.js';
+import { TmuxError } from '../tmux/index.js';
+import { transcriptTail } from '../workers/transcript.js';
+import { printJson, type Command } from './command.js';
+import { numberOption } from './options.js';
+import { findWorker } from './target.js';
+
+/** `orch-tmux log`: the live screen (with history) while the pane exists, else the transcript. */
+export const command: Command = {
+  name: 'log',
+  summary: 'Print a worker\'s screen or transcript',
+  usage: 'log <run> <worker> [--lines N] [--transcript] [--json]',
+  details: 'Reads the pane (ANSI stripped) while it exists; --transcript, or a vanished pane, reads workers/<worker>/pane.log.',
+  options: { lines: { type: 'string' }, transcript: { type: 'boolean' } },
+  positionals: [2, 2],
+  async run(ctx, values, [runRef, name]) {
+    const t = findWorker(ctx, runRef!, name!);
+    const lines = numberOption(values, 'lines', 50, 1, 100_000);
+    let text: string | undefined;
+    let source = 'pane';
+    if (!values.transcript && t.worker.paneId) {
+      try {
+        const screen = await t.tmux.capturePane(t.worker.paneId, { start: -lines, strip: true });
+        text = screen.replace(/\n+$/, '').split('\n').slice(-lines).join('\n');
+      } catch (error) {
+        if (!(error instanceof TmuxError)) throw error;
+      }
+    }
+    if (text === undefined) {
+      source = 'transcript';
+      text = transcriptTail(workerPaths(t.run.dir, t.worker.name).paneLog, lines).join('\n');
+    }
+    if (ctx.json) printJson(ctx, { run: t.run.id, worker: t.worker.name, source, text });
+    else ctx.out(`${text}\n`);
+    return 0;
+  },
+};

@@ -1,0 +1,63 @@
+import { readIndex } from '../runs/index-file.js';
+import type { TmuxServer } from '../tmux/index.js';
+import { findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
+import { readPlan } from '../runs/plan.js';
+import { runStatus, type WorkerStatus } from '../workers/status.js';
+import { printJson, type Command } from './command.js';
+import { table } from './table.js';
+
+/** `orch-tmux status`: every worker's state for one run, or for every live run. */
+export const command: Command = {
+  name: 'status',
+  summary: 'Show every worker\'s state, exit code, times and result path',
+  usage: 'status [<run>] [--all] [--json]',
+  details: 'Without <run>: the runs whose tmux session is alive (--all: every run in the index).',
+  options: { all: { type: 'boolean' } },
+  positionals: [0, 1],
+  async run(ctx, values, [ref]) {
+    const runs: RunRecord[] = ref ? [findRun(ref)] : await indexedRuns(values.all === true, ctx.server);
+    const report = [];
+    for (const run of runs) {
+      const workers = await runStatus(run, tmuxForRun(run, ctx.server));
+      report.push({ run: run.id, name: run.name, session: run.session, dir: run.dir, plan: readPlan(run.dir), workers });
+    }
+    if (ctx.json) {
+      printJson(ctx, ref ? report[0] : { runs: report });
+      return 0;
+    }
+    if (report.length === 0) ctx.out('No live runs. `orch-tmux ls` lists every run.\n');
+    for (const r of report) {
+      ctx.out(`${r.run}${r.name ? ` (${r.name})` : ''}  session ${r.session}\n`);
+      if (r.plan) ctx.out(`${r.plan.steps.map((s, i) => `  plan ${i + 1}. [${s.status === 'completed' ? 'x' : s.status === 'in_progress' ? '>' : ' '}] ${s.title}`).join('\n')}\n`);
+      ctx.out(r.workers.length ? workerTable(r.workers) : '  (no workers)\n');
+    }
+    return 0;
+  },
+};
+
+/** Runs from the index, only those whose session is alive unless `all`. */
+async function indexedRuns(all: boolean, server: TmuxServer): Promise<RunRecord[]> {
+  const runs: RunRecord[] = [];
+  for (const e of readIndex()) {
+    try {
+      const run = findRun(e.dir);
+      if (all || (await tmuxForRun(run, server).hasSession(run.session))) runs.push(run);
+    } catch {
+      /* removed run directory: ls still lists it */
+    }
+  }
+  return runs;
+}
+
+function ago(iso?: string): string {
+  if (!iso) return '';
+  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
+  return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
+}
+
+/** The people's table of workers. */
+export function workerTable(workers: WorkerStatus[]): string {
+  return table(['WORKER', 'STATE', 'EXIT', 'STARTED', 'ACTIVITY', 'RESULT'], workers.map((w) => [
+    `  ${w.name}`, w.state, w.exitCode === null ? (w.signal ?? '') : String(w.exitCode), ago(w.startedAt), ago(w.lastActivity), w.result ?? (w.reason ? `(${w.reason})` : ''),
+  ]));
+}

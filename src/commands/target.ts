@@ -1,0 +1,31 @@
+import { UsageError } from '../errors.js';
+import { checkWorkerName } from '../runs/names.js';
+import { findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
+import type { Tmux } from '../tmux/index.js';
+import { listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
+import type { Context } from './command.js';
+
+/** A run, one of its workers, and the tmux client for them: what most commands start from. */
+export interface WorkerTarget {
+  run: RunRecord;
+  worker: WorkerRecord;
+  tmux: Tmux;
+}
+
+/** Finds `<run> <worker>`; an unknown run or worker is a usage error naming what exists. */
+export function findWorker(ctx: Context, runRef: string, name: string): WorkerTarget {
+  const run = findRun(runRef);
+  checkWorkerName(name);
+  const worker = readWorker(run.dir, name);
+  if (!worker) {
+    const known = listWorkerNames(run.dir);
+    throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}: it has ${known.join(', ') || 'no workers'}`);
+  }
+  return { run, worker, tmux: tmuxForRun(run, ctx.server) };
+}
+
+/** The pane of a worker that must be live (send, keys). */
+export function livePane(t: WorkerTarget): string {
+  if (!t.worker.paneId) throw new UsageError(`Worker ${t.worker.name} has no window yet (state ${t.worker.state})`);
+  return t.worker.paneId;
+}

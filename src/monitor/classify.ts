@@ -1,0 +1,215 @@
+// Pure screen classifier: one captured screen + pane facts + a profile's `states:` patterns -> one state.
+// No I/O and no clock: the caller passes `nowMs`; node:crypto is used only for the prompt fingerprint.
+import { createHash } from 'node:crypto';
+
+/** What the monitor believes a worker's pane is doing right now. */
+export type ScreenState = 'working' | 'waiting_approval' | 'waiting_input' | 'stalled' | 'exited' | 'dead' | 'unknown';
+
+/** A profile's `states:` block: regex sources matched per line (^ and $ are that line's bounds). */
+export interface StatePatterns {
+  working?: string[];
+  approval?: string[];
+  idle?: string[];
+  rateLimited?: string[];
+  footer?: string[];
+}
+
+/** The tmux facts about one pane that the classifier needs besides its text. */
+export interface PaneFacts {
+  dead: boolean;
+  deadStatus?: number;
+  currentCommand?: string;
+  lastActivityMs: number;
+}
+
+/** Everything one classification depends on; time comes in as `nowMs` so the function stays pure. */
+export interface ClassifyInput {
+  screen: string;
+  pane: PaneFacts;
+  patterns: StatePatterns;
+  mode: 'exec' | 'interactive';
+  nowMs: number;
+  silenceMs: number;
+  liveLines?: number;
+}
+
+/** The verdict plus what the policy needs to act on it (approval text and a stable id for it). */
+export interface Classification {
+  state: ScreenState;
+  reason: string;
+  rateLimited?: boolean;
+  prompt?: string;
+  fingerprint?: string;
+  silentForMs: number;
+}
+
+const DEFAULT_LIVE_LINES = 12;
+
+type PatternKey = keyof StatePatterns;
+
+interface Hit {
+  index: number; // index into the live region
+  line: string;
+  source: string;
+}
+
+// Compiled patterns by source; regexes carry no state (no g/y flag), so sharing them is safe.
+const compiled = new Map<string, RegExp>();
+
+function compile(key: PatternKey, source: string): RegExp {
+  let re = compiled.get(source);
+  if (re === undefined) {
+    try {
+      re = new RegExp(source);
+    } catch (error) {
+      throw new SyntaxError(`Expected a regex in states.${key}, got ${JSON.stringify(source)}: ${(error as Error).message}`);
+    }
+    compiled.set(source, re);
+  }
+  return re;
+}
+
+// Lines are compared without trailing blanks: `capture-pane -J` keeps trailing spaces, and `$` should mean
+// "end of the visible text" (the fake agent's `[y/n] ` prompt ends in a space).
+function splitLines(screen: string): string[] {
+  return screen.split(/\r?\n/).map((l) => l.trimEnd());
+}
+
+function matchesAny(key: PatternKey, sources: readonly string[] | undefined, line: string): string | undefined {
+  for (const source of sources ?? []) {
+    if (compile(key, source).test(line)) return source;
+  }
+  return undefined;
+}
+
+function findHits(key: PatternKey, patterns: StatePatterns, region: readonly string[]): Hit[] {
+  const hits: Hit[] = [];
+  region.forEach((line, index) => {
+    const source = matchesAny(key, patterns[key], line);
+    if (source !== undefined) hits.push({ index, line, source });
+  });
+  return hits;
+}
+
+/**
+ * The bottom of the screen where live state is shown: trailing blank lines and the footer (status bar lines
+ * matching `footer`, and blank lines between them) are dropped, then the last `liveLines` non-blank lines are
+ * kept, with the blank lines between them. Patterns are only matched here, so a prompt quoted higher up in
+ * the transcript does not count.
+ */
+export function liveRegion(screen: string, patterns: StatePatterns, liveLines: number = DEFAULT_LIVE_LINES): string[] {
+  const lines = splitLines(screen);
+  let end = lines.length; // exclusive
+  while (end > 0) {
+    const line = lines[end - 1] as string;
+    if (line.trim() === '' || matchesAny('footer', patterns.footer, line) !== undefined) end--;
+    else break;
+  }
+  let start = end;
+  let kept = 0;
+  while (start > 0 && kept < liveLines) {
+    start--;
+    if ((lines[start] as string).trim() !== '') kept++;
+  }
+  return lines.slice(start, end);
+}
+
+// Spinner glyphs (braille spinners, bullets that codex alternates • / ◦, block spinners) and elapsed-time
+// counters such as `(2s • `, `(1m 05s`, `for 3s`, `<1s`: they change while the same prompt is on screen.
+// Only timers after `(`, `for ` or `<` are removed, so a command like `sleep 5s` keeps its argument.
+const SPINNER_GLYPHS = /[\u2800-\u28ff•◦●○◉◌◐◑◒◓◴◵◶◷✶✷✸✹✺✻✢✳∗⋅·]/g;
+const ELAPSED = /(\(|\bfor\s+|<)\s*(?:\d+h\s*)?(?:\d+m\s*)?\d+(?:\.\d+)?(?:ms|s)\b/g;
+
+// Identifies an approval prompt by its text, so the monitor can tell "the same prompt again" from a new one.
+function fingerprintOf(prompt: string): string {
+  const normal = prompt.replace(SPINNER_GLYPHS, ' ').replace(ELAPSED, '$1').replace(/\s+/g, ' ').trim();
+  return createHash('sha256').update(normal).digest('hex').slice(0, 16);
+}
+
+function quote(line: string): string {
+  const t = line.trim();
+  return JSON.stringify(t.length > 80 ? `${t.slice(0, 77)}...` : t);
+}
+
+function seconds(ms: number): string {
+  return `${Math.round(ms / 1000)}s`;
+}
+
+/**
+ * Classifies one screen. Order (first that applies wins):
+ * 1. dead pane: exit status 0 -> exited, anything else (or unknown) -> dead.
+ * 2. approval live -> waiting_approval. Interactive TUIs (codex 0.169) keep the idle composer on screen even
+ *    while working, and a real approval prompt replaces the composer, so an approval match counts only BELOW
+ *    the lowest idle match: prompt text quoted in the transcript above a live composer is not a prompt.
+ * 3. working indicator live -> working, unless the screen has been silent longer than `silenceMs`: codex
+ *    ticks its `Working (2s • esc to interrupt)` timer every second, so a frozen indicator is a hang
+ *    (the fake agent's `[[hang]]` shows a static one), and the brief's `silenceMs` means "silent and not at a
+ *    prompt". That refinement is the one place the order departs from "working before stalled".
+ * 4. rateLimited live -> working with `rateLimited: true` (waiting for a reset is silent but not stuck).
+ * 5. idle composer live -> waiting_input (never stalled: an agent at its prompt is silent by design).
+ * 6. silent for longer than `silenceMs` -> stalled.
+ * 7. otherwise exec -> working (output is flowing), interactive -> unknown (activity but no known screen).
+ * `rateLimited` is reported alongside any live state, and approval / rate limit are never stalled.
+ */
+export function classifyScreen(input: ClassifyInput): Classification {
+  const { pane, patterns, nowMs, silenceMs } = input;
+  const silentForMs = Math.max(0, nowMs - pane.lastActivityMs);
+
+  if (pane.dead) {
+    if (pane.deadStatus === 0) return { state: 'exited', reason: 'pane dead, exit status 0', silentForMs };
+    const status = pane.deadStatus === undefined ? 'unknown exit status' : `exit status ${pane.deadStatus}`;
+    return { state: 'dead', reason: `pane dead, ${status}`, silentForMs };
+  }
+
+  const region = liveRegion(input.screen, patterns, input.liveLines ?? DEFAULT_LIVE_LINES);
+  const idleHits = findHits('idle', patterns, region);
+  const lowestIdle = idleHits.length > 0 ? (idleHits[idleHits.length - 1] as Hit) : undefined;
+  const approvalHits = findHits('approval', patterns, region).filter((h) => lowestIdle === undefined || h.index > lowestIdle.index);
+  // Where the current turn began: codex shows the user's messages as `› text`, which the idle patterns also
+  // match, so the idle hit above the lowest one (the composer) is the latest user message. Working and
+  // rate-limit lines above it are history (e.g. a `■ ... 429` from a turn that has been retried since).
+  const turnStart = idleHits.length >= 2 ? (idleHits[idleHits.length - 2] as Hit).index : -1;
+  const rateHit = findHits('rateLimited', patterns, region).filter((h) => h.index > turnStart).at(-1);
+  const workingHit = findHits('working', patterns, region).filter((h) => h.index > turnStart).at(-1);
+  const rate = rateHit !== undefined ? { rateLimited: true } : {};
+  const silent = silentForMs > silenceMs;
+
+  const firstApproval = approvalHits[0];
+  if (firstApproval !== undefined) {
+    const prompt = region.slice(firstApproval.index).join('\n').trim();
+    return {
+      state: 'waiting_approval',
+      reason: `approval /${firstApproval.source}/ matched ${quote(firstApproval.line)}`,
+      ...rate,
+      prompt,
+      fingerprint: fingerprintOf(prompt),
+      silentForMs,
+    };
+  }
+  if (workingHit !== undefined) {
+    if (silent && rateHit === undefined) {
+      return {
+        state: 'stalled',
+        reason: `working indicator ${quote(workingHit.line)} frozen: no output for ${seconds(silentForMs)} (> ${seconds(silenceMs)})`,
+        silentForMs,
+      };
+    }
+    return { state: 'working', reason: `working /${workingHit.source}/ matched ${quote(workingHit.line)}`, ...rate, silentForMs };
+  }
+  if (rateHit !== undefined) {
+    // Kept as working (the spec's order) even when codex has given up and shows its composer again: the
+    // turn did not finish, so `wait` must not take it as done; the policy acts on `rateLimited`.
+    const atPrompt = lowestIdle !== undefined && lowestIdle.index > rateHit.index ? ' (composer idle below it)' : '';
+    return { state: 'working', reason: `rate limited: /${rateHit.source}/ matched ${quote(rateHit.line)}${atPrompt}`, rateLimited: true, silentForMs };
+  }
+  if (lowestIdle !== undefined) {
+    return { state: 'waiting_input', reason: `idle /${lowestIdle.source}/ matched ${quote(lowestIdle.line)}`, silentForMs };
+  }
+  if (silent) {
+    return { state: 'stalled', reason: `no output for ${seconds(silentForMs)} (> ${seconds(silenceMs)}) and no prompt on screen`, silentForMs };
+  }
+  if (input.mode === 'exec') {
+    return { state: 'working', reason: `exec output within ${seconds(silenceMs)}, no pattern matched`, silentForMs };
+  }
+  return { state: 'unknown', reason: 'recent output but no working, approval or idle pattern matched', silentForMs };
+}

@@ -1,0 +1,17 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+// dist/paths.js sits one level under the package root; so does src/paths.ts.
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The package's root folder (holds templates/ and package.json). */
+export const packageRoot = join(here, '..');
+
+/** Built-in templates: prompts/, patterns/, agents/, lenses.yaml. */
+export const templatesDir = join(packageRoot, 'templates');
+
+/** The compiled runner that each worker window executes. */
+export const runnerScript = join(packageRoot, 'dist', 'workers', 'runner-main.js');
+
+/** The compiled CLI entry (for cron lines and nested calls). */
+export const cliScript = join(packageRoot, 'dist', 'cli.js');

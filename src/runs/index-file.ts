@@ -1,0 +1,47 @@
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stateHome } from './paths.js';
+
+/** One line of index.jsonl: enough to find a run and its tmux server from anywhere. */
+export interface IndexEntry {
+  id: string;
+  dir: string;
+  session: string;
+  socketPath?: string;
+  created: string;
+  name?: string;
+  pattern?: string;
+}
+
+/** The path of the index file. */
+export function indexPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(stateHome(env), 'index.jsonl');
+}
+
+/** Adds a run to the index (append-only; a later line for the same id wins). */
+export function addToIndex(entry: IndexEntry): void {
+  const path = indexPath();
+  mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
+  appendFileSync(path, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+}
+
+/** Every run in the index, newest first, one entry per id. */
+export function readIndex(): IndexEntry[] {
+  let text: string;
+  try {
+    text = readFileSync(indexPath(), 'utf8');
+  } catch {
+    return [];
+  }
+  const byId = new Map<string, IndexEntry>();
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const entry = JSON.parse(line) as IndexEntry;
+      if (entry && typeof entry.id === 'string' && typeof entry.dir === 'string') byId.set(entry.id, entry);
+    } catch {
+      /* torn line */
+    }
+  }
+  return [...byId.values()].sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : b.id.localeCompare(a.id)));
+}

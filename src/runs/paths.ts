@@ -1,0 +1,45 @@
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Where the index of every run lives: ORCH_TMUX_HOME, else $XDG_STATE_HOME/orch-tmux, else ~/.local/state/orch-tmux. */
+export function stateHome(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.ORCH_TMUX_HOME) return resolve(env.ORCH_TMUX_HOME);
+  const xdg = env.XDG_STATE_HOME || join(env.HOME || homedir(), '.local', 'state');
+  return join(xdg, 'orch-tmux');
+}
+
+/** The folder new runs go in: --run-dir, else ORCH_TMUX_RUNS, else .orch/runs under the current directory. */
+export function runsRoot(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(flag || env.ORCH_TMUX_RUNS || join(process.cwd(), '.orch', 'runs'));
+}
+
+/** Every file of a run directory, built in one place (the run-directory contract). */
+export function runPaths(dir: string) {
+  return {
+    dir,
+    runJson: join(dir, 'run.json'),
+    events: join(dir, 'events.jsonl'),
+    plan: join(dir, 'plan.json'),
+    status: join(dir, 'status.json'),
+    synthesis: join(dir, 'synthesis.md'),
+    workers: join(dir, 'workers'),
+    monitorState: join(dir, 'monitor.json'),
+  };
+}
+
+/** Every file of one worker's folder. */
+export function workerPaths(runDir: string, name: string) {
+  const dir = join(runDir, 'workers', name);
+  return {
+    dir,
+    prompt: join(dir, 'prompt.md'),
+    workerJson: join(dir, 'worker.json'),
+    paneLog: join(dir, 'pane.log'),
+    result: join(dir, 'result.md'),
+    lastMessage: join(dir, 'last-message.txt'),
+    stdout: join(dir, 'stdout.txt'),
+    killRequested: join(dir, 'kill-requested'),
+  };
+}
+
+export type WorkerPaths = ReturnType<typeof workerPaths>;

@@ -1,0 +1,239 @@
+import stripAnsi from 'strip-ansi';
+import { randomBytes } from 'node:crypto';
+import { NoServerError, TargetNotFoundError } from './errors.js';
+import { escapeFormat, formatOf, parseFormatted, shellQuoteForTmux } from './formats.js';
+import { runTmux, serverArgs, type TmuxRunOptions, type TmuxServer } from './run.js';
+
+export interface NewSessionOptions {
+  name: string;
+  cwd?: string;
+  windowName?: string;
+  command?: readonly string[];
+  env?: Record<string, string>;
+  width?: number;
+  height?: number;
+}
+
+export interface NewWindowOptions {
+  /** Session to add the window to (an id like `$3` or an exact name). */
+  target: string;
+  name: string;
+  cwd?: string;
+  command?: readonly string[];
+  env?: Record<string, string>;
+  /** Leave the current window as it is (default true). */
+  detached?: boolean;
+}
+
+export interface CaptureOptions {
+  /** First line: 0 is the top of the visible screen, negative reaches into history, '-' is the start of history. */
+  start?: number | '-';
+  end?: number | '-';
+  /** Strip ANSI sequences (captures are plain unless `escapes` is set). */
+  strip?: boolean;
+  /** Keep colours and attributes (-e). */
+  escapes?: boolean;
+}
+
+/** Ids of a window or session just created (`-P -F`). */
+export interface CreatedIds {
+  sessionId: string;
+  windowId: string;
+  paneId: string;
+}
+
+const CREATED = ['session_id', 'window_id', 'pane_id'] as const;
+
+// A target given by name must match exactly (tmux otherwise takes prefixes and patterns).
+function exact(target: string): string {
+  return /^[$@%]/.test(target) || target.startsWith('=') ? target : `=${target}`;
+}
+
+// Option commands read -t as a pane target, where an exact session name needs its trailing colon.
+function exactSession(target: string): string {
+  return /^[$@%]/.test(target) || target.includes(':') ? target : `${exact(target)}:`;
+}
+
+/** A tmux client bound to one server; every method is one tmux subcommand, named after it. */
+export class Tmux {
+  readonly server: TmuxServer;
+  constructor(server: TmuxServer = {}) {
+    this.server = server;
+  }
+
+  /** The argv prefix (-L/-S) for people and for processes that must reach the same server. */
+  get serverArgs(): string[] {
+    return serverArgs(this.server);
+  }
+
+  /** Runs raw commands on this server (one client, `;` between commands). */
+  run(commands: readonly (readonly string[])[], options?: TmuxRunOptions): Promise<string> {
+    return runTmux(this.server, commands, options);
+  }
+
+  async newSession(o: NewSessionOptions): Promise<CreatedIds> {
+    const args = ['new-session', '-d', '-P', '-F', formatOf(CREATED), '-s', o.name];
+    if (o.windowName) args.push('-n', o.windowName);
+    if (o.cwd) args.push('-c', escapeFormat(o.cwd));
+    if (o.width) args.push('-x', String(o.width));
+    if (o.height) args.push('-y', String(o.height));
+    for (const [k, v] of Object.entries(o.env ?? {})) args.push('-e', `${k}=${v}`);
+    if (o.command) args.push(...commandArgs(o.command));
+    const [row] = parseFormatted('new-session', CREATED, await this.run([args]));
+    return { sessionId: row!.session_id, windowId: row!.window_id, paneId: row!.pane_id };
+  }
+
+  async newWindow(o: NewWindowOptions): Promise<CreatedIds> {
+    const args = ['new-window', '-P', '-F', formatOf(CREATED), '-t', `${exact(o.target)}:`, '-n', o.name];
+    if (o.detached !== false) args.push('-d');
+    if (o.cwd) args.push('-c', escapeFormat(o.cwd));
+    for (const [k, v] of Object.entries(o.env ?? {})) args.push('-e', `${k}=${v}`);
+    if (o.command) args.push(...commandArgs(o.command));
+    const [row] = parseFormatted('new-window', CREATED, await this.run([args]));
+    return { sessionId: row!.session_id, windowId: row!.window_id, paneId: row!.pane_id };
+  }
+
+  /** Sessions with the named format fields; none (not an error) when no server runs. */
+  async listSessions<F extends string>(fields: readonly F[]): Promise<Record<F, string>[]> {
+    return this.list('list-sessions', fields, []);
+  }
+
+  async listWindows<F extends string>(fields: readonly F[], target?: string): Promise<Record<F, string>[]> {
+    return this.list('list-windows', fields, target ? ['-t', exact(target)] : ['-a']);
+  }
+
+  /** Panes of one session (`-s -t`), or of the whole server when no target is given (`-a`). */
+  async listPanes<F extends string>(fields: readonly F[], target?: string): Promise<Record<F, string>[]> {
+    return this.list('list-panes', fields, target ? ['-s', '-t', exact(target)] : ['-a']);
+  }
+
+  private async list<F extends string>(sub: string, fields: readonly F[], extra: string[]): Promise<Record<F, string>[]> {
+    const out = await this.run([[sub, ...extra, '-F', formatOf(fields)]]);
+    return parseFormatted(sub, fields, out);
+  }
+
+  /** Types text literally (-l); tmux key names are not interpreted. */
+  async sendText(target: string, text: string): Promise<void> {
+    await this.run([['send-keys', '-t', target, '-l', '--', text]]);
+  }
+
+  /** Presses keys by name (Enter, Escape, C-c, y). */
+  async sendKeys(target: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.run([['send-keys', '-t', target, '--', ...keys]]);
+  }
+
+  /** Loads bytes into a named buffer from stdin (never through argv or a file). */
+  async loadBuffer(name: string, data: string | Uint8Array): Promise<void> {
+    await this.run([['load-buffer', '-b', name, '-']], { input: data });
+  }
+
+  /** Pastes a buffer bracketed (-p), LF kept (-r), and deletes it (-d). */
+  async pasteBuffer(name: string, target: string): Promise<void> {
+    await this.run([['paste-buffer', '-p', '-r', '-d', '-b', name, '-t', target]]);
+  }
+
+  /** load-buffer + paste-buffer under a fresh unique buffer name. */
+  async paste(target: string, data: string | Uint8Array): Promise<void> {
+    const name = uniqueBufferName();
+    await this.loadBuffer(name, data);
+    await this.pasteBuffer(name, target);
+  }
+
+  /** The pane's text (-p -J): joined wrapped lines, trailing spaces trimmed. */
+  async capturePane(target: string, o: CaptureOptions = {}): Promise<string> {
+    const args = ['capture-pane', '-p', '-J', '-t', target];
+    if (o.escapes) args.push('-e');
+    if (o.start !== undefined) args.push('-S', String(o.start));
+    if (o.end !== undefined) args.push('-E', String(o.end));
+    const out = await this.run([args]);
+    return o.strip ? stripAnsi(out) : out;
+  }
+
+  /** Sends the pane's output to a file (append), or stops piping when `file` is omitted. */
+  async pipePane(target: string, file?: string): Promise<void> {
+    const args = ['pipe-pane', '-t', target];
+    if (file) args.push('-o', `exec cat >> ${shellQuoteForTmux(file)}`);
+    await this.run([args]);
+  }
+
+  /** Sets an option; `scope` picks session (default), window (-w) or pane (-p). */
+  async setOption(target: string, name: string, value: string, scope: 'session' | 'window' | 'pane' = 'session'): Promise<void> {
+    const flag = scope === 'window' ? ['-w'] : scope === 'pane' ? ['-p'] : [];
+    await this.run([['set-option', ...flag, '-t', exactSession(target), name, value]]);
+  }
+
+  /** Reads an option's value; undefined when it is not set. */
+  async showOption(target: string, name: string, scope: 'session' | 'window' | 'pane' = 'session'): Promise<string | undefined> {
+    const flag = scope === 'window' ? ['-w'] : scope === 'pane' ? ['-p'] : [];
+    const out = await this.run([['show-options', ...flag, '-q', '-v', '-t', exactSession(target), name]]);
+    return out === '' ? undefined : out.replace(/\n$/, '');
+  }
+
+  /** Blocks until the channel is signalled (or `timeoutMs`/`signal` ends it). */
+  async waitFor(channel: string, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    await this.run([['wait-for', channel]], { timeoutMs: o.timeoutMs ?? 2 ** 31 - 1, signal: o.signal });
+  }
+
+  /** Wakes every waiter on the channel (or the next one to wait, when none waits now). */
+  async signal(channel: string): Promise<void> {
+    await this.run([['wait-for', '-S', channel]]);
+  }
+
+  /** Restarts a pane's program (-k kills the running one). */
+  async respawnPane(target: string, command: readonly string[], o: { kill?: boolean; cwd?: string; env?: Record<string, string> } = {}): Promise<void> {
+    const args = ['respawn-pane', '-t', target];
+    if (o.kill) args.push('-k');
+    if (o.cwd) args.push('-c', escapeFormat(o.cwd));
+    for (const [k, v] of Object.entries(o.env ?? {})) args.push('-e', `${k}=${v}`);
+    args.push(...commandArgs(command));
+    await this.run([args]);
+  }
+
+  async killWindow(target: string): Promise<void> {
+    await this.run([['kill-window', '-t', target]]);
+  }
+
+  async killSession(target: string): Promise<void> {
+    await this.run([['kill-session', '-t', exact(target)]]);
+  }
+
+  async killServer(): Promise<void> {
+    await this.run([['kill-server']]);
+  }
+
+  /** True when a session of exactly this name (or id) exists; false when it or the server does not. */
+  async hasSession(target: string): Promise<boolean> {
+    try {
+      await this.run([['has-session', '-t', exact(target)]]);
+      return true;
+    } catch (error) {
+      if (error instanceof TargetNotFoundError || error instanceof NoServerError) return false;
+      throw error;
+    }
+  }
+
+  /** Expands a format against a target (display-message -p). */
+  async displayMessage(format: string, target?: string): Promise<string> {
+    const args = ['display-message', '-p'];
+    if (target) args.push('-t', target);
+    args.push(format);
+    return (await this.run([args])).replace(/\n$/, '');
+  }
+
+  /** Shows a message to clients attached to the target's session. */
+  async notifyClients(target: string, message: string): Promise<void> {
+    await this.run([['display-message', '-t', target, escapeFormat(message)]]);
+  }
+}
+
+// tmux hands a one-argument command to `sh -c` but execs two or more as they are (tmux >= 3.0),
+// so a lone program goes through env(1) to stay out of the shell.
+function commandArgs(command: readonly string[]): string[] {
+  return command.length === 1 ? ['/usr/bin/env', command[0]!] : [...command];
+}
+
+/** A buffer name no other paste will use. */
+export function uniqueBufferName(): string {
+  return `orch-${process.pid}-${randomBytes(6).toString('hex')}`;
+}

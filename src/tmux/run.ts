@@ -1,0 +1,69 @@
+import { execa } from 'execa';
+import { classifyTmuxError, TmuxError, TmuxNotInstalledError } from './errors.js';
+
+/** Which tmux server a client talks to: `-L name`, `-S path`, or the default server. */
+export interface TmuxServer {
+  socketName?: string;
+  socketPath?: string;
+}
+
+export interface TmuxRunOptions {
+  /** Bytes or text fed to tmux's stdin (load-buffer -). */
+  input?: string | Uint8Array;
+  /** Milliseconds before the tmux client is killed; wait-for passes its own. */
+  timeoutMs?: number;
+  /** Abort a long call (wait-for) from outside. */
+  signal?: AbortSignal;
+}
+
+/** Parses `ORCH_TMUX_SOCKET` or `--socket`: a value with a slash is a socket path, else a socket name. */
+export function serverFromSocket(socket: string | undefined): TmuxServer {
+  if (!socket) return {};
+  return socket.includes('/') ? { socketPath: socket } : { socketName: socket };
+}
+
+/** The argv prefix that binds a tmux client to one server. */
+export function serverArgs(server: TmuxServer): string[] {
+  if (server.socketPath) return ['-S', server.socketPath];
+  if (server.socketName) return ['-L', server.socketName];
+  return [];
+}
+
+// tmux reads an argument that ends in ';' as a command separator (cmd-parse.c, tmux 3.0-3.5) and
+// `x\;` as a literal `x;`, so every argument that ends in ';' gets that backslash before it reaches tmux.
+function protectSemicolon(arg: string): string {
+  return arg.endsWith(';') ? `${arg.slice(0, -1)}\\;` : arg;
+}
+
+/** Runs one tmux command or a sequence in one client (argv arrays, never a shell); returns stdout. */
+export async function runTmux(server: TmuxServer, commands: readonly (readonly string[])[], options: TmuxRunOptions = {}): Promise<string> {
+  const argv = [...serverArgs(server)];
+  commands.forEach((command, i) => {
+    if (i > 0) argv.push(';');
+    argv.push(...command.map((arg, j) => (j === 0 ? arg : protectSemicolon(arg))));
+  });
+  const subcommand = commands.map((c) => c[0]).join(';');
+  const args = commands.flat();
+  let result;
+  try {
+    result = await execa('tmux', argv, {
+      input: options.input,
+      timeout: options.timeoutMs ?? 15_000,
+      cancelSignal: options.signal,
+      reject: false,
+      stripFinalNewline: false,
+      encoding: 'utf8',
+    });
+  } catch (error) {
+    throw new TmuxError(subcommand, args, undefined, String(error));
+  }
+  if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(result.originalMessage ?? ''))) {
+    throw new TmuxNotInstalledError(subcommand, args);
+  }
+  if (result.isCanceled) throw new TmuxError(subcommand, args, undefined, 'canceled');
+  if (result.timedOut) throw new TmuxError(subcommand, args, undefined, `timed out after ${options.timeoutMs ?? 15_000} ms`);
+  if (result.exitCode !== 0 || result.stderr.length > 0) {
+    throw classifyTmuxError(subcommand, args, result.exitCode, result.stderr);
+  }
+  return result.stdout;
+}

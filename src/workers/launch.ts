@@ -1,0 +1,129 @@
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fillArgv, resolveProgram } from '../agents/resolve.js';
+import type { AgentProfile } from '../agents/profile.js';
+import { UsageError, OrchError } from '../errors.js';
+import { writeFileAtomic } from '../runs/atomic.js';
+import { checkWorkerName } from '../runs/names.js';
+import { workerPaths } from '../runs/paths.js';
+import { checkDirectory, type RunRecord } from '../runs/run.js';
+import { runnerScript } from '../paths.js';
+import type { Tmux } from '../tmux/index.js';
+import { readWorker, workerChannel, writeWorker, type WorkerRecord } from './record.js';
+
+/** Linux caps one argv item at 128 KiB (MAX_ARG_STRLEN); prompts given as an argument must fit. */
+const MAX_ARG_BYTES = 128 * 1024 - 1;
+
+export interface SpawnWorkerOptions {
+  run: RunRecord;
+  tmux: Tmux;
+  name: string;
+  prompt: string | Uint8Array;
+  profile: AgentProfile;
+  cwd?: string;
+  vars?: Record<string, string>;
+  sandbox?: string;
+  rehearsal?: boolean;
+  allowNested?: boolean;
+  /** The caller's environment: checked for PATH and nesting, and handed to the worker. */
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for the agent to start (ms). */
+  startTimeoutMs?: number;
+}
+
+/** Refuses to spawn from inside a worker unless told to: workers do not spawn workers. */
+export function checkNotNested(env: NodeJS.ProcessEnv, allowNested?: boolean): void {
+  if (env.ORCH_TMUX_WORKER && !allowNested) {
+    throw new UsageError(`Refusing to spawn from inside worker ${env.ORCH_TMUX_WORKER}: workers do not start workers (pass --allow-nested to override)`);
+  }
+}
+
+/** Everything checked and filled before any file or window is made; throws UsageError on bad input. */
+export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
+  const env = o.env ?? process.env;
+  checkNotNested(env, o.allowNested);
+  const name = checkWorkerName(o.name);
+  const paths = workerPaths(o.run.dir, name);
+  if (existsSync(paths.dir)) throw new UsageError(`Worker ${JSON.stringify(name)} already exists in run ${o.run.id}: pick another name`);
+  const cwd = checkDirectory(o.cwd ?? o.run.cwd);
+  const values: Record<string, string> = {
+    ...(o.vars ?? {}),
+    promptFile: paths.prompt, lastMessageFile: paths.lastMessage, workerDir: paths.dir, runDir: o.run.dir, cwd,
+    sandbox: o.sandbox ?? 'read-only',
+  };
+  const p = o.profile;
+  let argv = fillArgv(p.command, values, p.source);
+  const resumeArgv = p.resume ? fillArgv(p.resume, { ...values, sessionId: '{{sessionId}}' }, p.source) : undefined;
+  if (!o.rehearsal) argv = resolveProgram(argv, p, env);
+  const size = typeof o.prompt === 'string' ? Buffer.byteLength(o.prompt) : o.prompt.length;
+  if (p.prompt === 'arg' && size > MAX_ARG_BYTES) {
+    throw new UsageError(`The prompt is ${size} bytes but agent ${p.name} takes it as one argument (limit 128 KiB): shorten it or use a profile with prompt: stdin`);
+  }
+  return {
+    name, run: o.run.id, runDir: o.run.dir, agent: p.name, mode: p.mode, argv,
+    resumeArgv: resumeArgv && !o.rehearsal ? resolveProgram(resumeArgv, p, env) : resumeArgv,
+    resumePrompt: p.resumePrompt, prompt: p.prompt, lastMessage: p.lastMessage,
+    sessionIdRegex: p.sessionId?.regex, cwd, env: p.env, socketPath: o.run.socketPath,
+    rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), resumes: 0,
+  };
+}
+
+// The tmux server's environment is the one it started with, not the caller's; the caller's is passed
+// with -e (argv of a short-lived tmux client, never written to disk), minus tmux's own variables.
+const NOT_FORWARDED = /^(TMUX|TMUX_PANE|ORCH_TMUX_WORKER|_)$/;
+
+/** The caller's environment for the window's runner, so the agent sees the PATH and keys the caller has. */
+export function forwardedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || NOT_FORWARDED.test(k) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) continue;
+    out[k] = v;
+  }
+  return out;
+}
+
+/** Starts one worker: prompt.md and worker.json on disk, a window running the runner, returns once the agent runs. */
+export async function spawnWorker(o: SpawnWorkerOptions): Promise<WorkerRecord> {
+  const record = prepareWorker(o);
+  return launchPrepared(o.tmux, o.run, record, o.prompt, o.env ?? process.env, o.startTimeoutMs);
+}
+
+/** Writes the prepared worker's files and opens its window; on failure removes what it made. */
+export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerRecord, prompt: string | Uint8Array, env: NodeJS.ProcessEnv, startTimeoutMs = 15_000): Promise<WorkerRecord> {
+  const paths = workerPaths(run.dir, record.name);
+  try {
+    mkdirSync(paths.dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`Worker ${JSON.stringify(record.name)} already exists in run ${run.id}: pick another name`);
+    throw error;
+  }
+  try {
+    writeFileAtomic(paths.prompt, prompt);
+    // Made here with 0600 so the transcript and the agent's message are never world-readable.
+    writeFileSync(paths.paneLog, '', { mode: 0o600, flag: 'a' });
+    writeFileSync(paths.lastMessage, '', { mode: 0o600, flag: 'a' });
+    writeWorker(record);
+    await tmux.newWindow({
+      target: run.session,
+      name: record.name,
+      cwd: record.cwd,
+      env: { ...forwardedEnv(env), ORCH_TMUX_WORKER: `${run.id}/${record.name}` },
+      command: [process.execPath, runnerScript, paths.dir],
+    });
+  } catch (error) {
+    rmSync(paths.dir, { recursive: true, force: true });
+    throw error;
+  }
+  return waitForStart(tmux, run, record.name, startTimeoutMs);
+}
+
+/** Waits (woken by wait-for, checked on disk) until the runner says the agent started, or ended already. */
+export async function waitForStart(tmux: Tmux, run: RunRecord, name: string, timeoutMs: number): Promise<WorkerRecord> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rec = readWorker(run.dir, name);
+    if (rec && rec.state !== 'pending') return rec;
+    const left = deadline - Date.now();
+    if (left <= 0) throw new OrchError(`Worker ${name} did not start within ${Math.round(timeoutMs / 1000)} s: look at its window with \`orch-tmux log ${run.id} ${name}\``);
+    await tmux.waitFor(workerChannel(run.id, name), { timeoutMs: Math.min(left, 1000) }).catch(() => undefined);
+  }
+}

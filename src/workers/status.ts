@@ -1,0 +1,129 @@
+import { existsSync } from 'node:fs';
+import { appendEvent } from '../runs/events.js';
+import { workerPaths } from '../runs/paths.js';
+import type { RunRecord } from '../runs/run.js';
+import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js';
+import { FINISHED, listWorkerNames, readWorker, updateWorker, type WorkerRecord, type WorkerState } from './record.js';
+
+/** One worker as status reports it (the JSON shape documented in the README). */
+export interface WorkerStatus {
+  name: string;
+  state: WorkerState;
+  agent?: string;
+  exitCode: number | null;
+  signal: string | null;
+  reason?: string;
+  startedAt?: string;
+  endedAt?: string;
+  lastActivity?: string;
+  paneId?: string;
+  sessionId?: string;
+  result: string | null;
+}
+
+/** Live facts of one pane from a single list-panes call. */
+export interface PaneInfo {
+  paneId: string;
+  dead: boolean;
+  deadStatus?: number;
+  activity: number;
+  pid: number;
+  currentCommand: string;
+  windowName: string;
+}
+
+export const PANE_FIELDS = ['pane_id', 'pane_dead', 'pane_dead_status', 'window_activity', 'pane_pid', 'pane_current_command', 'window_name'] as const;
+
+/** Parses one list-panes row into PaneInfo. */
+export function paneInfo(row: Record<(typeof PANE_FIELDS)[number], string>): PaneInfo {
+  return {
+    paneId: row.pane_id,
+    dead: row.pane_dead === '1',
+    deadStatus: row.pane_dead_status === '' ? undefined : Number(row.pane_dead_status),
+    activity: Number(row.window_activity) * 1000,
+    pid: Number(row.pane_pid),
+    currentCommand: row.pane_current_command,
+    windowName: row.window_name,
+  };
+}
+
+/** Panes of the run's session by pane id; undefined when the session or server is gone. */
+export async function sessionPanes(tmux: Tmux, session: string): Promise<Map<string, PaneInfo> | undefined> {
+  try {
+    const rows = await tmux.listPanes(PANE_FIELDS, session);
+    return new Map(rows.map((r) => [r.pane_id, paneInfo(r)]));
+  } catch (error) {
+    if (error instanceof NoServerError || error instanceof TargetNotFoundError) return undefined;
+    throw error;
+  }
+}
+
+function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The truth about one worker: what its file says, corrected by tmux (a vanished pane is lost, a dead runner failed). */
+export function reconcile(rec: WorkerRecord, panes: Map<string, PaneInfo> | undefined, startGraceMs = 20_000): { state: WorkerState; reason?: string; pane?: PaneInfo } {
+  const pane = rec.paneId ? panes?.get(rec.paneId) : undefined;
+  if (FINISHED.has(rec.state)) return { state: rec.state, reason: rec.reason, pane };
+  if (rec.state === 'pending') {
+    const age = Date.now() - Date.parse(rec.createdAt);
+    if (panes === undefined && age > startGraceMs) return { state: 'lost', reason: 'tmux session gone before the worker started' };
+    return { state: 'pending', pane };
+  }
+  if (!pane) {
+    return { state: 'lost', reason: panes === undefined ? 'tmux session or server gone' : 'worker pane vanished' };
+  }
+  if (pane.dead) return { state: 'failed', reason: `runner died without recording an outcome (pane exit status ${pane.deadStatus ?? '?'})`, pane };
+  if (!alive(rec.runnerPid)) return { state: 'failed', reason: 'runner process is gone', pane };
+  return { state: 'running', pane };
+}
+
+/** Every worker of a run with its reconciled state; a state tmux proves wrong is written back, with an event. */
+export async function runStatus(run: RunRecord, tmux: Tmux): Promise<WorkerStatus[]> {
+  const names = listWorkerNames(run.dir);
+  const panes = await sessionPanes(tmux, run.session);
+  return names.map((name) => {
+    const rec = readWorker(run.dir, name);
+    if (!rec) {
+      return { name, state: 'lost', exitCode: null, signal: null, reason: 'worker.json is missing or damaged', result: resultPath(run.dir, name) };
+    }
+    const truth = reconcile(rec, panes);
+    if (truth.state !== rec.state && (truth.state === 'lost' || truth.state === 'failed')) {
+      const fresh = readWorker(run.dir, name);
+      if (fresh && !FINISHED.has(fresh.state)) {
+        try {
+          updateWorker(run.dir, name, { state: truth.state, reason: truth.reason, endedAt: new Date().toISOString() });
+          appendEvent(run.dir, { worker: name, kind: `worker.${truth.state}`, detail: { reason: truth.reason, by: 'status' } });
+        } catch {
+          /* read-only or full disk: report the truth anyway */
+        }
+      }
+    }
+    return {
+      name,
+      state: truth.state,
+      agent: rec.agent,
+      exitCode: rec.exitCode ?? null,
+      signal: rec.signal ?? null,
+      reason: truth.reason ?? rec.reason,
+      startedAt: rec.startedAt,
+      endedAt: rec.endedAt,
+      lastActivity: truth.pane && truth.pane.activity > 0 ? new Date(truth.pane.activity).toISOString() : rec.endedAt,
+      paneId: rec.paneId,
+      sessionId: rec.sessionId,
+      result: resultPath(run.dir, name),
+    };
+  });
+}
+
+function resultPath(runDir: string, name: string): string | null {
+  const path = workerPaths(runDir, name).result;
+  return existsSync(path) ? path : null;
+}

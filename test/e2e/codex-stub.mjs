@@ -1,0 +1,224 @@
+// Loopback stub of the streamed OpenAI Responses API, enough to drive the real Codex CLI offline.
+// Directives in the last user message steer it: [[reply:TEXT]] [[shell:CMD]] [[shell-escalated:CMD]]
+// [[hang]] [[hang-once]] [[fail]] [[http500]]; the default reply is "stub reply" (+ " for lens x").
+import { createServer } from 'node:http';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+
+const DIRECTIVE = /\[\[(reply|shell-escalated|shell|hang-once|hang|fail|http500)(?::([\s\S]*?))?\]\]/;
+
+// Starts the stub on 127.0.0.1 (port 0) and resolves to { port, baseUrl, requests, close() }.
+export async function startCodexStub() {
+  const requests = [];
+  const hanging = new Set();
+  const hungOnce = new Set();
+  let seq = 0;
+  const nextId = (prefix) => `${prefix}_stub${String(++seq).padStart(4, '0')}`;
+
+  const server = createServer((req, res) => {
+    readBody(req).then(
+      (raw) => handle(req, res, raw),
+      () => sendJson(res, 400, { error: { message: 'stub could not read the request body' } }),
+    );
+  });
+
+  // Records the request (with its kind) and routes it.
+  function handle(req, res, raw) {
+    const body = parseJson(raw);
+    const path = (req.url ?? '').split('?')[0];
+    const isResponses = req.method === 'POST' && path === '/v1/responses';
+    const json = body && typeof body === 'object' ? body : {};
+    const kind = isResponses ? requestKind(req.headers, json) : 'other';
+    requests.push({ method: req.method, url: req.url, headers: req.headers, body: body ?? raw.toString('utf8'), kind });
+    if (!isResponses) {
+      sendJson(res, 404, { error: { message: `stub has no route ${req.method} ${path}` } });
+      return;
+    }
+    respond(res, json, kind);
+  }
+
+  // Picks the answer for one /v1/responses request from its kind and input items.
+  function respond(res, body, kind) {
+    const input = Array.isArray(body.input) ? body.input : [];
+    if (kind === 'title') return streamText(res, JSON.stringify({ title: 'Stub task' }));
+    if (kind === 'tool-output') return streamText(res, `ran: ${summarizeOutput(input[input.length - 1].output)}`);
+    const prompt = lastUserText(input);
+    const match = DIRECTIVE.exec(prompt);
+    const directive = match ? match[1] : 'default';
+    const arg = match && match[2] !== undefined ? match[2] : '';
+    switch (directive) {
+      case 'reply':
+        return streamText(res, arg);
+      case 'shell':
+        return streamCall(res, { cmd: arg, login: false });
+      case 'shell-escalated':
+        return streamCall(res, {
+          cmd: arg,
+          login: false,
+          sandbox_permissions: 'require_escalated',
+          justification: 'stub wants to run a command',
+        });
+      case 'hang':
+        return hang(res);
+      case 'hang-once':
+        if (hungOnce.has(prompt)) return streamText(res, defaultText(prompt));
+        hungOnce.add(prompt);
+        return hang(res);
+      case 'fail':
+        return streamFail(res, 'stub failure');
+      case 'http500':
+        return sendJson(res, 500, { error: { message: 'stub http 500', type: 'server_error', code: 'server_error' } });
+      default:
+        return streamText(res, defaultText(prompt));
+    }
+  }
+
+  // Streams an assistant text message and completes the response.
+  function streamText(res, text) {
+    const responseId = nextId('resp');
+    const itemId = nextId('msg');
+    startStream(res, responseId);
+    const item = { type: 'message', role: 'assistant', id: itemId, status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] };
+    sendEvent(res, 'response.output_item.added', { output_index: 0, item: { ...item, status: 'in_progress', content: [] } });
+    sendEvent(res, 'response.output_text.delta', { item_id: itemId, output_index: 0, content_index: 0, delta: text });
+    sendEvent(res, 'response.output_item.done', { output_index: 0, item });
+    finish(res, responseId);
+  }
+
+  // Streams an exec_command function call that codex should run and answer (login: false skips shell profiles).
+  function streamCall(res, args) {
+    const responseId = nextId('resp');
+    startStream(res, responseId);
+    const item = { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), name: 'exec_command', arguments: JSON.stringify(args), status: 'completed' };
+    sendEvent(res, 'response.output_item.added', { output_index: 0, item });
+    sendEvent(res, 'response.output_item.done', { output_index: 0, item });
+    finish(res, responseId);
+  }
+
+  // Streams response.failed with an error message.
+  function streamFail(res, message) {
+    const responseId = nextId('resp');
+    startStream(res, responseId);
+    sendEvent(res, 'response.failed', { response: { id: responseId, status: 'failed', error: { code: 'server_error', message } } });
+    res.end();
+  }
+
+  // Sends response.created and then nothing, keeping the socket open until close().
+  function hang(res) {
+    startStream(res, nextId('resp'));
+    hanging.add(res);
+    res.on('close', () => hanging.delete(res));
+  }
+
+  // Writes the SSE headers and the response.created event.
+  function startStream(res, responseId) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    sendEvent(res, 'response.created', { response: { id: responseId, status: 'in_progress' } });
+  }
+
+  // Sends response.completed with a small usage block and ends the stream.
+  function finish(res, responseId) {
+    const usage = { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15 };
+    sendEvent(res, 'response.completed', { response: { id: responseId, status: 'completed', usage } });
+    res.end();
+  }
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+
+  // Ends hanging streams and open sockets, then stops the server.
+  async function close() {
+    for (const res of hanging) res.destroy();
+    hanging.clear();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  return { port, baseUrl: `http://127.0.0.1:${port}/v1`, requests, close };
+}
+
+// Writes one SSE event whose data repeats the event name as `type`.
+function sendEvent(res, type, payload) {
+  res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`);
+}
+
+// Answers with a JSON body and status code.
+function sendJson(res, status, obj) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(obj));
+}
+
+// Reads the whole request body, undoing gzip/deflate/br content encodings.
+function readBody(req) {
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('error', reject);
+    req.on('end', () => {
+      const buf = Buffer.concat(chunks);
+      const enc = String(req.headers['content-encoding'] ?? '').toLowerCase();
+      try {
+        if (enc === 'gzip') resolve(gunzipSync(buf));
+        else if (enc === 'deflate') resolve(inflateSync(buf));
+        else if (enc === 'br') resolve(brotliDecompressSync(buf));
+        else resolve(buf);
+      } catch {
+        resolve(buf);
+      }
+    });
+  });
+}
+
+// 'title' for the TUI's side request naming the thread (it quotes the prompt, directives included),
+// 'tool-output' when codex returns a function_call_output, else 'turn'.
+function requestKind(headers, body) {
+  let meta = {};
+  try {
+    meta = JSON.parse(String(headers['x-codex-turn-metadata'] ?? '{}'));
+  } catch {}
+  const input = Array.isArray(body.input) ? body.input : [];
+  if (meta.thread_source === 'thread_title' || /^Generate a concise, single-line task title/.test(lastUserText(input))) return 'title';
+  if (input[input.length - 1]?.type === 'function_call_output') return 'tool-output';
+  return 'turn';
+}
+
+// Parses JSON, or returns undefined.
+function parseJson(buf) {
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+// Text of the last user message in a Responses API `input` array.
+function lastUserText(input) {
+  for (let i = input.length - 1; i >= 0; i--) {
+    const item = input[i];
+    if (item && item.role === 'user' && (item.type === 'message' || item.type === undefined)) return contentText(item.content);
+  }
+  return '';
+}
+
+// Joins the text parts of a message content (string or array of parts).
+function contentText(content) {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p) => (typeof p === 'string' ? p : typeof p?.text === 'string' ? p.text : '')).join('\n');
+}
+
+// Default reply: "stub reply", plus " for lens x" when the prompt has a line "LENS: x".
+function defaultText(prompt) {
+  const lens = /^[ \t]*LENS:[ \t]*(.+?)[ \t]*$/m.exec(prompt);
+  return lens ? `stub reply for lens ${lens[1]}` : 'stub reply';
+}
+
+// One-line summary of a function_call_output: the text after "Output:" when codex adds a header.
+function summarizeOutput(output) {
+  const text = typeof output === 'string' ? output : contentText(output?.content ?? output);
+  const marker = text.lastIndexOf('Output:\n');
+  const body = (marker >= 0 ? text.slice(marker + 'Output:\n'.length) : text).trim().replace(/\s+/g, ' ');
+  return body.length > 200 ? `${body.slice(0, 197)}...` : body || '(no output)';
+}
