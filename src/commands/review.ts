@@ -1,8 +1,35 @@
-import { OrchError } from '../errors.js';
-import type { Command } from './command.js';
+import { UsageError } from '../errors.js';
+import { DEFAULT_LENSES } from '../patterns/lenses.js';
+import { patternPath } from '../patterns/pattern.js';
+import { str, type Command } from './command.js';
+import { PATTERN_OPTIONS, resumeRun, sharedInputs, startAndDrive } from './pattern-run.js';
 
-/** Placeholder until this command lands. */
+/** `orch-tmux review`: the triangulated review (pattern A) with its own flags. */
 export const command: Command = {
-  name: 'review', summary: '', usage: 'review', options: {}, positionals: [0, Infinity],
-  async run() { throw new OrchError('not implemented yet'); },
+  name: 'review',
+  summary: 'Fan out 2-4 reviewers with different lenses over a document and merge them',
+  usage: 'review <doc> [--lenses a,b,c] [--agent NAME|PATH] [--synth-agent NAME|PATH] [--context FILE] [--no-synth] [--detach] [--dry-run] [--json]\n       orch-tmux review --resume <run>',
+  details: [
+    'One read-only reviewer per lens (default: clarity,correctness,risks), then a synthesizer that writes',
+    'synthesis.md in the run directory. --dry-run rehearses with no agent: same session, windows, prompts',
+    'and files; each worker shows the prompt and command it would run. --context FILE is YAML with any of',
+    'goal, non_goals, constraints, pointers, decisions, success. --resume keeps finished reviewers.',
+  ].join('\n'),
+  options: { ...PATTERN_OPTIONS, lenses: { type: 'string' }, 'no-synth': { type: 'boolean' } },
+  positionals: [0, 1],
+  async run(ctx, values, [doc]) {
+    const resume = str(values, 'resume');
+    if (resume) {
+      if (doc) throw new UsageError('Give either a document or --resume <run>, not both');
+      return resumeRun(ctx, values, resume);
+    }
+    if (!doc) throw new UsageError('Give the document to review: orch-tmux review ./doc.md');
+    return startAndDrive(ctx, values, {
+      ...sharedInputs(ctx, values),
+      patternFile: patternPath('review'),
+      vars: { doc, lenses: str(values, 'lenses') ?? DEFAULT_LENSES.join(',') },
+      worktrees: false,
+      noSynth: values['no-synth'] === true,
+    });
+  },
 };

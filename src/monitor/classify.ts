@@ -16,31 +16,31 @@ export interface StatePatterns {
 
 /** The tmux facts about one pane that the classifier needs besides its text. */
 export interface PaneFacts {
-  dead: boolean;
-  deadStatus?: number;
-  currentCommand?: string;
-  lastActivityMs: number;
+  dead: boolean; // #{pane_dead}
+  deadStatus?: number; // #{pane_dead_status}
+  currentCommand?: string; // #{pane_current_command}; informational, no rule uses it
+  lastActivityMs: number; // epoch ms of the last output (#{window_activity} * 1000)
 }
 
 /** Everything one classification depends on; time comes in as `nowMs` so the function stays pure. */
 export interface ClassifyInput {
-  screen: string;
+  screen: string; // stripped text of the visible screen (capture-pane -p -J, ANSI removed)
   pane: PaneFacts;
   patterns: StatePatterns;
   mode: 'exec' | 'interactive';
   nowMs: number;
-  silenceMs: number;
-  liveLines?: number;
+  silenceMs: number; // no output for longer than this and not at a prompt => stalled
+  liveLines?: number; // non-blank lines at the bottom that form the live region (default 12)
 }
 
 /** The verdict plus what the policy needs to act on it (approval text and a stable id for it). */
 export interface Classification {
   state: ScreenState;
-  reason: string;
-  rateLimited?: boolean;
-  prompt?: string;
-  fingerprint?: string;
-  silentForMs: number;
+  reason: string; // short human text: which pattern or fact decided
+  rateLimited?: boolean; // a rateLimited pattern is live (state is then working or waiting_approval, never stalled)
+  prompt?: string; // waiting_approval: the live text from the approval match to the bottom of the live region
+  fingerprint?: string; // waiting_approval: 16 hex of sha256 of the prompt, spacing/spinners/timers normalised
+  silentForMs: number; // nowMs - lastActivityMs, at least 0
 }
 
 const DEFAULT_LIVE_LINES = 12;
@@ -136,20 +136,23 @@ function seconds(ms: number): string {
 }
 
 /**
- * Classifies one screen. Order (first that applies wins):
- * 1. dead pane: exit status 0 -> exited, anything else (or unknown) -> dead.
- * 2. approval live -> waiting_approval. Interactive TUIs (codex 0.169) keep the idle composer on screen even
- *    while working, and a real approval prompt replaces the composer, so an approval match counts only BELOW
- *    the lowest idle match: prompt text quoted in the transcript above a live composer is not a prompt.
- * 3. working indicator live -> working, unless the screen has been silent longer than `silenceMs`: codex
- *    ticks its `Working (2s • esc to interrupt)` timer every second, so a frozen indicator is a hang
- *    (the fake agent's `[[hang]]` shows a static one), and the brief's `silenceMs` means "silent and not at a
- *    prompt". That refinement is the one place the order departs from "working before stalled".
- * 4. rateLimited live -> working with `rateLimited: true` (waiting for a reset is silent but not stuck).
- * 5. idle composer live -> waiting_input (never stalled: an agent at its prompt is silent by design).
- * 6. silent for longer than `silenceMs` -> stalled.
- * 7. otherwise exec -> working (output is flowing), interactive -> unknown (activity but no known screen).
- * `rateLimited` is reported alongside any live state, and approval / rate limit are never stalled.
+ * Classifies one screen. First rule that applies wins:
+ * 1. Dead pane: exit status 0 -> exited; anything else (or no status) -> dead.
+ * 2. Approval live -> waiting_approval. A match counts only BELOW the lowest idle match and the lowest
+ *    working match in the live region. Codex 0.169 keeps its composer (`› Ask Codex to do anything`) on screen
+ *    even while working, and a real approval modal replaces both composer and status row; so approval text
+ *    above a live composer is only quoted, and one with newer progress or a new composer below it has been
+ *    answered (the fake agent's exec y/n question stays on screen after `approved`).
+ * 3. Working indicator live -> working; but silent longer than `silenceMs` -> stalled. Refinement of the
+ *    brief's order, per its `silenceMs` ("no output ... and not at a prompt => stalled"): codex ticks its
+ *    `Working (2s • esc to interrupt)` timer every second, so a frozen indicator means a frozen agent, and an
+ *    exec agent's last progress line stays on screen while it hangs.
+ * 4. Rate limit live -> working with `rateLimited: true`, silent or not (waiting for a reset is not a hang).
+ * 5. Idle composer live -> waiting_input (never stalled: an agent at its prompt is silent by design).
+ * 6. Silent longer than `silenceMs` -> stalled.
+ * 7. Otherwise exec -> working (output is flowing); interactive -> unknown (activity, no known screen).
+ * Working and rate-limit lines count only after the start of the current turn (see `turnStart`), and
+ * `rateLimited: true` rides along with waiting_approval and working when a rate-limit line is live.
  */
 export function classifyScreen(input: ClassifyInput): Classification {
   const { pane, patterns, nowMs, silenceMs } = input;
@@ -157,29 +160,30 @@ export function classifyScreen(input: ClassifyInput): Classification {
 
   if (pane.dead) {
     if (pane.deadStatus === 0) return { state: 'exited', reason: 'pane dead, exit status 0', silentForMs };
-    const status = pane.deadStatus === undefined ? 'unknown exit status' : `exit status ${pane.deadStatus}`;
+    const status = pane.deadStatus === undefined ? 'no exit status' : `exit status ${pane.deadStatus}`;
     return { state: 'dead', reason: `pane dead, ${status}`, silentForMs };
   }
 
   const region = liveRegion(input.screen, patterns, input.liveLines ?? DEFAULT_LIVE_LINES);
   const idleHits = findHits('idle', patterns, region);
-  const lowestIdle = idleHits.length > 0 ? (idleHits[idleHits.length - 1] as Hit) : undefined;
-  const approvalHits = findHits('approval', patterns, region).filter((h) => lowestIdle === undefined || h.index > lowestIdle.index);
+  const workingHits = findHits('working', patterns, region);
+  const lowestIdle = idleHits.at(-1);
+  const approvalFloor = Math.max(lowestIdle?.index ?? -1, workingHits.at(-1)?.index ?? -1);
+  const approvalHit = findHits('approval', patterns, region).find((h) => h.index > approvalFloor);
   // Where the current turn began: codex shows the user's messages as `› text`, which the idle patterns also
   // match, so the idle hit above the lowest one (the composer) is the latest user message. Working and
   // rate-limit lines above it are history (e.g. a `■ ... 429` from a turn that has been retried since).
-  const turnStart = idleHits.length >= 2 ? (idleHits[idleHits.length - 2] as Hit).index : -1;
+  const turnStart = idleHits.at(-2)?.index ?? -1;
   const rateHit = findHits('rateLimited', patterns, region).filter((h) => h.index > turnStart).at(-1);
-  const workingHit = findHits('working', patterns, region).filter((h) => h.index > turnStart).at(-1);
+  const workingHit = workingHits.filter((h) => h.index > turnStart).at(-1);
   const rate = rateHit !== undefined ? { rateLimited: true } : {};
   const silent = silentForMs > silenceMs;
 
-  const firstApproval = approvalHits[0];
-  if (firstApproval !== undefined) {
-    const prompt = region.slice(firstApproval.index).join('\n').trim();
+  if (approvalHit !== undefined) {
+    const prompt = region.slice(approvalHit.index).join('\n').trim();
     return {
       state: 'waiting_approval',
-      reason: `approval /${firstApproval.source}/ matched ${quote(firstApproval.line)}`,
+      reason: `approval /${approvalHit.source}/ matched ${quote(approvalHit.line)}`,
       ...rate,
       prompt,
       fingerprint: fingerprintOf(prompt),
@@ -188,19 +192,17 @@ export function classifyScreen(input: ClassifyInput): Classification {
   }
   if (workingHit !== undefined) {
     if (silent && rateHit === undefined) {
-      return {
-        state: 'stalled',
-        reason: `working indicator ${quote(workingHit.line)} frozen: no output for ${seconds(silentForMs)} (> ${seconds(silenceMs)})`,
-        silentForMs,
-      };
+      const why = `working line ${quote(workingHit.line)} but no output for ${seconds(silentForMs)} (> ${seconds(silenceMs)})`;
+      return { state: 'stalled', reason: why, silentForMs };
     }
     return { state: 'working', reason: `working /${workingHit.source}/ matched ${quote(workingHit.line)}`, ...rate, silentForMs };
   }
   if (rateHit !== undefined) {
-    // Kept as working (the spec's order) even when codex has given up and shows its composer again: the
-    // turn did not finish, so `wait` must not take it as done; the policy acts on `rateLimited`.
+    // Kept as working (the brief's order) even when codex has given up and shows its composer again: the
+    // turn did not finish, so nothing may take it as done; the policy acts on `rateLimited`.
     const atPrompt = lowestIdle !== undefined && lowestIdle.index > rateHit.index ? ' (composer idle below it)' : '';
-    return { state: 'working', reason: `rate limited: /${rateHit.source}/ matched ${quote(rateHit.line)}${atPrompt}`, rateLimited: true, silentForMs };
+    const why = `rate limited: /${rateHit.source}/ matched ${quote(rateHit.line)}${atPrompt}`;
+    return { state: 'working', reason: why, rateLimited: true, silentForMs };
   }
   if (lowestIdle !== undefined) {
     return { state: 'waiting_input', reason: `idle /${lowestIdle.source}/ matched ${quote(lowestIdle.line)}`, silentForMs };

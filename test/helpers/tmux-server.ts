@@ -2,7 +2,7 @@
 // plus the environment and CLI runner that point orch-tmux at it and at a temporary state folder.
 import { execa, type Options, type Result } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, realpathSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test as base } from 'vitest';
@@ -35,6 +35,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
 /** Starts a private server with a keep-alive session. */
 export async function startTestServer(): Promise<TestServer> {
   const name = `orch-test-${randomBytes(5).toString('hex')}`;
+  if (process.env.ORCH_TEST_REGISTRY) writeFileSync(join(process.env.ORCH_TEST_REGISTRY, name), '');
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'orch-test-')));
   mkdirSync(join(dir, 'work'));
   const env = cleanEnv({

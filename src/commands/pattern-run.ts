@@ -1,0 +1,84 @@
+// What `review` and `run` share: start (or resume) a pattern run, in the foreground or detached into tmux.
+import { parse as parseYaml } from 'yaml';
+import { cliScript } from '../paths.js';
+import { drivePatternRun, readContextFile, runOutputs, startPatternRun, type PatternEnv, type PatternInputs } from '../patterns/engine.js';
+import { terminalProgress } from '../patterns/progress.js';
+import { TemplateRegistry, templateDirs } from '../prompts/registry.js';
+import { runsRoot } from '../runs/paths.js';
+import { findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
+import { forwardedEnv } from '../workers/launch.js';
+import { printJson, str, type Context, type Values } from './command.js';
+
+/** Options `review` and `run` both take. */
+export const PATTERN_OPTIONS = {
+  agent: { type: 'string' }, 'synth-agent': { type: 'string' }, context: { type: 'string' },
+  detach: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, resume: { type: 'string' },
+  name: { type: 'string' }, session: { type: 'string' }, 'run-dir': { type: 'string' },
+} as const;
+
+/** The pattern environment for this invocation. */
+export function patternEnv(ctx: Context, values: Values): PatternEnv {
+  return { server: ctx.server, env: ctx.env, cwd: ctx.cwd, runsRoot: runsRoot(str(values, 'run-dir'), ctx.env), templates: new TemplateRegistry(templateDirs(ctx.cwd, ctx.env)) };
+}
+
+/** Inputs from the flags both commands share. */
+export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context'> {
+  const context = str(values, 'context');
+  return {
+    agent: str(values, 'agent') ?? ctx.env.ORCH_TMUX_AGENT ?? 'codex',
+    synthAgent: str(values, 'synth-agent'),
+    dryRun: values['dry-run'] === true,
+    context: context ? readContextFile(context, parseYaml) : {},
+  };
+}
+
+/** Starts a new pattern run (checked and rendered first), then drives it here or detached in tmux. */
+export async function startAndDrive(ctx: Context, values: Values, inputs: PatternInputs): Promise<number> {
+  const penv = patternEnv(ctx, values);
+  const run = await startPatternRun(penv, inputs, { name: str(values, 'name'), session: str(values, 'session') });
+  if (values.detach) return detach(ctx, run);
+  return drive(ctx, values, run, penv);
+}
+
+/** Carries on an existing run: keeps finished workers, starts what is missing or failed. */
+export async function resumeRun(ctx: Context, values: Values, ref: string): Promise<number> {
+  const run = findRun(ref);
+  const tmux = tmuxForRun(run, ctx.server);
+  if (!(await tmux.hasSession(run.session))) {
+    await tmux.newSession({ name: run.session, cwd: run.cwd, windowName: 'orch', width: 220, height: 50 });
+    await tmux.run([['set-option', '-t', `=${run.session}:`, '@orch_run_dir', run.dir], ['set-option', '-t', `=${run.session}:`, '@orch_run_id', run.id]]);
+  }
+  if (values.detach) return detach(ctx, run);
+  return drive(ctx, values, run, patternEnv(ctx, values));
+}
+
+async function drive(ctx: Context, _values: Values, run: RunRecord, penv: PatternEnv): Promise<number> {
+  const tmux = tmuxForRun(run, ctx.server);
+  const attach = `tmux ${tmux.serverArgs.join(' ')} attach -t '=${run.session}'`.replace(/\s+/g, ' ');
+  const live = ctx.isTTY && !ctx.json;
+  if (live) ctx.err(`run ${run.id}: watch with: ${attach}\n`);
+  const outcome = await drivePatternRun(penv, run, tmux, live ? terminalProgress(ctx.err) : undefined);
+  const { synthesis } = runOutputs(run);
+  if (ctx.json) {
+    printJson(ctx, { run: run.id, session: run.session, dir: run.dir, ok: outcome.ok, outputs: outcome.outputs, synthesis: synthesis ?? null, attach, workers: outcome.workers });
+  } else {
+    for (const w of outcome.workers) if (w.state !== 'done') ctx.err(`worker ${w.name} ${w.state}${w.reason ? `: ${w.reason}` : ''}\n`);
+    const main = synthesis ?? Object.values(outcome.outputs)[0];
+    ctx.out(`${main ? `${main}\n` : `results in ${run.dir}/workers/\n`}`);
+    ctx.err(`read the workers: ${attach}\n`);
+  }
+  return outcome.ok ? 0 : 1;
+}
+
+// The driver moves into the run's first window, so it outlives this command and a person can watch it.
+async function detach(ctx: Context, run: RunRecord): Promise<number> {
+  const tmux = tmuxForRun(run, ctx.server);
+  const target = `=${run.session}:orch`;
+  await tmux.run([['set-option', '-w', '-t', target, 'remain-on-exit', 'on']]);
+  await tmux.respawnPane(target, [process.execPath, cliScript, 'run', '--resume', run.id, '--socket', run.socketPath], {
+    kill: true, cwd: run.cwd, env: { ...forwardedEnv(ctx.env), ORCH_TMUX_DRIVER: run.id },
+  });
+  if (ctx.json) printJson(ctx, { run: run.id, session: run.session, dir: run.dir, detached: true });
+  else ctx.out(`${run.id}\n`);
+  return 0;
+}

@@ -1,0 +1,298 @@
+// Runs a pattern: checks and renders everything before any session exists, then drives the stages;
+// the same code resumes a run (finished workers are kept, missing or failed ones start again).
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execa } from 'execa';
+import type { AgentProfile } from '../agents/profile.js';
+import { loadProfile, resolveProgram, fillArgv } from '../agents/resolve.js';
+import { UsageError } from '../errors.js';
+import { declaredVariables } from '../prompts/template.js';
+import { TemplateRegistry } from '../prompts/registry.js';
+import { writeFileAtomic } from '../runs/atomic.js';
+import { appendEvent } from '../runs/events.js';
+import { checkWorkerName } from '../runs/names.js';
+import { runPaths, workerPaths } from '../runs/paths.js';
+import { createRun, saveRun, type RunRecord } from '../runs/run.js';
+import type { Tmux, TmuxServer } from '../tmux/index.js';
+import { launchPrepared, prepareWorker } from '../workers/launch.js';
+import { readWorker, type WorkerState } from '../workers/record.js';
+import { reconcile, sessionPanes, type WorkerStatus } from '../workers/status.js';
+import { waitForWorkers } from '../workers/wait.js';
+import { expandItems, itemValues, type Item } from './items.js';
+import { pickLenses } from './lenses.js';
+import { interpolate, loadPattern, type Pattern, type Stage } from './pattern.js';
+import { looksBinary, readUserFile } from '../commands/inputs.js';
+
+/** Documents up to this size go to reviewers inline as well as by path. */
+export const INLINE_LIMIT = 48 * 1024;
+
+/** What a pattern run needs besides the pattern; saved in run.json so --resume can carry on. */
+export interface PatternInputs {
+  patternFile: string;
+  vars: Record<string, string>;
+  agent: string;
+  synthAgent?: string;
+  dryRun: boolean;
+  worktrees: boolean;
+  noSynth: boolean;
+  context: Record<string, string>;
+}
+
+/** The environment a pattern run works in. */
+export interface PatternEnv {
+  server: TmuxServer;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  runsRoot: string;
+  templates: TemplateRegistry;
+}
+
+/** One worker a stage will run, with its rendered prompt. */
+interface PlannedWorker {
+  name: string;
+  stage: Stage;
+  item?: Item;
+}
+
+/** Context-pack keys a `--context FILE` may set. */
+export const CONTEXT_KEYS = ['goal', 'non_goals', 'constraints', 'pointers', 'decisions', 'success'];
+
+/** Reads a --context YAML file of context-pack parts. */
+export function readContextFile(path: string, parseYaml: (t: string) => unknown): Record<string, string> {
+  const text = readUserFile(path, '--context').toString('utf8');
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (error) {
+    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
+    throw new UsageError(`--context ${path}${line ? `:${line}` : ''}: bad YAML: ${String((error as Error).message).split('\n')[0]}`);
+  }
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--context ${path}: expected a YAML mapping with any of ${CONTEXT_KEYS.join(', ')}`);
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    if (!CONTEXT_KEYS.includes(k)) throw new UsageError(`--context ${path}: unknown key \`${k}\` (known: ${CONTEXT_KEYS.join(', ')})`);
+    out[k] = Array.isArray(v) ? v.map((x) => `- ${String(x)}`).join('\n') : String(v);
+  }
+  return out;
+}
+
+/** Checks a document: it must exist, be a readable regular file, and be text. */
+export function checkDocument(path: string, flag = 'document'): { path: string; text: string } {
+  const bytes = readUserFile(path, flag, 16 * 1024 * 1024);
+  if (looksBinary(bytes)) throw new UsageError(`${flag} ${JSON.stringify(path)} looks binary (NUL bytes or invalid UTF-8): give a text file`);
+  return { path: resolve(path), text: bytes.toString('utf8') };
+}
+
+/** Pattern variables with defaults applied and types checked; files become absolute paths plus `<name>_text`. */
+export function resolvePatternVars(pattern: Pattern, given: Record<string, string>): Record<string, string> {
+  for (const name of Object.keys(given)) {
+    if (!(name in pattern.variables)) throw new UsageError(`Unknown variable \`${name}\` for pattern ${pattern.name}; it takes: ${Object.keys(pattern.variables).join(', ') || 'none'}`);
+  }
+  const values: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(pattern.variables)) {
+    const value = given[name] ?? spec.default;
+    if (value === undefined || (spec.required && value === '')) {
+      if (spec.required) throw new UsageError(`Missing variable \`${name}\` for pattern ${pattern.name}: pass --var ${name}=...${spec.description ? ` (${spec.description})` : ''}`);
+      values[name] = '';
+      continue;
+    }
+    if (spec.type === 'file') {
+      const doc = checkDocument(value, `--var ${name}`);
+      values[name] = doc.path;
+      values[`${name}_text`] = Buffer.byteLength(doc.text) <= INLINE_LIMIT ? doc.text : '';
+    } else if (spec.type === 'lenses') {
+      values[name] = pickLenses(value).map((l) => l.id).join(',');
+    } else if (spec.type === 'int') {
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 8) throw new UsageError(`Expected --var ${name} to be a whole number from 1 to 8, got ${JSON.stringify(value)}`);
+      values[name] = value;
+    } else {
+      values[name] = value;
+    }
+  }
+  return values;
+}
+
+/** The workers of every stage, named and checked (names unique across the run). */
+function planWorkers(pattern: Pattern, values: Record<string, string>, noSynth: boolean): PlannedWorker[][] {
+  const seen = new Set<string>();
+  return pattern.stages.filter((s) => !(noSynth && s.agent === 'synth')).map((stage) =>
+    expandItems(stage, values).map((item) => {
+      const raw = stage.name ? interpolate(stage.name, { ...values, ...itemValues(item) }) : item ? `${stage.id}-${item.id}` : stage.id;
+      const name = checkWorkerName(raw);
+      if (seen.has(name)) throw new UsageError(`Pattern ${pattern.name}: worker name \`${name}\` comes up twice: give stage ${stage.id} a distinct \`name\``);
+      seen.add(name);
+      return { name, stage, item };
+    }),
+  );
+}
+
+/** Renders one worker's prompt: stage vars filled from pattern values, the item, earlier results and the context. */
+function renderPrompt(templates: TemplateRegistry, w: PlannedWorker, values: Record<string, string>, needs: Record<string, string>, context: Record<string, string>, run?: RunRecord): string {
+  const t = templates.get(w.stage.template);
+  if (!t) throw new UsageError(`Stage ${w.stage.id}: unknown template \`${w.stage.template}\`: see \`orch-tmux templates list\``);
+  const declared = declaredVariables(t, (n) => templates.get(n));
+  const scope = { ...values, ...itemValues(w.item), ...needs };
+  const vars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(context)) if (k in declared) vars[k] = v;
+  if ('worker' in declared) vars.worker = w.name;
+  if ('run_dir' in declared && run) vars.run_dir = run.dir;
+  for (const [k, v] of Object.entries(w.stage.vars)) vars[k] = interpolate(v, scope);
+  return templates.render(t.name, vars);
+}
+
+/** Checks that an agent's program is installed (skipped for rehearsals). */
+function checkAgent(profile: AgentProfile, env: NodeJS.ProcessEnv): void {
+  const argv = fillArgv(profile.command, new Proxy({}, { get: () => 'x' }) as Record<string, string>, profile.source);
+  resolveProgram(argv, profile, env);
+}
+
+/** Validates everything and renders every first-stage prompt (later ones with stand-in results), then creates the run. */
+export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o: { name?: string; session?: string } = {}): Promise<RunRecord> {
+  const pattern = loadPattern(inputs.patternFile);
+  const values = resolvePatternVars(pattern, inputs.vars);
+  const main = loadProfile(inputs.agent, penv.cwd);
+  const synth = loadProfile(inputs.synthAgent ?? inputs.agent, penv.cwd);
+  if (!inputs.dryRun) {
+    checkAgent(main, penv.env);
+    if (pattern.stages.some((s) => s.agent === 'synth') && !inputs.noSynth) checkAgent(synth, penv.env);
+  }
+  if (inputs.worktrees && pattern.stages.some((s) => s.write)) {
+    const r = await execa('git', ['-C', penv.cwd, 'rev-parse', '--show-toplevel'], { reject: false });
+    if (r.exitCode !== 0) throw new UsageError(`--worktrees needs a git repository, and ${penv.cwd} is not in one: run from a git checkout or drop --worktrees`);
+  }
+  const stages = planWorkers(pattern, values, inputs.noSynth);
+  for (const workers of stages) {
+    for (const w of workers) {
+      const needs = Object.fromEntries(w.stage.needs.map((n) => [`needs.${n}`, `(results of stage ${n})`]));
+      renderPrompt(penv.templates, w, values, needs, inputs.context);
+    }
+  }
+  const docVar = Object.entries(pattern.variables).find(([, v]) => v.type === 'file')?.[0];
+  const run = await createRun({
+    name: o.name ?? (docVar ? `${pattern.name}-${values[docVar]!.split('/').pop()}` : pattern.name),
+    cwd: penv.cwd, session: o.session, runsRoot: penv.runsRoot, server: penv.server, pattern: pattern.name,
+    inputs: inputs as unknown as Record<string, unknown>, agent: main.name,
+  });
+  return run;
+}
+
+/** What a finished (or stopped) pattern run produced. */
+export interface PatternOutcome {
+  ok: boolean;
+  workers: WorkerStatus[];
+  outputs: Record<string, string>;
+}
+
+/** Drives every stage of a run to its end; finished workers are kept, so this also resumes. */
+export async function drivePatternRun(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: WorkerStatus[]) => void): Promise<PatternOutcome> {
+  const inputs = run.inputs as unknown as PatternInputs;
+  const pattern = loadPattern(inputs.patternFile);
+  const values = resolvePatternVars(pattern, inputs.vars);
+  const profiles = { main: loadProfile(inputs.agent, penv.cwd), synth: loadProfile(inputs.synthAgent ?? inputs.agent, penv.cwd) };
+  const stages = planWorkers(pattern, values, inputs.noSynth);
+  const results: Record<string, string> = {};
+  const outputs: Record<string, string> = {};
+  const all: string[] = [];
+  let ok = true;
+  appendEvent(run.dir, { kind: 'run.driving', detail: { pattern: pattern.name, pid: process.pid } });
+  for (const workers of stages) {
+    const stage = workers[0]!.stage;
+    all.push(...workers.map((w) => w.name));
+    const needs = Object.fromEntries(stage.needs.map((n) => [`needs.${n}`, results[n] ?? '']));
+    const start = async (w: PlannedWorker) => {
+      const prompt = renderPrompt(penv.templates, w, values, needs, inputs.context, run);
+      const profile = stage.agent === 'synth' ? profiles.synth : profiles.main;
+      const cwd = inputs.worktrees && stage.write ? await worktreeFor(run, w.name) : run.cwd;
+      const record = prepareWorker({
+        run, tmux, name: w.name, prompt, profile, cwd, sandbox: stage.write ? 'workspace-write' : 'read-only',
+        rehearsal: inputs.dryRun, allowNested: true, env: penv.env,
+      });
+      await launchPrepared(tmux, run, record, prompt, penv.env);
+    };
+    const pending = await workersToStart(run, tmux, workers);
+    if (stage.write && !inputs.worktrees) {
+      for (const w of pending) {
+        await start(w);
+        await waitForWorkers(run, tmux, [w.name]);
+      }
+    } else {
+      await Promise.all(pending.map(start));
+    }
+    const outcome = await waitForWorkers(run, tmux, all, { onTick });
+    const stageWorkers = outcome.workers.filter((w) => workers.some((p) => p.name === w.name));
+    if (stageWorkers.some((w) => w.state !== 'done')) ok = false;
+    results[stage.id] = workers.map((w) => labelledResult(run, w, stageWorkers.find((s) => s.name === w.name)?.state)).join('\n');
+    if (stage.output) {
+      const text = workers.length === 1 ? readResult(run, workers[0]!.name) ?? '' : results[stage.id]!;
+      const path = join(run.dir, stage.output);
+      writeFileAtomic(path, text);
+      outputs[stage.output] = path;
+    }
+    if (stageWorkers.every((w) => w.state !== 'done')) break;
+  }
+  const final = await waitForWorkers(run, tmux, all, { onTick });
+  run.state = ok ? 'finished' : 'failed';
+  saveRun(run);
+  appendEvent(run.dir, { kind: 'run.finished', detail: { ok, outputs } });
+  return { ok, workers: final.workers, outputs };
+}
+
+/** Workers of a stage that need starting: new ones, and failed/lost/killed ones (moved aside first). */
+async function workersToStart(run: RunRecord, tmux: Tmux, workers: PlannedWorker[]): Promise<PlannedWorker[]> {
+  const panes = await sessionPanes(tmux, run.session);
+  const out: PlannedWorker[] = [];
+  for (const w of workers) {
+    const rec = readWorker(run.dir, w.name);
+    if (!rec) {
+      if (existsSync(workerPaths(run.dir, w.name).dir)) await setAside(run, tmux, w.name, undefined);
+      out.push(w);
+      continue;
+    }
+    const state: WorkerState = reconcile(rec, panes).state;
+    if (state === 'done' || state === 'running' || state === 'pending') continue;
+    await setAside(run, tmux, w.name, rec.paneId);
+    out.push(w);
+  }
+  return out;
+}
+
+// A worker that failed keeps its files under attempts/ and its window goes; the new attempt gets the name.
+async function setAside(run: RunRecord, tmux: Tmux, name: string, paneId: string | undefined): Promise<void> {
+  if (paneId) await tmux.killWindow(paneId).catch(() => undefined);
+  const attempts = join(run.dir, 'attempts');
+  mkdirSync(attempts, { recursive: true, mode: 0o700 });
+  renameSync(workerPaths(run.dir, name).dir, join(attempts, `${name}-${Date.now()}`));
+  appendEvent(run.dir, { worker: name, kind: 'worker.restarting' });
+}
+
+async function worktreeFor(run: RunRecord, name: string): Promise<string> {
+  const dir = join(run.dir, 'worktrees', name);
+  if (!existsSync(dir)) {
+    mkdirSync(join(run.dir, 'worktrees'), { recursive: true, mode: 0o700 });
+    await execa('git', ['-C', run.cwd, 'worktree', 'add', '--detach', dir]);
+  }
+  return dir;
+}
+
+function readResult(run: RunRecord, name: string): string | undefined {
+  try {
+    return readFileSync(workerPaths(run.dir, name).result, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+// One worker's result as the next stage sees it: a heading with the worker and its item, then the text.
+function labelledResult(run: RunRecord, w: PlannedWorker, state: WorkerState | undefined): string {
+  const title = w.item ? ` (${w.item.title})` : '';
+  const text = readResult(run, w.name);
+  const body = state === 'done' && text !== undefined ? text.trim() : `(no result: the worker ended ${state ?? 'unknown'})${text ? `\n\n${text.trim()}` : ''}`;
+  return `### ${w.name}${title}\n\n${body}\n`;
+}
+
+/** Paths people look at after a run. */
+export function runOutputs(run: RunRecord): { synthesis?: string } {
+  const p = runPaths(run.dir).synthesis;
+  return existsSync(p) && statSync(p).isFile() ? { synthesis: p } : {};
+}
+
