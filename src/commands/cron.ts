@@ -1,8 +1,60 @@
-import { OrchError } from '../errors.js';
-import type { Command } from './command.js';
+import { execa } from 'execa';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { whichProgram } from '../agents/resolve.js';
+import { cliScript } from '../paths.js';
+import { stateHome } from '../runs/paths.js';
+import { serverArgs } from '../tmux/run.js';
+import { printJson, str, type Command, type Context } from './command.js';
 
-/** Placeholder until this command lands. */
+const MARK = '# orch-tmux monitor';
+
+function quote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command cron runs: absolute node and CLI, the PATH, socket and state dir in use now, output to a log. */
+export function cronCommand(ctx: Context): string {
+  const home = stateHome(ctx.env);
+  const env = [`PATH=${ctx.env.PATH ?? '/usr/bin:/bin'}`, `ORCH_TMUX_HOME=${home}`];
+  for (const k of ['ORCH_TMUX_RUNS', 'XDG_CONFIG_HOME', 'TMUX_TMPDIR']) if (ctx.env[k]) env.push(`${k}=${ctx.env[k]}`);
+  const argv = ['env', ...env, process.execPath, cliScript, 'monitor', '--once', ...serverArgs(ctx.server).map((a) => (a === '-L' || a === '-S' ? '--socket' : a))];
+  return `cd ${quote(ctx.cwd)} && ${argv.map(quote).join(' ')} >> ${quote(join(home, 'monitor.log'))} 2>&1`;
+}
+
+async function readCrontab(): Promise<string> {
+  const r = await execa('crontab', ['-l'], { reject: false });
+  if (r.exitCode === 0) return r.stdout;
+  if (/no crontab/i.test(r.stderr)) return '';
+  throw new UsageError(`crontab -l failed: ${r.stderr.trim() || r.shortMessage}`);
+}
+
+/** `orch-tmux cron`: print, install (once) or remove the crontab line for `monitor --once`. */
 export const command: Command = {
-  name: 'cron', summary: '', usage: 'cron', options: {}, positionals: [0, Infinity],
-  async run() { throw new OrchError('not implemented yet'); },
+  name: 'cron',
+  summary: 'Print, install or remove the crontab line that runs the monitor',
+  usage: 'cron (print [--command] | install | remove) [--schedule "* * * * *"] [--json]',
+  details: 'The line works under cron\'s bare environment: absolute node and orch-tmux paths, your PATH, socket and\nstate folder, output appended to <state>/monitor.log. install is idempotent; remove takes it out.',
+  options: { schedule: { type: 'string' }, command: { type: 'boolean' } },
+  positionals: [1, 1],
+  async run(ctx, values, [verb]) {
+    const schedule = str(values, 'schedule') ?? '* * * * *';
+    if (!/^(\S+\s+){4}\S+$/.test(schedule.trim())) throw new UsageError(`Expected a five-field cron schedule like "*/2 * * * *", got ${JSON.stringify(schedule)}`);
+    const command = cronCommand(ctx);
+    const line = `${schedule.trim()} ${command} ${MARK}`;
+    if (verb === 'print') {
+      if (ctx.json) printJson(ctx, { line, command });
+      else ctx.out(`${values.command ? command : line}\n`);
+      return 0;
+    }
+    if (verb !== 'install' && verb !== 'remove') throw new UsageError(`Unknown cron action ${JSON.stringify(verb)}: use print, install or remove`);
+    if (!whichProgram('crontab', ctx.env)) throw new UsageError('crontab is not installed: install cron (Debian/Ubuntu: apt-get install cron), or run `orch-tmux monitor --watch`');
+    const current = await readCrontab();
+    const kept = current.split('\n').filter((l) => l.trim() !== '' && !l.includes(MARK));
+    const next = verb === 'install' ? [...kept, line] : kept;
+    await execa('crontab', ['-'], { input: next.length ? `${next.join('\n')}\n` : '' });
+    if (ctx.json) printJson(ctx, { action: verb, line });
+    else ctx.out(verb === 'install' ? `installed: ${line}\n` : 'removed the orch-tmux monitor line\n');
+    return 0;
+  },
 };

@@ -1,8 +1,69 @@
-import { OrchError } from '../errors.js';
-import type { Command } from './command.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { join } from 'node:path';
+import { UsageError } from '../errors.js';
+import { acquireLock } from '../monitor/lock.js';
+import { monitorPass, type PassReport } from '../monitor/pass.js';
+import { stateHome } from '../runs/paths.js';
+import { printJson, type Command, type Context } from './command.js';
+import { numberOption } from './options.js';
 
-/** Placeholder until this command lands. */
+/** `orch-tmux monitor`: one pass (--once, for cron) or a loop (--watch); one monitor at a time. */
 export const command: Command = {
-  name: 'monitor', summary: '', usage: 'monitor', options: {}, positionals: [0, Infinity],
-  async run() { throw new OrchError('not implemented yet'); },
+  name: 'monitor',
+  summary: 'Classify every live worker, act by policy, record and notify (--once for cron)',
+  usage: 'monitor (--once | --watch [--interval SEC]) [--json]',
+  details: [
+    'Policy comes from <runDir>/orch-tmux.yaml, then .orch/config.yaml, then ~/.config/orch-tmux/config.yaml:',
+    '  approvals: { mode: notify|auto|deny, allow: [regex], deny: [regex] }',
+    '  silence:   { pokeAfter: 300, poke: "", interruptAfter: 600, killAfter: 0 }   (seconds)',
+    '  death:     { resume: true, maxResumes: 2 }',
+    '  notify:    { command: [prog, arg], tmux: true }   (the command reads one JSON event on stdin)',
+    'A second monitor exits at once (status 0) saying who holds the lock.',
+  ].join('\n'),
+  options: { once: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string' } },
+  positionals: [0, 0],
+  async run(ctx, values) {
+    if (Boolean(values.once) === Boolean(values.watch)) throw new UsageError('Give --once (one pass, for cron) or --watch (a loop)');
+    const interval = numberOption(values, 'interval', 30, 0.2, 3600);
+    const lock = acquireLock(join(stateHome(ctx.env), 'monitor.lock'));
+    if ('heldBy' in lock) {
+      const who = `pid ${lock.heldBy.pid} on ${lock.heldBy.host} since ${lock.heldBy.since}`;
+      if (ctx.json) printJson(ctx, { skipped: true, heldBy: lock.heldBy });
+      else ctx.err(`orch-tmux monitor: another monitor is running (${who}); nothing to do\n`);
+      return 0;
+    }
+    try {
+      if (values.once) {
+        show(ctx, await monitorPass({ server: ctx.server, env: ctx.env }), false);
+        return 0;
+      }
+      let stop = false;
+      const onSignal = () => void (stop = true);
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      while (!stop) {
+        show(ctx, await monitorPass({ server: ctx.server, env: ctx.env }), true);
+        const until = Date.now() + interval * 1000;
+        while (!stop && Date.now() < until) await delay(Math.min(200, until - Date.now()));
+      }
+      return 0;
+    } finally {
+      lock.release();
+    }
+  },
 };
+
+function show(ctx: Context, report: PassReport, watching: boolean): void {
+  if (ctx.json) {
+    if (watching) ctx.out(`${JSON.stringify(report)}\n`);
+    else printJson(ctx, report);
+    return;
+  }
+  for (const run of report.runs) {
+    for (const w of run.workers) {
+      if (w.actions.length || (w.screen && w.screen !== 'working') || w.state !== 'running') {
+        ctx.out(`${report.time} ${run.run}/${w.name} ${w.state}${w.screen ? ` (${w.screen})` : ''}${w.actions.length ? ` -> ${w.actions.join(', ')}` : ''}\n`);
+      }
+    }
+  }
+}

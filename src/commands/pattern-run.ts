@@ -5,7 +5,7 @@ import { drivePatternRun, readContextFile, runOutputs, startPatternRun, type Pat
 import { terminalProgress } from '../patterns/progress.js';
 import { TemplateRegistry, templateDirs } from '../prompts/registry.js';
 import { runsRoot } from '../runs/paths.js';
-import { findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
+import { ensureSession, findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
 import { forwardedEnv } from '../workers/launch.js';
 import { printJson, str, type Context, type Values } from './command.js';
 
@@ -44,10 +44,7 @@ export async function startAndDrive(ctx: Context, values: Values, inputs: Patter
 export async function resumeRun(ctx: Context, values: Values, ref: string): Promise<number> {
   const run = findRun(ref);
   const tmux = tmuxForRun(run, ctx.server);
-  if (!(await tmux.hasSession(run.session))) {
-    await tmux.newSession({ name: run.session, cwd: run.cwd, windowName: 'orch', width: 220, height: 50 });
-    await tmux.run([['set-option', '-t', `=${run.session}:`, '@orch_run_dir', run.dir], ['set-option', '-t', `=${run.session}:`, '@orch_run_id', run.id]]);
-  }
+  await ensureSession(run, tmux);
   if (values.detach) return detach(ctx, run);
   return drive(ctx, values, run, patternEnv(ctx, values));
 }

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { loadProfile } from '../agents/resolve.js';
+import { profileOfWorker } from '../agents/resolve.js';
 import { appendEvent } from '../runs/events.js';
 import { sendMessage } from '../workers/send.js';
 import { printJson, str, type Command } from './command.js';
@@ -21,12 +21,7 @@ export const command: Command = {
     if (message.length === 0) throw new UsageError('The message is empty: give some text');
     const t = findWorker(ctx, runRef!, name!);
     const pane = livePane(t);
-    let submitKeys: string[] | undefined;
-    try {
-      submitKeys = loadProfile(t.worker.agent, t.worker.cwd).keys.submit;
-    } catch {
-      submitKeys = undefined;
-    }
+    const submitKeys = profileOfWorker(t.worker)?.keys.submit;
     const report = await sendMessage(t.tmux, pane, message, { settleMs: numberOption(values, 'settle-ms', 120, 0, 10_000), submitKeys });
     appendEvent(t.run.dir, { worker: t.worker.name, kind: 'worker.sent', detail: { bytes: Buffer.byteLength(message), ...report } });
     if (ctx.json) printJson(ctx, { run: t.run.id, worker: t.worker.name, ...report });

@@ -126,3 +126,14 @@ export function tmuxForRun(run: RunRecord, explicit?: TmuxServer): Tmux {
   if (explicit && (explicit.socketName || explicit.socketPath)) return new Tmux(explicit);
   return new Tmux({ socketPath: run.socketPath });
 }
+
+/** Makes sure the run's tmux session exists (after a tmux restart), with its user options set. */
+export async function ensureSession(run: RunRecord, tmux: Tmux): Promise<void> {
+  if (await tmux.hasSession(run.session)) return;
+  await tmux.newSession({ name: run.session, cwd: run.cwd, windowName: 'orch', width: 220, height: 50 });
+  await tmux.run([
+    ['set-option', '-t', `=${run.session}:`, '@orch_run_dir', run.dir],
+    ['set-option', '-t', `=${run.session}:`, '@orch_run_id', run.id],
+  ]);
+  appendEvent(run.dir, { kind: 'run.session-recreated', detail: { session: run.session } });
+}

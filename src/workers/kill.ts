@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { loadProfile } from '../agents/resolve.js';
+import { profileOfWorker } from '../agents/resolve.js';
 import { appendEvent } from '../runs/events.js';
 import { workerPaths } from '../runs/paths.js';
 import type { RunRecord } from '../runs/run.js';
@@ -22,12 +22,7 @@ export async function killWorker(run: RunRecord, tmux: Tmux, name: string, grace
   if (!rec || FINISHED.has(rec.state)) return rec?.state ?? 'lost';
   writeFileSync(workerPaths(run.dir, name).killRequested, new Date().toISOString(), { mode: 0o600 });
   appendEvent(run.dir, { worker: name, kind: 'worker.kill', detail: { graceMs } });
-  let interrupt = ['C-c'];
-  try {
-    interrupt = loadProfile(rec.agent, rec.cwd).keys.interrupt;
-  } catch {
-    /* profile gone: C-c */
-  }
+  const interrupt = profileOfWorker(rec)?.keys.interrupt ?? ['C-c'];
   if (rec.paneId) await tmux.sendKeys(rec.paneId, interrupt).catch(() => undefined);
   const stopped = async (ms: number) => (await waitForWorkers(run, tmux, [name], { timeoutMs: ms })).finished;
   if (await stopped(graceMs)) return finalState(run, name);

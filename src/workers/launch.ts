@@ -59,7 +59,7 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     throw new UsageError(`The prompt is ${size} bytes but agent ${p.name} takes it as one argument (limit 128 KiB): shorten it or use a profile with prompt: stdin`);
   }
   return {
-    name, run: o.run.id, runDir: o.run.dir, agent: p.name, mode: p.mode, argv,
+    name, run: o.run.id, runDir: o.run.dir, agent: p.name, agentRef: p.source.startsWith('builtin:') ? p.name : p.source, mode: p.mode, argv,
     resumeArgv: resumeArgv && !o.rehearsal ? resolveProgram(resumeArgv, p, env) : resumeArgv,
     resumePrompt: p.resumePrompt, prompt: p.prompt, lastMessage: p.lastMessage,
     sessionIdRegex: p.sessionId?.regex, cwd, env: p.env, socketPath: o.run.socketPath,

@@ -14,6 +14,8 @@ export interface WorkerRecord {
   run: string;
   runDir: string;
   agent: string;
+  /** How to load the profile again: a built-in name or the profile file's path. */
+  agentRef?: string;
   mode: 'exec' | 'interactive';
   /** The agent's argv with placeholders filled and the program made absolute. */
   argv: string[];

@@ -12,7 +12,7 @@ const capturesDir = join(repo, 'test/fixtures/captures');
 const sharedCodexDir = join(repo, '../shared/fixtures/codex-tui');
 
 const codexPatterns = (parse(readFileSync(join(repo, 'templates/agents/codex-tui.yaml'), 'utf8')) as { states: StatePatterns }).states;
-const fakePatterns = parse(readFileSync(join(repo, 'test/fixtures/agents/fake-tui-states.yaml'), 'utf8')) as StatePatterns;
+const fakePatterns = (parse(readFileSync(join(repo, 'test/fixtures/agents/fake-tui.yaml'), 'utf8')) as { states: StatePatterns }).states;
 
 const NOW = 1_763_700_000_000;
 const SILENCE = 60_000;

@@ -1,0 +1,68 @@
+import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+
+/** Who holds the monitor lock. */
+export interface LockOwner {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the lock file with O_EXCL (one winner among any number of racers); a lock whose process is
+ * dead is taken over. Returns a release function, or the owner when someone else holds it.
+ */
+export function acquireLock(path: string): { release: () => void } | { heldBy: LockOwner } {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const fd = openSync(path, 'wx', 0o600);
+      const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+      writeSync(fd, JSON.stringify(me));
+      closeSync(fd);
+      return {
+        release: () => {
+          try {
+            const owner = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
+            if (owner.pid === process.pid) unlinkSync(path);
+          } catch {
+            /* already gone */
+          }
+        },
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    let text = '';
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      continue; // released between our open and read: try again
+    }
+    let owner: LockOwner | undefined;
+    try {
+      owner = JSON.parse(text) as LockOwner;
+    } catch {
+      owner = undefined; // being written right now, or torn by a crash
+    }
+    if (owner && (owner.host !== hostname() || alive(owner.pid))) return { heldBy: owner };
+    if (!owner && attempt < 2) continue;
+    // Stale: remove it only if it is still the same stale content, then race for it again.
+    try {
+      if (readFileSync(path, 'utf8') === text) unlinkSync(path);
+    } catch {
+      /* someone else took it over */
+    }
+  }
+  return { heldBy: { pid: 0, host: hostname(), since: 'unknown' } };
+}

@@ -1,0 +1,33 @@
+import { execa } from 'execa';
+import { appendEvent } from '../runs/events.js';
+import type { Tmux } from '../tmux/index.js';
+import type { Policy } from './config.js';
+
+/** One notification: what happened, where, and when (the JSON the notify command reads on stdin). */
+export interface Notice {
+  event: string;
+  run: string;
+  worker?: string;
+  time: string;
+  runDir: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Tells the user: the configured command gets the JSON on stdin (never argv), attached clients get a message. Never throws. */
+export async function notify(policy: Policy, tmux: Tmux | undefined, session: string | undefined, notice: Notice): Promise<void> {
+  const [program, ...args] = policy.notify.command;
+  if (program) {
+    const r = await execa(program, args, { input: `${JSON.stringify(notice)}\n`, timeout: 10_000, reject: false, stdout: 'ignore', stderr: 'pipe' });
+    if (r.failed) {
+      try {
+        appendEvent(notice.runDir, { worker: notice.worker, kind: 'notify.failed', detail: { event: notice.event, exitCode: r.exitCode ?? null, error: (r.stderr || r.shortMessage || '').toString().slice(0, 300) } });
+      } catch {
+        /* nowhere to log it: still not fatal */
+      }
+    }
+  }
+  if (policy.notify.tmux && tmux && session) {
+    const text = `orch-tmux: ${notice.worker ? `${notice.worker} ` : ''}${notice.event.replace('_', ' ')}`;
+    await tmux.notifyClients(`=${session}:`, text).catch(() => undefined);
+  }
+}

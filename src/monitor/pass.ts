@@ -1,0 +1,260 @@
+// One monitor pass over every live run: one list-panes per tmux server, a capture only where activity
+// moved or a state needs confirming, the policy's actions, events, a status.json snapshot, notices.
+import { readFileSync } from 'node:fs';
+import stripAnsi from 'strip-ansi';
+import type { AgentProfile } from '../agents/profile.js';
+import { profileOfWorker } from '../agents/resolve.js';
+import { writeJsonAtomic } from '../runs/atomic.js';
+import { appendEvent } from '../runs/events.js';
+import { readIndex } from '../runs/index-file.js';
+import { runPaths } from '../runs/paths.js';
+import { readRun, type RunRecord } from '../runs/run.js';
+import { NoServerError, Tmux, type TmuxServer } from '../tmux/index.js';
+import { killWorker } from '../workers/kill.js';
+import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
+import { resumeWorker, sessionIdOf } from '../workers/resume.js';
+import { sendMessage } from '../workers/send.js';
+import { PANE_FIELDS, paneInfo, reconcile, type PaneInfo } from '../workers/status.js';
+import { classifyScreen, type Classification } from './classify.js';
+import { DEFAULT_POLICY, loadPolicy, type Policy } from './config.js';
+import { notify } from './notify.js';
+import { decide, type Action, type WorkerMemory } from './policy.js';
+
+/** What the monitor knows about one run between passes (monitor.json in the run directory). */
+interface RunMemory {
+  workers: Record<string, WorkerMemory>;
+  reportedFinished?: boolean;
+}
+
+/** One worker as a pass saw it. */
+export interface WorkerObservation {
+  name: string;
+  state: WorkerRecord['state'];
+  screen?: string;
+  reason?: string;
+  silentSeconds?: number;
+  captured: boolean;
+  actions: string[];
+}
+
+/** One run as a pass saw it. */
+export interface RunObservation {
+  run: string;
+  dir: string;
+  workers: WorkerObservation[];
+}
+
+/** What a pass did, for --json and for the benchmark (tmux calls counted). */
+export interface PassReport {
+  time: string;
+  runs: RunObservation[];
+  actions: number;
+  tmuxCalls: number;
+}
+
+const LIST_FIELDS = [...PANE_FIELDS, 'session_name', '@orch_run_dir'] as const;
+
+/** Finds live runs: sessions carrying @orch_run_dir on each known server, plus active runs in the index. */
+async function discover(explicit: TmuxServer, count: () => void): Promise<{ tmux: Tmux; runs: RunRecord[]; panes: Map<string, PaneInfo> }[]> {
+  const servers = new Map<string, TmuxServer>();
+  if (explicit.socketName || explicit.socketPath) servers.set('explicit', explicit);
+  else for (const e of readIndex()) if (e.socketPath) servers.set(e.socketPath, { socketPath: e.socketPath });
+  const out = [];
+  for (const server of servers.values()) {
+    const tmux = new Tmux(server);
+    let rows: Record<(typeof LIST_FIELDS)[number], string>[] = [];
+    try {
+      count();
+      rows = await tmux.listPanes(LIST_FIELDS);
+    } catch (error) {
+      if (!(error instanceof NoServerError)) throw error;
+    }
+    const dirs = new Set(rows.map((r) => r['@orch_run_dir']).filter(Boolean));
+    const socketPath = server.socketPath;
+    for (const e of readIndex()) if (!explicit.socketName && e.socketPath === socketPath) dirs.add(e.dir);
+    const runs: RunRecord[] = [];
+    for (const dir of dirs) {
+      try {
+        const run = readRun(dir);
+        const live = rows.some((r) => r['@orch_run_dir'] === dir);
+        if (live || run.state === 'active') runs.push(run);
+      } catch {
+        /* run directory removed: nothing to supervise */
+      }
+    }
+    out.push({ tmux, runs, panes: new Map(rows.map((r) => [r.pane_id, paneInfo(r)])) });
+  }
+  return out;
+}
+
+function readMemory(run: RunRecord): RunMemory {
+  try {
+    return JSON.parse(readFileSync(runPaths(run.dir).monitorState, 'utf8')) as RunMemory;
+  } catch {
+    return { workers: {} };
+  }
+}
+
+/** Runs one pass; `env` is handed to resumed workers. */
+export async function monitorPass(o: { server: TmuxServer; env: NodeJS.ProcessEnv; nowMs?: number }): Promise<PassReport> {
+  let tmuxCalls = 0;
+  const count = () => void tmuxCalls++;
+  const report: PassReport = { time: new Date().toISOString(), runs: [], actions: 0, tmuxCalls: 0 };
+  for (const { tmux, runs, panes } of await discover(o.server, count)) {
+    for (const run of runs) {
+      const obs = await superviseRun(run, tmux, panes, o.env, o.nowMs ?? Date.now(), count);
+      report.actions += obs.workers.reduce((n, w) => n + w.actions.length, 0);
+      report.runs.push(obs);
+    }
+  }
+  report.tmuxCalls = tmuxCalls;
+  return report;
+}
+
+async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, PaneInfo>, env: NodeJS.ProcessEnv, nowMs: number, count: () => void): Promise<RunObservation> {
+  let policy: Policy;
+  try {
+    policy = loadPolicy(run.dir, run.cwd, env);
+  } catch (error) {
+    // A broken config file must not stop supervision: act with the safe defaults and say why.
+    policy = DEFAULT_POLICY;
+    appendEvent(run.dir, { kind: 'monitor.config-error', detail: { error: String((error as Error).message) } });
+    process.stderr.write(`orch-tmux monitor: ${String((error as Error).message)} (using the safe defaults)\n`);
+  }
+  const memory = readMemory(run);
+  const observations: WorkerObservation[] = [];
+  for (const name of listWorkerNames(run.dir)) {
+    const rec = readWorker(run.dir, name);
+    if (!rec) continue;
+    const mem: WorkerMemory = memory.workers[name] ?? { answered: [] };
+    memory.workers[name] = mem;
+    const truth = reconcile(rec, allPanes);
+    const profile = profileOfWorker(rec);
+    const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
+    let screen: Classification | undefined;
+    if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
+      const seen = await look(tmux, rec, truth.pane, mem, policy, profile, nowMs, count);
+      screen = seen?.screen;
+      obs.captured = seen?.captured ?? false;
+      if (screen) {
+        obs.screen = screen.state;
+        obs.reason = screen.reason;
+        obs.silentSeconds = Math.round(screen.silentForMs / 1000);
+        if (screen.state !== mem.screen) appendEvent(run.dir, { worker: name, kind: 'monitor.observed', detail: { state: screen.state, reason: screen.reason } });
+        mem.screen = screen.state;
+        mem.reason = screen.reason;
+      }
+      mem.activity = truth.pane.activity;
+    }
+    const actions = decide({
+      worker: rec, state: truth.state, screen, memory: mem, policy, nowMs, activityMs: truth.pane?.activity,
+      sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv) && !rec.rehearsal,
+    });
+    for (const action of actions) {
+      obs.actions.push(await act(action, run, tmux, rec, mem, policy, profile, env, count));
+    }
+    observations.push(obs);
+  }
+  const allDone = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.actions.some((a) => a.startsWith('resume')));
+  if (allDone && !memory.reportedFinished && (run.pattern === undefined || run.state !== 'active')) {
+    memory.reportedFinished = true;
+    appendEvent(run.dir, { kind: 'monitor.run-finished' });
+    await notify(policy, tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { workers: observations.map((w) => ({ name: w.name, state: w.state })) } });
+  }
+  try {
+    writeJsonAtomic(runPaths(run.dir).monitorState, memory);
+    writeJsonAtomic(runPaths(run.dir).status, { time: new Date(nowMs).toISOString(), run: run.id, session: run.session, workers: observations });
+  } catch {
+    /* a full disk must not stop the supervision of other runs */
+  }
+  return { run: run.id, dir: run.dir, workers: observations };
+}
+
+// Captures the pane only when its activity moved, or its last state needs confirming (approval, silence, unknown).
+async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMemory, policy: Policy, profile: AgentProfile | undefined, nowMs: number, count: () => void): Promise<{ screen: Classification; captured: boolean } | undefined> {
+  const silentMs = nowMs - pane.activity;
+  const moved = mem.activity !== pane.activity;
+  const confirm = mem.screen === undefined || mem.screen === 'waiting_approval' || mem.screen === 'unknown' || mem.screen === 'stalled' || silentMs >= policy.silence.pokeAfter * 1000;
+  if (!moved && !confirm) return { screen: { state: mem.screen!, reason: mem.reason ?? 'unchanged', silentForMs: silentMs }, captured: false };
+  count();
+  let text: string;
+  try {
+    text = stripAnsi(await tmux.capturePane(pane.paneId));
+  } catch {
+    return undefined;
+  }
+  const screen = classifyScreen({
+    screen: text,
+    pane: { dead: pane.dead, deadStatus: pane.deadStatus, currentCommand: pane.currentCommand, lastActivityMs: pane.activity },
+    patterns: profile?.states ?? {},
+    mode: rec.mode,
+    nowMs,
+    silenceMs: policy.silence.pokeAfter * 1000,
+  });
+  return { screen, captured: true };
+}
+
+// Carries out one action and records it; returns a short label for the report.
+async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord, mem: WorkerMemory, policy: Policy, profile: AgentProfile | undefined, env: NodeJS.ProcessEnv, count: () => void): Promise<string> {
+  const event = (kind: string, detail: Record<string, unknown> = {}) => appendEvent(run.dir, { worker: rec.name, kind, detail: { by: 'monitor', ...detail } });
+  const tell = (ev: string, detail: Record<string, unknown> = {}) => notify(policy, tmux, run.session, { event: ev, run: run.id, worker: rec.name, runDir: run.dir, time: new Date().toISOString(), detail });
+  const pane = rec.paneId!;
+  switch (action.kind) {
+    case 'approve': {
+      const keys = profile?.keys.approve ?? ['y'];
+      mem.answered.push(action.fingerprint);
+      count();
+      await tmux.sendKeys(pane, keys);
+      event('monitor.approved', { fingerprint: action.fingerprint, keys, prompt: action.prompt.slice(0, 500) });
+      await tell('approved', { prompt: action.prompt.slice(0, 500) });
+      return 'approve';
+    }
+    case 'deny': {
+      const keys = profile?.keys.deny ?? ['Escape'];
+      mem.answered.push(action.fingerprint);
+      count();
+      await tmux.sendKeys(pane, keys);
+      event('monitor.denied', { fingerprint: action.fingerprint, keys, why: action.why, prompt: action.prompt.slice(0, 500) });
+      return 'deny';
+    }
+    case 'notify': {
+      if (action.event === 'waiting_approval') mem.notified = action.detail.fingerprint as string;
+      await tell(action.event, action.detail);
+      event('monitor.notified', { event: action.event });
+      if (['done', 'failed', 'killed', 'lost'].includes(action.event)) mem.reported = action.event;
+      return `notify:${action.event}`;
+    }
+    case 'poke': {
+      mem.pokedAt = mem.activity;
+      count();
+      if (policy.silence.poke) await sendMessage(tmux, pane, policy.silence.poke);
+      else await tmux.sendKeys(pane, ['Enter']);
+      event('monitor.poked', { message: policy.silence.poke || 'Enter' });
+      return 'poke';
+    }
+    case 'interrupt': {
+      mem.interruptedAt = mem.activity;
+      count();
+      await tmux.sendKeys(pane, profile?.keys.interrupt ?? ['C-c']);
+      event('worker.stalled', { action: 'interrupted' });
+      return 'interrupt';
+    }
+    case 'kill': {
+      mem.killed = true;
+      const state = await killWorker(run, tmux, rec.name, 2000);
+      event('monitor.killed', { why: action.why, state });
+      return 'kill';
+    }
+    case 'resume': {
+      try {
+        const r = await resumeWorker(run, tmux, rec.name, env);
+        mem.reported = undefined;
+        await tell('resumed', { sessionId: r.sessionId, attempt: r.attempt });
+        return `resume:${r.attempt}`;
+      } catch (error) {
+        event('monitor.resume-failed', { error: String((error as Error).message) });
+        return 'resume-failed';
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+// Pure: from what the monitor saw and what it remembers, decide what to do. No I/O, no clock.
+import type { Classification, ScreenState } from './classify.js';
+import type { Policy } from './config.js';
+import type { WorkerRecord } from '../workers/record.js';
+
+/** What the monitor remembers about a worker between passes (monitor.json). */
+export interface WorkerMemory {
+  screen?: ScreenState;
+  reason?: string;
+  /** Last window activity seen (ms); a capture is needed only when it moves. */
+  activity?: number;
+  /** Fingerprints of approval prompts already answered or refused: never twice. */
+  answered: string[];
+  /** Fingerprint of the approval prompt already notified. */
+  notified?: string;
+  /** The activity value at which we poked / interrupted: once per silence. */
+  pokedAt?: number;
+  interruptedAt?: number;
+  killed?: boolean;
+  /** The final state already reported. */
+  reported?: string;
+}
+
+/** One thing to do about one worker. */
+export type Action =
+  | { kind: 'approve'; fingerprint: string; prompt: string }
+  | { kind: 'deny'; fingerprint: string; prompt: string; why: string }
+  | { kind: 'notify'; event: string; detail: Record<string, unknown> }
+  | { kind: 'poke' }
+  | { kind: 'interrupt' }
+  | { kind: 'kill'; why: string }
+  | { kind: 'resume'; sessionId: string };
+
+export interface DecideInput {
+  worker: WorkerRecord;
+  /** The reconciled state (status's truth). */
+  state: WorkerRecord['state'];
+  screen?: Classification;
+  memory: WorkerMemory;
+  policy: Policy;
+  nowMs: number;
+  activityMs?: number;
+  sessionId?: string;
+  canResume: boolean;
+}
+
+const matches = (patterns: string[], text: string) => patterns.some((p) => new RegExp(p, 'i').test(text));
+
+/** Whether a dead worker should be resumed: no real result, a session id, resumes left, not killed on purpose. */
+export function shouldResume(i: DecideInput): boolean {
+  const noResult = i.worker.resultSource !== 'file' && i.worker.resultSource !== 'stdout';
+  return (i.state === 'failed' || i.state === 'lost') && noResult && i.policy.death.resume && i.canResume && Boolean(i.sessionId) && i.worker.resumes < i.policy.death.maxResumes;
+}
+
+/** The actions for one worker this pass. */
+export function decide(i: DecideInput): Action[] {
+  const { policy, memory } = i;
+  if (i.state === 'done' || i.state === 'failed' || i.state === 'killed' || i.state === 'lost') {
+    if (shouldResume(i)) return [{ kind: 'resume', sessionId: i.sessionId! }];
+    if (memory.reported === i.state) return [];
+    return [{ kind: 'notify', event: i.state, detail: { exitCode: i.worker.exitCode ?? null, reason: i.worker.reason, resumes: i.worker.resumes } }];
+  }
+  const screen = i.screen;
+  if (!screen) return [];
+  const actions: Action[] = [];
+  if (screen.state === 'waiting_approval' && screen.fingerprint) {
+    const fp = screen.fingerprint;
+    const prompt = screen.prompt ?? '';
+    if (memory.answered.includes(fp)) return [];
+    const mode = policy.approvals.mode;
+    if (mode === 'deny') return [{ kind: 'deny', fingerprint: fp, prompt, why: 'approvals.mode is deny' }, { kind: 'notify', event: 'denied', detail: { prompt } }];
+    if (mode === 'auto') {
+      if (matches(policy.approvals.deny, prompt)) return [{ kind: 'deny', fingerprint: fp, prompt, why: 'matches the deny list' }, { kind: 'notify', event: 'denied', detail: { prompt, why: 'deny list' } }];
+      if (matches(policy.approvals.allow, prompt)) return [{ kind: 'approve', fingerprint: fp, prompt }];
+    }
+    if (memory.notified !== fp) actions.push({ kind: 'notify', event: 'waiting_approval', detail: { prompt, fingerprint: fp } });
+    return actions;
+  }
+  if (screen.state === 'stalled' && i.activityMs !== undefined) {
+    const silentS = (i.nowMs - i.activityMs) / 1000;
+    const s = policy.silence;
+    if (s.killAfter > 0 && silentS >= s.killAfter && !memory.killed) return [{ kind: 'kill', why: `no output for ${Math.round(silentS)} s` }];
+    if (silentS >= s.pokeAfter + s.interruptAfter && memory.interruptedAt !== i.activityMs) {
+      return [{ kind: 'interrupt' }, { kind: 'notify', event: 'stalled', detail: { silentSeconds: Math.round(silentS) } }];
+    }
+    if (silentS >= s.pokeAfter && memory.pokedAt !== i.activityMs && memory.interruptedAt !== i.activityMs) return [{ kind: 'poke' }];
+  }
+  return actions;
+}
