@@ -112,9 +112,9 @@ export class Tmux {
     return parseFormatted(sub, fields, out);
   }
 
-  /** Types text literally (-l); tmux key names are not interpreted. */
+  /** Types text literally (-l); tmux key names are not interpreted. Long text goes in several calls, in order. */
   async sendText(target: string, text: string): Promise<void> {
-    await this.run([['send-keys', '-t', target, '-l', '--', text]]);
+    for (const chunk of splitUtf8(text, SEND_TEXT_CHUNK_BYTES)) await this.run([['send-keys', '-t', target, '-l', '--', chunk]]);
   }
 
   /** Presses keys by name (Enter, Escape, C-c, y). */
@@ -231,6 +231,32 @@ export class Tmux {
 // so a lone program goes through env(1) to stay out of the shell.
 function commandArgs(command: readonly string[]): string[] {
   return command.length === 1 ? ['/usr/bin/env', command[0]!] : [...command];
+}
+
+// A tmux client sends its whole command in one message of at most 16 KiB (tmux 3.3a: `command too long`
+// beyond it, and E2BIG past 128 KiB), so sendText types long text in pieces of this many bytes.
+const SEND_TEXT_CHUNK_BYTES = 8192;
+
+// Splits text into pieces of at most maxBytes UTF-8 bytes, never inside a code point.
+function splitUtf8(text: string, maxBytes: number): string[] {
+  if (Buffer.byteLength(text) <= maxBytes) return [text];
+  const pieces: string[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < text.length; ) {
+    const cp = text.codePointAt(i)!;
+    const units = cp > 0xffff ? 2 : 1;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (bytes + size > maxBytes) {
+      pieces.push(text.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+    i += units;
+  }
+  pieces.push(text.slice(start));
+  return pieces;
 }
 
 /** A buffer name no other paste will use. */

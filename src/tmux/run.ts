@@ -62,6 +62,8 @@ export async function runTmux(server: TmuxServer, commands: readonly (readonly s
   }
   if (result.isCanceled) throw new TmuxError(subcommand, args, undefined, 'canceled');
   if (result.timedOut) throw new TmuxError(subcommand, args, undefined, `timed out after ${options.timeoutMs ?? 15_000} ms`);
+  // tmux never started (E2BIG for an argv over 128 KiB, EACCES ...): no exit code and no stderr to read.
+  if (result.exitCode === undefined) throw new TmuxError(subcommand, args, undefined, String(result.originalMessage ?? result.shortMessage));
   if (result.exitCode !== 0 || result.stderr.length > 0) {
     throw classifyTmuxError(subcommand, args, result.exitCode, result.stderr);
   }

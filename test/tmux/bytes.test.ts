@@ -47,6 +47,14 @@ describe('sendText (send-keys -l)', () => {
     expect((await cap.finish()).equals(Buffer.from(CASES.map(([, t]) => t).join(''), 'utf8'))).toBe(true);
   });
 
+  test('multi-byte text over tmux\'s 16 KiB command limit is not split inside a character', async ({ server }) => {
+    // 3- and 4-byte characters, so a split on a byte count would land inside one.
+    const text = '中😀'.repeat(3000);
+    const cap = await startCapture(server);
+    await server.tmux.sendText(cap.paneId, text);
+    expect((await cap.finish()).toString('utf8')).toBe(text);
+  });
+
   test('200 KiB arrives byte-identical', async ({ server }) => {
     const text = bigText();
     const cap = await startCapture(server);

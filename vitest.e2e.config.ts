@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// The end-to-end tier: the real Codex CLI (pinned) against a loopback stub of the Responses API.
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts', 'test/e2e/global-codex.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});
