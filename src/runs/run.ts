@@ -71,12 +71,8 @@ export async function createRun(o: CreateRunOptions): Promise<RunRecord> {
   let created = false;
   try {
     mkdirSync(runPaths(dir).workers, { mode: 0o700 });
-    await tmux.newSession({ name: session, cwd, windowName: 'orch', width: 220, height: 50 });
     created = true;
-    await tmux.run([
-      ['set-option', '-t', `=${session}:`, '@orch_run_dir', dir],
-      ['set-option', '-t', `=${session}:`, '@orch_run_id', id],
-    ]);
+    await openSession(tmux, session, cwd, dir, id);
     const socketPath = await tmux.displayMessage('#{socket_path}', `=${session}:`);
     const run: RunRecord = {
       id, name, dir, cwd, session, socketPath, created: new Date().toISOString(),
@@ -130,10 +126,16 @@ export function tmuxForRun(run: RunRecord, explicit?: TmuxServer): Tmux {
 /** Makes sure the run's tmux session exists (after a tmux restart), with its user options set. */
 export async function ensureSession(run: RunRecord, tmux: Tmux): Promise<void> {
   if (await tmux.hasSession(run.session)) return;
-  await tmux.newSession({ name: run.session, cwd: run.cwd, windowName: 'orch', width: 220, height: 50 });
-  await tmux.run([
-    ['set-option', '-t', `=${run.session}:`, '@orch_run_dir', run.dir],
-    ['set-option', '-t', `=${run.session}:`, '@orch_run_id', run.id],
-  ]);
+  await openSession(tmux, run.session, run.cwd, run.dir, run.id);
   appendEvent(run.dir, { kind: 'run.session-recreated', detail: { session: run.session } });
+}
+
+// The run's session: a first window `orch` (a shell in the run's directory) and the user options the
+// monitor discovers runs by.
+async function openSession(tmux: Tmux, session: string, cwd: string, dir: string, id: string): Promise<void> {
+  await tmux.newSession({ name: session, cwd, windowName: 'orch', width: 220, height: 50 });
+  await tmux.run([
+    ['set-option', '-t', `=${session}:`, '@orch_run_dir', dir],
+    ['set-option', '-t', `=${session}:`, '@orch_run_id', id],
+  ]);
 }

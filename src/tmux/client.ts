@@ -95,7 +95,12 @@ export class Tmux {
 
   /** Sessions with the named format fields; none (not an error) when no server runs. */
   async listSessions<F extends string>(fields: readonly F[]): Promise<Record<F, string>[]> {
-    return this.list('list-sessions', fields, []);
+    try {
+      return await this.list('list-sessions', fields, []);
+    } catch (error) {
+      if (error instanceof NoServerError) return [];
+      throw error;
+    }
   }
 
   async listWindows<F extends string>(fields: readonly F[], target?: string): Promise<Record<F, string>[]> {
@@ -104,7 +109,8 @@ export class Tmux {
 
   /** Panes of one session (`-s -t`), or of the whole server when no target is given (`-a`). */
   async listPanes<F extends string>(fields: readonly F[], target?: string): Promise<Record<F, string>[]> {
-    return this.list('list-panes', fields, target ? ['-s', '-t', exact(target)] : ['-a']);
+    // list-panes -t is a window target: tmux 3.3a resolves `=a` to a session `ab` there, `=a:` it does not.
+    return this.list('list-panes', fields, target ? ['-s', '-t', exactSession(target)] : ['-a']);
   }
 
   private async list<F extends string>(sub: string, fields: readonly F[], extra: string[]): Promise<Record<F, string>[]> {
@@ -140,7 +146,7 @@ export class Tmux {
     await this.pasteBuffer(name, target);
   }
 
-  /** The pane's text (-p -J): joined wrapped lines, trailing spaces trimmed. */
+  /** The pane's text (-p -J): wrapped lines joined; -J also keeps trailing spaces the program wrote. */
   async capturePane(target: string, o: CaptureOptions = {}): Promise<string> {
     const args = ['capture-pane', '-p', '-J', '-t', target];
     if (o.escapes) args.push('-e');
@@ -150,10 +156,11 @@ export class Tmux {
     return o.strip ? stripAnsi(out) : out;
   }
 
-  /** Sends the pane's output to a file (append), or stops piping when `file` is omitted. */
+  /** Sends the pane's output to a file (append), replacing any pipe, or stops piping when `file` is omitted. */
   async pipePane(target: string, file?: string): Promise<void> {
+    // No -o: with it, a pane that already pipes closes that pipe and opens none (a toggle, tmux 3.3a).
     const args = ['pipe-pane', '-t', target];
-    if (file) args.push('-o', `exec cat >> ${shellQuoteForTmux(file)}`);
+    if (file) args.push(`exec cat >> ${shellQuoteForTmux(file)}`);
     await this.run([args]);
   }
 

@@ -14,7 +14,6 @@ describe('wait', () => {
     const last = Math.max(...['quick', 'slow'].map((n) => Date.parse(workerJson(run, n).endedAt as string)));
     // The runner stamps endedAt, then signals. `slow` ends ~0.4 s into wait's first 2 s wait-for, so a
     // missed wake-up would show as >= ~1.5 s here; the wake-up path takes ~20 ms (1 s bound for loaded CI).
-    console.log("LAT", returned - last, wait.durationMs);
     expect(returned).toBeGreaterThanOrEqual(last);
     expect(returned - last).toBeLessThan(1000);
   });
