@@ -19,6 +19,9 @@ import { readWorker, type WorkerState } from '../workers/record.js';
 import { reconcile, sessionPanes, type WorkerStatus } from '../workers/status.js';
 import { waitForWorkers } from '../workers/wait.js';
 import { expandItems, itemValues, type Item } from './items.js';
+import { DEFAULT_POLICY, loadPolicy, type Policy } from '../monitor/config.js';
+import { shouldResume } from '../monitor/policy.js';
+import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { pickLenses } from './lenses.js';
 import { interpolate, loadPattern, type Pattern, type Stage } from './pattern.js';
 import { looksBinary, readUserFile } from '../commands/inputs.js';
@@ -168,12 +171,20 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
     }
   }
   const docVar = Object.entries(pattern.variables).find(([, v]) => v.type === 'file')?.[0];
+  // run.json keeps absolute paths, so `--resume` (or a detached driver) finds the same files from any directory.
+  const saved: PatternInputs = { ...inputs, vars: { ...inputs.vars }, agent: absoluteRef(inputs.agent, penv.cwd), synthAgent: inputs.synthAgent === undefined ? undefined : absoluteRef(inputs.synthAgent, penv.cwd) };
+  for (const [name, spec] of Object.entries(pattern.variables)) if (spec.type === 'file' && values[name]) saved.vars[name] = values[name]!;
   const run = await createRun({
     name: o.name ?? (docVar ? `${pattern.name}-${values[docVar]!.split('/').pop()}` : pattern.name),
     cwd: penv.cwd, session: o.session, runsRoot: penv.runsRoot, server: penv.server, pattern: pattern.name,
-    inputs: inputs as unknown as Record<string, unknown>, agent: main.name,
+    inputs: saved as unknown as Record<string, unknown>, agent: main.name,
   });
   return run;
+}
+
+// An agent given as a path (./agent.yaml) is made absolute; a built-in name stays as it is.
+function absoluteRef(ref: string, cwd: string): string {
+  return ref.includes('/') || ref.endsWith('.yaml') || ref.endsWith('.yml') ? resolve(cwd, ref) : ref;
 }
 
 /** What a finished (or stopped) pattern run produced. */
@@ -218,7 +229,9 @@ export async function drivePatternRun(penv: PatternEnv, run: RunRecord, tmux: Tm
     } else {
       await Promise.all(pending.map(start));
     }
-    const outcome = await waitForWorkers(run, tmux, all, { onTick });
+    let outcome = await waitForWorkers(run, tmux, all, { onTick });
+    // The driver applies the death policy too, so a review does not go on without a worker that can be resumed.
+    while (await resumeDead(run, tmux, workers.map((w) => w.name), penv.env)) outcome = await waitForWorkers(run, tmux, all, { onTick });
     const stageWorkers = outcome.workers.filter((w) => workers.some((p) => p.name === w.name));
     if (stageWorkers.some((w) => w.state !== 'done')) ok = false;
     results[stage.id] = workers.map((w) => labelledResult(run, w, stageWorkers.find((s) => s.name === w.name)?.state)).join('\n');
@@ -235,6 +248,30 @@ export async function drivePatternRun(penv: PatternEnv, run: RunRecord, tmux: Tm
   saveRun(run);
   appendEvent(run.dir, { kind: 'run.finished', detail: { ok, outputs } });
   return { ok, workers: final.workers, outputs };
+}
+
+/** Resumes the stage's workers that died without a result, as the monitor's policy allows; true when any was. */
+async function resumeDead(run: RunRecord, tmux: Tmux, names: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
+  let policy: Policy;
+  try {
+    policy = loadPolicy(run.dir, run.cwd, env);
+  } catch {
+    policy = DEFAULT_POLICY;
+  }
+  let resumed = false;
+  for (const name of names) {
+    const rec = readWorker(run.dir, name);
+    if (!rec || rec.rehearsal || !rec.resumeArgv) continue;
+    const input = { worker: rec, state: rec.state, memory: { answered: [] }, policy, nowMs: Date.now(), sessionId: sessionIdOf(rec), canResume: true };
+    if (!shouldResume(input)) continue;
+    try {
+      await resumeWorker(run, tmux, name, env);
+      resumed = true;
+    } catch (error) {
+      appendEvent(run.dir, { worker: name, kind: 'driver.resume-failed', detail: { error: String((error as Error).message) } });
+    }
+  }
+  return resumed;
 }
 
 /** Workers of a stage that need starting: new ones, and failed/lost/killed ones (moved aside first). */

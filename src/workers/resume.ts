@@ -1,4 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { acquireLock } from '../monitor/lock.js';
 import { OrchError, UsageError } from '../errors.js';
 import { appendEvent } from '../runs/events.js';
 import { workerPaths } from '../runs/paths.js';
@@ -31,9 +33,25 @@ export async function resumeWorker(run: RunRecord, tmux: Tmux, name: string, env
   const rec = readWorker(run.dir, name);
   if (!rec) throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}`);
   if (rec.state === 'running' || rec.state === 'pending') throw new UsageError(`Worker ${name} is ${rec.state}: kill it first or let it finish`);
+  if (rec.state === 'done') throw new UsageError(`Worker ${name} is done: it has its result, there is nothing to resume`);
   if (!rec.resumeArgv) throw new UsageError(`Agent ${rec.agent} has no resume command in its profile: it cannot be resumed`);
   const sessionId = sessionIdOf(rec);
   if (!sessionId) throw new OrchError(`Worker ${name} has no recorded session id (the agent never printed one): it cannot be resumed`);
+  const paths = workerPaths(run.dir, name);
+  // The monitor and a pattern driver may both decide to resume: one lock per worker, one resume.
+  const lock = acquireLock(join(paths.dir, 'resume.lock'));
+  if ('heldBy' in lock) throw new OrchError(`Worker ${name} is being resumed by pid ${lock.heldBy.pid}`);
+  try {
+    return await resumeLocked(run, tmux, rec, sessionId, env);
+  } finally {
+    lock.release();
+  }
+}
+
+async function resumeLocked(run: RunRecord, tmux: Tmux, stale: WorkerRecord, sessionId: string, env: NodeJS.ProcessEnv): Promise<ResumeReport> {
+  const name = stale.name;
+  const rec = readWorker(run.dir, name) ?? stale;
+  if (rec.state === 'running' || rec.state === 'pending' || rec.state === 'done') throw new OrchError(`Worker ${name} is ${rec.state} now: someone else resumed it`);
   const paths = workerPaths(run.dir, name);
   if (existsSync(paths.killRequested)) rmSync(paths.killRequested);
   updateWorker(run.dir, name, { state: 'pending', sessionId, reason: undefined });

@@ -1,8 +1,8 @@
 // The program inside each worker window: starts the agent, tees its output, records the outcome on disk,
 // then signals tmux wait-for channels. It is the only writer of a worker's outcome while it lives.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, openSync, readFileSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { constants } from 'node:os';
 import { writeFileAtomic } from '../runs/atomic.js';
@@ -10,7 +10,7 @@ import { appendEvent } from '../runs/events.js';
 import { workerPaths } from '../runs/paths.js';
 import { Tmux, shellQuoteForTmux } from '../tmux/index.js';
 import { readWorker, runChannel, updateWorker, workerChannel, type WorkerRecord, type WorkerState } from './record.js';
-import { transcriptTail } from './transcript.js';
+import { readTail, transcriptTail } from './transcript.js';
 
 const DEFAULT_RESUME_PROMPT = 'You were interrupted. Continue the task from where you left off, then give your final answer.';
 const MARK_PANE_TAIL = '<!-- orch-tmux: the agent left no last message; this is the tail of its terminal transcript -->';
@@ -58,6 +58,8 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
     argv = [...argv, readFileSync(paths.prompt, 'utf8')];
   }
 
+  // codex leaves an existing -o file untouched when a turn fails: a stale message must not pass for a new one.
+  if (rec.lastMessage === 'file') writeFileSync(paths.lastMessage, '', { mode: 0o600 });
   const pipeOutput = rec.mode === 'exec';
   const env = { ...process.env, ...rec.env, ORCH_TMUX_WORKER: `${rec.run}/${rec.name}` };
   let child: ChildProcess;
@@ -138,7 +140,11 @@ async function finish(rec: WorkerRecord, tmux: Tmux, o: Outcome): Promise<number
   const paths = workerPaths(rec.runDir, rec.name);
   const killed = existsSync(paths.killRequested);
   const state: WorkerState = o.hangup || o.signal === 'SIGHUP' ? 'lost' : killed ? 'killed' : o.code === 0 ? 'done' : 'failed';
-  const result = collectResult(rec);
+  let result = collectResult(rec);
+  if ((!result || result.source === 'pane-tail') && !o.hangup && process.env.TMUX_PANE) {
+    await syncTranscript(paths.paneLog);
+    result = collectResult(rec);
+  }
   if (result) safely(() => writeFileAtomic(paths.result, result.text));
   const reason = o.reason ?? (o.signal ? `agent ended by ${o.signal}` : o.code === 0 ? undefined : `agent exited with code ${o.code}`);
   safely(() => updateWorker(rec.runDir, rec.name, {
@@ -149,6 +155,16 @@ async function finish(rec: WorkerRecord, tmux: Tmux, o: Outcome): Promise<number
   await tmux.run([['wait-for', '-S', workerChannel(rec.run, rec.name)], ['wait-for', '-S', runChannel(rec.run)]]).catch(() => undefined);
   if (o.reason) process.stderr.write(`orch-tmux: ${o.reason}\n`);
   return o.code ?? 128 + (o.signal ? constants.signals[o.signal] ?? 0 : 0);
+}
+
+// pane.log lags the pane (tmux pipes output through `cat`), so the agent's last bytes may not be in it yet
+// when the agent exits. Write an invisible marker (an OSC that tmux ignores and strip-ansi removes) and wait,
+// bounded, until the log shows it: the pty keeps order, so everything written before it is there too.
+async function syncTranscript(paneLog: string, timeoutMs = 1500): Promise<void> {
+  const marker = `orch-sync-${randomBytes(6).toString('hex')}`;
+  process.stdout.write(`\x1b]7770;${marker}\x07`);
+  const deadline = Date.now() + timeoutMs;
+  while (!readTail(paneLog, 4096).includes(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 /** The worker's last message from the profile's source, falling back to stdout, then the marked pane tail. */

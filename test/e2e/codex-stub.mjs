@@ -12,8 +12,10 @@ export async function startCodexStub() {
   const hanging = new Set();
   const hungOnce = new Set();
   let seq = 0;
+  // Short unique ids for responses, items and calls.
   const nextId = (prefix) => `${prefix}_stub${String(++seq).padStart(4, '0')}`;
 
+  // Reads each body fully before routing it.
   const server = createServer((req, res) => {
     readBody(req).then(
       (raw) => handle(req, res, raw),
