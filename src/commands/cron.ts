@@ -17,7 +17,9 @@ function quote(s: string): string {
 export function cronCommand(ctx: Context): string {
   const home = stateHome(ctx.env);
   const env = [`PATH=${ctx.env.PATH ?? '/usr/bin:/bin'}`, `ORCH_TMUX_HOME=${home}`];
-  for (const k of ['ORCH_TMUX_RUNS', 'XDG_CONFIG_HOME', 'TMUX_TMPDIR']) if (ctx.env[k]) env.push(`${k}=${ctx.env[k]}`);
+  // The locale too: cron has none, and a tmux client without UTF-8 in LC_ALL/LC_CTYPE/LANG turns control and
+  // non-ASCII bytes of its output into `_` (tmux 3.3a), which breaks -F parsing and screen patterns.
+  for (const k of ['ORCH_TMUX_RUNS', 'XDG_CONFIG_HOME', 'TMUX_TMPDIR', 'LC_ALL', 'LC_CTYPE', 'LANG']) if (ctx.env[k]) env.push(`${k}=${ctx.env[k]}`);
   const argv = ['env', ...env, process.execPath, cliScript, 'monitor', '--once', ...serverArgs(ctx.server).map((a) => (a === '-L' || a === '-S' ? '--socket' : a))];
   return `cd ${quote(ctx.cwd)} && ${argv.map(quote).join(' ')} >> ${quote(join(home, 'monitor.log'))} 2>&1`;
 }
@@ -41,7 +43,8 @@ export const command: Command = {
     const schedule = str(values, 'schedule') ?? '* * * * *';
     if (!/^(\S+\s+){4}\S+$/.test(schedule.trim())) throw new UsageError(`Expected a five-field cron schedule like "*/2 * * * *", got ${JSON.stringify(schedule)}`);
     const command = cronCommand(ctx);
-    const line = `${schedule.trim()} ${command} ${MARK}`;
+    // cron turns an unescaped % in the command into a newline (crontab(5)), even inside quotes.
+    const line = `${schedule.trim()} ${command.replace(/%/g, '\\%')} ${MARK}`;
     if (verb === 'print') {
       if (ctx.json) printJson(ctx, { line, command });
       else ctx.out(`${values.command ? command : line}\n`);

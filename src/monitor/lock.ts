@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -17,6 +17,8 @@ function alive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+const TORN_LOCK_MS = 5000;
 
 /**
  * Takes the lock file with O_EXCL (one winner among any number of racers); a lock whose process is
@@ -56,7 +58,16 @@ export function acquireLock(path: string): { release: () => void } | { heldBy: L
       owner = undefined; // being written right now, or torn by a crash
     }
     if (owner && (owner.host !== hostname() || alive(owner.pid))) return { heldBy: owner };
-    if (!owner && attempt < 2) continue;
+    if (!owner) {
+      // Open and write are two steps: an empty or torn lock younger than this is being written, not stale.
+      let ageMs: number;
+      try {
+        ageMs = Date.now() - statSync(path).mtimeMs;
+      } catch {
+        continue; // released meanwhile: try again
+      }
+      if (ageMs < TORN_LOCK_MS) return { heldBy: { pid: 0, host: hostname(), since: 'unknown (lock being written)' } };
+    }
     // Stale: remove it only if it is still the same stale content, then race for it again.
     try {
       if (readFileSync(path, 'utf8') === text) unlinkSync(path);

@@ -1,6 +1,7 @@
 // One monitor pass over every live run: one list-panes per tmux server, a capture only where activity
 // moved or a state needs confirming, the policy's actions, events, a status.json snapshot, notices.
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import stripAnsi from 'strip-ansi';
 import type { AgentProfile } from '../agents/profile.js';
 import { profileOfWorker } from '../agents/resolve.js';
@@ -11,14 +12,14 @@ import { runPaths } from '../runs/paths.js';
 import { readRun, type RunRecord } from '../runs/run.js';
 import { NoServerError, Tmux, type TmuxServer } from '../tmux/index.js';
 import { killWorker } from '../workers/kill.js';
-import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
+import { FINISHED, listWorkerNames, readWorker, updateWorker, type WorkerRecord } from '../workers/record.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { sendMessage } from '../workers/send.js';
 import { PANE_FIELDS, paneInfo, reconcile, type PaneInfo } from '../workers/status.js';
 import { classifyScreen, type Classification } from './classify.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from './config.js';
 import { notify } from './notify.js';
-import { decide, type Action, type WorkerMemory } from './policy.js';
+import { decide, silenceStart, type Action, type WorkerMemory } from './policy.js';
 
 /** What the monitor knows about one run between passes (monitor.json in the run directory). */
 interface RunMemory {
@@ -54,8 +55,15 @@ export interface PassReport {
 
 const LIST_FIELDS = [...PANE_FIELDS, 'session_name', '@orch_run_dir'] as const;
 
+// The socket a server listens on, as the index records it: `-L NAME` is ${TMUX_TMPDIR:-/tmp}/tmux-UID/NAME (tmux 3.3a).
+function socketPathOf(server: TmuxServer, env: NodeJS.ProcessEnv): string | undefined {
+  if (server.socketPath) return resolve(server.socketPath);
+  if (server.socketName) return resolve(env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, server.socketName);
+  return undefined;
+}
+
 /** Finds live runs: sessions carrying @orch_run_dir on each known server, plus active runs in the index. */
-async function discover(explicit: TmuxServer, count: () => void): Promise<{ tmux: Tmux; runs: RunRecord[]; panes: Map<string, PaneInfo> }[]> {
+async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () => void): Promise<{ tmux: Tmux; runs: RunRecord[]; panes: Map<string, PaneInfo> }[]> {
   const servers = new Map<string, TmuxServer>();
   if (explicit.socketName || explicit.socketPath) servers.set('explicit', explicit);
   else for (const e of readIndex()) if (e.socketPath) servers.set(e.socketPath, { socketPath: e.socketPath });
@@ -70,8 +78,9 @@ async function discover(explicit: TmuxServer, count: () => void): Promise<{ tmux
       if (!(error instanceof NoServerError)) throw error;
     }
     const dirs = new Set(rows.map((r) => r['@orch_run_dir']).filter(Boolean));
-    const socketPath = server.socketPath;
-    for (const e of readIndex()) if (!explicit.socketName && e.socketPath === socketPath) dirs.add(e.dir);
+    // Runs whose session is gone (killed, tmux restarted) are found through the index, whichever way the socket was given.
+    const socketPath = socketPathOf(server, env);
+    for (const e of readIndex()) if (socketPath && e.socketPath && resolve(e.socketPath) === socketPath) dirs.add(e.dir);
     const runs: RunRecord[] = [];
     for (const dir of dirs) {
       try {
@@ -100,7 +109,7 @@ export async function monitorPass(o: { server: TmuxServer; env: NodeJS.ProcessEn
   let tmuxCalls = 0;
   const count = () => void tmuxCalls++;
   const report: PassReport = { time: new Date().toISOString(), runs: [], actions: 0, tmuxCalls: 0 };
-  for (const { tmux, runs, panes } of await discover(o.server, count)) {
+  for (const { tmux, runs, panes } of await discover(o.server, o.env, count)) {
     for (const run of runs) {
       const obs = await superviseRun(run, tmux, panes, o.env, o.nowMs ?? Date.now(), count);
       report.actions += obs.workers.reduce((n, w) => n + w.actions.length, 0);
@@ -124,11 +133,24 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, Pa
   const memory = readMemory(run);
   const observations: WorkerObservation[] = [];
   for (const name of listWorkerNames(run.dir)) {
-    const rec = readWorker(run.dir, name);
+    let rec = readWorker(run.dir, name);
     if (!rec) continue;
     const mem: WorkerMemory = memory.workers[name] ?? { answered: [] };
     memory.workers[name] = mem;
     const truth = reconcile(rec, allPanes);
+    if (truth.state !== rec.state && (truth.state === 'lost' || truth.state === 'failed')) {
+      // Record what tmux proves, as status does: a runner that died unrecorded left "running" on disk,
+      // and a resume refuses a worker whose file says it is running.
+      const fresh = readWorker(run.dir, name);
+      if (fresh && !FINISHED.has(fresh.state)) {
+        try {
+          rec = updateWorker(run.dir, name, { state: truth.state, reason: truth.reason, endedAt: new Date().toISOString() }) ?? rec;
+          appendEvent(run.dir, { worker: name, kind: `worker.${truth.state}`, detail: { reason: truth.reason, by: 'monitor' } });
+        } catch {
+          /* read-only or full disk: act on the truth anyway */
+        }
+      }
+    }
     const profile = profileOfWorker(rec);
     const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
     let screen: Classification | undefined;
@@ -141,6 +163,11 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, Pa
         obs.reason = screen.reason;
         obs.silentSeconds = Math.round(screen.silentForMs / 1000);
         if (screen.state !== mem.screen) appendEvent(run.dir, { worker: name, kind: 'monitor.observed', detail: { state: screen.state, reason: screen.reason } });
+        // Past the question: the same text asked again later is a new question (codex asks again for a repeated command).
+        if (screen.state !== 'waiting_approval') {
+          mem.answered = [];
+          mem.notified = undefined;
+        }
         mem.screen = screen.state;
         mem.reason = screen.reason;
       }
@@ -174,7 +201,8 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, Pa
 async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMemory, policy: Policy, profile: AgentProfile | undefined, nowMs: number, count: () => void): Promise<{ screen: Classification; captured: boolean } | undefined> {
   const silentMs = nowMs - pane.activity;
   const moved = mem.activity !== pane.activity;
-  const confirm = mem.screen === undefined || mem.screen === 'waiting_approval' || mem.screen === 'unknown' || mem.screen === 'stalled' || silentMs >= policy.silence.pokeAfter * 1000;
+  // Silence matters only where it can turn a screen into stalled: an agent idle at its prompt stays waiting_input.
+  const confirm = mem.screen === undefined || mem.screen === 'waiting_approval' || mem.screen === 'unknown' || mem.screen === 'stalled' || (silentMs >= policy.silence.pokeAfter * 1000 && mem.screen !== 'waiting_input');
   if (!moved && !confirm) return { screen: { state: mem.screen!, reason: mem.reason ?? 'unchanged', silentForMs: silentMs }, captured: false };
   count();
   let text: string;
@@ -225,15 +253,16 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       return `notify:${action.event}`;
     }
     case 'poke': {
-      mem.pokedAt = mem.activity;
+      mem.pokedAt = silenceStart(mem, mem.activity ?? 0);
       count();
       if (policy.silence.poke) await sendMessage(tmux, pane, policy.silence.poke);
       else await tmux.sendKeys(pane, ['Enter']);
+      mem.pokeSentMs = Date.now();
       event('monitor.poked', { message: policy.silence.poke || 'Enter' });
       return 'poke';
     }
     case 'interrupt': {
-      mem.interruptedAt = mem.activity;
+      mem.interruptedAt = silenceStart(mem, mem.activity ?? 0);
       count();
       await tmux.sendKeys(pane, profile?.keys.interrupt ?? ['C-c']);
       event('worker.stalled', { action: 'interrupted' });

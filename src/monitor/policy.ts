@@ -13,9 +13,11 @@ export interface WorkerMemory {
   answered: string[];
   /** Fingerprint of the approval prompt already notified. */
   notified?: string;
-  /** The activity value at which we poked / interrupted: once per silence. */
+  /** The silence (its start: the activity value before it) we poked / interrupted: once per silence. */
   pokedAt?: number;
   interruptedAt?: number;
+  /** When the poke was sent (ms); the interrupt comes `interruptAfter` after it. */
+  pokeSentMs?: number;
   killed?: boolean;
   /** The final state already reported. */
   reported?: string;
@@ -52,6 +54,16 @@ export function shouldResume(i: DecideInput): boolean {
   return (i.state === 'failed' || i.state === 'lost') && noResult && i.policy.death.resume && i.canResume && Boolean(i.sessionId) && i.worker.resumes < i.policy.death.maxResumes;
 }
 
+/**
+ * When the current silence began. A poke's own echo (the pane's tty echoes Enter; tmux 3.3 moves
+ * #{window_activity}, which has 1 s resolution) is not the agent waking up: activity no later than a second
+ * after the poke keeps the silence that was poked.
+ */
+export function silenceStart(memory: WorkerMemory, activityMs: number): number {
+  if (memory.pokedAt !== undefined && memory.pokeSentMs !== undefined && activityMs >= memory.pokedAt && activityMs <= memory.pokeSentMs + 1000) return memory.pokedAt;
+  return activityMs;
+}
+
 /** The actions for one worker this pass. */
 export function decide(i: DecideInput): Action[] {
   const { policy, memory } = i;
@@ -77,13 +89,16 @@ export function decide(i: DecideInput): Action[] {
     return actions;
   }
   if (screen.state === 'stalled' && i.activityMs !== undefined) {
-    const silentS = (i.nowMs - i.activityMs) / 1000;
+    const since = silenceStart(memory, i.activityMs);
+    const silentS = (i.nowMs - since) / 1000;
     const s = policy.silence;
     if (s.killAfter > 0 && silentS >= s.killAfter && !memory.killed) return [{ kind: 'kill', why: `no output for ${Math.round(silentS)} s` }];
-    if (silentS >= s.pokeAfter + s.interruptAfter && memory.interruptedAt !== i.activityMs) {
+    if (memory.interruptedAt === since) return actions;
+    // Poke first; interrupt `interruptAfter` after that poke if the silence goes on.
+    if (memory.pokedAt === since && memory.pokeSentMs !== undefined && i.nowMs - memory.pokeSentMs >= s.interruptAfter * 1000) {
       return [{ kind: 'interrupt' }, { kind: 'notify', event: 'stalled', detail: { silentSeconds: Math.round(silentS) } }];
     }
-    if (silentS >= s.pokeAfter && memory.pokedAt !== i.activityMs && memory.interruptedAt !== i.activityMs) return [{ kind: 'poke' }];
+    if (silentS >= s.pokeAfter && memory.pokedAt !== since) return [{ kind: 'poke' }];
   }
   return actions;
 }

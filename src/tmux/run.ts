@@ -37,7 +37,9 @@ function protectSemicolon(arg: string): string {
 
 /** Runs one tmux command or a sequence in one client (argv arrays, never a shell); returns stdout. */
 export async function runTmux(server: TmuxServer, commands: readonly (readonly string[])[], options: TmuxRunOptions = {}): Promise<string> {
-  const argv = [...serverArgs(server)];
+  // -u: without a UTF-8 locale (cron's bare environment) tmux prints our \x1f separator and every
+  // non-ASCII glyph (codex's `›`, `•`) as `_` (tmux 3.3a); -u makes the client UTF-8 regardless.
+  const argv = ['-u', ...serverArgs(server)];
   commands.forEach((command, i) => {
     if (i > 0) argv.push(';');
     argv.push(...command.map((arg, j) => (j === 0 ? arg : protectSemicolon(arg))));
