@@ -1,5 +1,6 @@
 // What `review` and `run` share: start (or resume) a pattern run, in the foreground or detached into tmux.
 import { parse as parseYaml } from 'yaml';
+import { UsageError } from '../errors.js';
 import { cliScript } from '../paths.js';
 import { drivePatternRun, readContextFile, runOutputs, startPatternRun, type PatternEnv, type PatternInputs } from '../patterns/engine.js';
 import { terminalProgress } from '../patterns/progress.js';
@@ -43,10 +44,14 @@ export async function startAndDrive(ctx: Context, values: Values, inputs: Patter
 /** Carries on an existing run: keeps finished workers, starts what is missing or failed. */
 export async function resumeRun(ctx: Context, values: Values, ref: string): Promise<number> {
   const run = findRun(ref);
+  if (typeof run.inputs?.patternFile !== 'string') {
+    throw new UsageError(`Run ${run.id} was not started by \`review\` or \`run\`, so it has no pattern to resume: resume one worker with \`orch-tmux resume ${run.id} <worker>\``);
+  }
   const tmux = tmuxForRun(run, ctx.server);
   await ensureSession(run, tmux);
   if (values.detach) return detach(ctx, run);
-  return drive(ctx, values, run, patternEnv(ctx, values));
+  // Templates and agent profiles are looked up where the run started, not where --resume is typed.
+  return drive(ctx, values, run, patternEnv({ ...ctx, cwd: run.cwd }, values));
 }
 
 async function drive(ctx: Context, _values: Values, run: RunRecord, penv: PatternEnv): Promise<number> {

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { UsageError } from '../errors.js';
 import { templatesDir } from '../paths.js';
 
@@ -66,52 +66,60 @@ export function patternPath(ref: string, cwd = process.cwd()): string {
 /** Loads and checks a pattern file; every problem names the file and, where known, the line. */
 export function loadPattern(path: string): Pattern {
   const text = readFileSync(path, 'utf8');
-  let raw: Record<string, unknown>;
-  try {
-    raw = parseYaml(text) as Record<string, unknown>;
-  } catch (error) {
-    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new UsageError(`${path}${line ? `:${line}` : ''}: bad YAML: ${String((error as Error).message).split('\n')[0]}`);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  const bad = doc.errors[0];
+  if (bad) {
+    const line = bad.linePos?.[0]?.line;
+    throw new UsageError(`${path}${line ? `:${line}` : ''}: bad YAML: ${String(bad.message).split('\n')[0]}`);
   }
-  const lineOf = (key: string) => {
-    const i = text.split('\n').findIndex((l) => new RegExp(`^\\s*-?\\s*${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`).test(l));
-    return i >= 0 ? `:${i + 1}` : '';
+  const raw = doc.toJS() as Record<string, unknown>;
+  // The line of a key (`['stages', 2, 'template']`) from the parsed document; a missing key gives its parent's line.
+  const lineOf = (keys: (string | number)[]): string => {
+    const parent = (keys.length > 1 ? doc.getIn(keys.slice(0, -1), true) : doc.contents) as Node | null | undefined;
+    const last = keys.at(-1);
+    let node: Node | undefined;
+    if (isMap(parent)) node = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === last)?.key as Node | undefined;
+    else if (isSeq(parent) && typeof last === 'number') node = parent.items[last] as Node | undefined;
+    const offset = node?.range?.[0] ?? parent?.range?.[0];
+    return offset === undefined ? '' : `:${lines.linePos(offset).line}`;
   };
-  const fail = (msg: string, key?: string): never => {
-    throw new UsageError(`${path}${key ? lineOf(key) : ''}: ${msg}`);
+  const fail = (msg: string, keys?: (string | number)[]): never => {
+    throw new UsageError(`${path}${keys ? lineOf(keys) : ''}: ${msg}`);
   };
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail('a pattern is a YAML mapping with name, variables and stages');
-  for (const k of Object.keys(raw)) if (!PATTERN_KEYS.includes(k)) fail(`unknown key \`${k}\` (known: ${PATTERN_KEYS.join(', ')})`, k);
+  for (const k of Object.keys(raw)) if (!PATTERN_KEYS.includes(k)) fail(`unknown key \`${k}\` (known: ${PATTERN_KEYS.join(', ')})`, [k]);
   if (typeof raw.name !== 'string') fail('`name` is required');
   const variables: Record<string, PatternVariable> = {};
   for (const [name, spec] of Object.entries((raw.variables ?? {}) as Record<string, Record<string, unknown>>)) {
     const s = spec ?? {};
-    for (const k of Object.keys(s)) if (!VAR_KEYS.includes(k)) fail(`variable \`${name}\` has unknown key \`${k}\``, name);
+    for (const k of Object.keys(s)) if (!VAR_KEYS.includes(k)) fail(`variable \`${name}\` has unknown key \`${k}\``, ['variables', name, k]);
     const type = (s.type ?? 'text') as PatternVariable['type'];
-    if (!['text', 'file', 'lenses', 'int'].includes(type)) fail(`variable \`${name}\` has unknown type \`${String(s.type)}\` (text, file, lenses, int)`, name);
+    if (!['text', 'file', 'lenses', 'int'].includes(type)) fail(`variable \`${name}\` has unknown type \`${String(s.type)}\` (text, file, lenses, int)`, ['variables', name, 'type']);
     variables[name] = { description: s.description as string | undefined, default: s.default === undefined ? undefined : String(s.default), required: s.required === true, type };
   }
-  if (!Array.isArray(raw.stages) || raw.stages.length === 0) fail('`stages` must be a non-empty list', 'stages');
+  if (!Array.isArray(raw.stages) || raw.stages.length === 0) fail('`stages` must be a non-empty list', ['stages']);
   const ids = new Set<string>();
-  const stages = (raw.stages as Record<string, unknown>[]).map((s) => {
-    if (!s || typeof s !== 'object') fail('each stage is a mapping', 'stages');
-    for (const k of Object.keys(s)) if (!STAGE_KEYS.includes(k)) fail(`stage ${String(s.id)}: unknown key \`${k}\` (known: ${STAGE_KEYS.join(', ')})`, k);
-    if (typeof s.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(s.id)) fail('each stage needs an `id` like `review`', 'id');
+  const stages = (raw.stages as Record<string, unknown>[]).map((s, i) => {
+    if (!s || typeof s !== 'object') fail('each stage is a mapping', ['stages', i]);
+    for (const k of Object.keys(s)) if (!STAGE_KEYS.includes(k)) fail(`stage ${String(s.id)}: unknown key \`${k}\` (known: ${STAGE_KEYS.join(', ')})`, ['stages', i, k]);
+    if (typeof s.id !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(s.id)) fail('each stage needs an `id` like `review`', ['stages', i, 'id']);
     const id = s.id as string;
-    if (ids.has(id)) fail(`stage id \`${id}\` is used twice`, 'id');
-    if (typeof s.template !== 'string') fail(`stage ${id}: \`template\` is required`, 'template');
+    if (ids.has(id)) fail(`stage id \`${id}\` is used twice`, ['stages', i, 'id']);
+    if (typeof s.template !== 'string') fail(`stage ${id}: \`template\` is required`, ['stages', i, 'template']);
     const foreach = s.foreach as Stage['foreach'];
-    if (foreach !== undefined && !['lenses', 'sections', 'count', 'list'].includes(foreach)) fail(`stage ${id}: \`foreach\` must be lenses, sections, count or list`, 'foreach');
-    if (foreach && typeof s.over !== 'string') fail(`stage ${id}: \`foreach\` needs \`over\``, 'over');
+    if (foreach !== undefined && !['lenses', 'sections', 'count', 'list'].includes(foreach)) fail(`stage ${id}: \`foreach\` must be lenses, sections, count or list`, ['stages', i, 'foreach']);
+    if (foreach && typeof s.over !== 'string') fail(`stage ${id}: \`foreach\` needs \`over\``, ['stages', i, 'over']);
     const needs = (s.needs ?? []) as string[];
-    for (const n of needs) if (!ids.has(n)) fail(`stage ${id}: needs \`${n}\`, which is not an earlier stage`, 'needs');
+    if (!Array.isArray(needs) || needs.some((n) => typeof n !== 'string')) fail(`stage ${id}: \`needs\` is a list of earlier stage ids, like [review]`, ['stages', i, 'needs']);
+    for (const n of needs) if (!ids.has(n)) fail(`stage ${id}: needs \`${n}\`, which is not an earlier stage`, ['stages', i, 'needs']);
     ids.add(id);
     const agent = (s.agent ?? 'main') as Stage['agent'];
-    if (agent !== 'main' && agent !== 'synth') fail(`stage ${id}: \`agent\` is main or synth`, 'agent');
+    if (agent !== 'main' && agent !== 'synth') fail(`stage ${id}: \`agent\` is main or synth`, ['stages', i, 'agent']);
     const vars: Record<string, string> = {};
     for (const [k, v] of Object.entries((s.vars ?? {}) as Record<string, unknown>)) vars[k] = String(v);
     const stage: Stage = { id, template: s.template as string, foreach, over: s.over as string | undefined, name: s.name as string | undefined, vars, needs, write: s.write === true, agent, output: s.output as string | undefined };
-    checkReferences(stage, variables, (msg) => fail(msg, id));
+    checkReferences(stage, variables, (msg) => fail(msg, ['stages', i]));
     return stage;
   });
   return { name: raw.name as string, description: String(raw.description ?? ''), variables, stages, file: path };

@@ -6,6 +6,8 @@ export interface VariableSpec {
   description?: string;
   default?: string;
   required: boolean;
+  /** `file:line` of the declaration, for errors. */
+  at?: string;
 }
 
 /** A parsed template file: front matter plus a body whose first line number is known (for errors). */
@@ -16,6 +18,8 @@ export interface Template {
   body: string;
   file: string;
   bodyLine: number;
+  /** Line of the `variables:` key (or of the front matter's first line), for errors about undeclared names. */
+  variablesLine: number;
 }
 
 const VAR_NAME = /^[a-z_][a-z0-9_]*$/;
@@ -40,18 +44,25 @@ export function parseTemplate(text: string, file: string): Template {
   }
   if (typeof meta.name !== 'string' || !/^[a-z0-9][a-z0-9-]*$/.test(meta.name)) throw new UsageError(`${file}:2: front matter needs \`name\` like \`reviewer\``);
   const variables: Record<string, VariableSpec> = {};
+  const variablesLine = meta.variables === undefined ? 2 : lineOf('variables');
+  // A variable's own line: the first `name:` after `variables:` (a variable may share a name with a top-level key).
+  const varLine = (name: string) => {
+    const i = lines.slice(0, end).findIndex((l, j) => j >= variablesLine && l.trimStart().startsWith(`${name}:`));
+    return i >= 0 ? i + 1 : variablesLine;
+  };
   const raw = (meta.variables ?? {}) as Record<string, unknown>;
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`${file}:${lineOf('variables')}: \`variables\` must be a mapping`);
   for (const [name, spec] of Object.entries(raw)) {
-    if (!VAR_NAME.test(name)) throw new UsageError(`${file}:${lineOf(name)}: variable name \`${name}\` must be lower_snake_case`);
+    if (!VAR_NAME.test(name)) throw new UsageError(`${file}:${varLine(name)}: variable name \`${name}\` must be lower_snake_case`);
     const s = (spec ?? {}) as Record<string, unknown>;
     for (const key of Object.keys(s)) {
-      if (!['description', 'default', 'required'].includes(key)) throw new UsageError(`${file}:${lineOf(name)}: variable \`${name}\` has unknown key \`${key}\``);
+      if (!['description', 'default', 'required'].includes(key)) throw new UsageError(`${file}:${varLine(name)}: variable \`${name}\` has unknown key \`${key}\``);
     }
     variables[name] = {
       description: s.description === undefined ? undefined : String(s.description),
       default: s.default === undefined || s.default === null ? undefined : String(s.default),
       required: s.required === true,
+      at: `${file}:${varLine(name)}`,
     };
   }
   return {
@@ -61,6 +72,7 @@ export function parseTemplate(text: string, file: string): Template {
     body: lines.slice(end + 1).join('\n'),
     file,
     bodyLine: end + 2,
+    variablesLine,
   };
 }
 
@@ -89,14 +101,14 @@ export function renderTemplate(t: Template, given: Record<string, string>, looku
   const declared = declaredVariables(t, lookup);
   for (const name of Object.keys(given)) {
     if (!(name in declared)) {
-      throw new UsageError(`Unknown variable \`${name}\` for template ${t.name} (${t.file}); it takes: ${Object.keys(declared).sort().join(', ') || 'none'}`);
+      throw new UsageError(`${t.file}:${t.variablesLine}: unknown variable \`${name}\` for template ${t.name}; it takes: ${Object.keys(declared).sort().join(', ') || 'none'}`);
     }
   }
   const values: Record<string, string> = {};
   for (const [name, spec] of Object.entries(declared)) {
     const value = given[name] ?? spec.default;
     if (value === undefined && spec.required) {
-      throw new UsageError(`Missing required variable \`${name}\` for template ${t.name} (${t.file}): pass --var ${name}=...`);
+      throw new UsageError(`${spec.at ?? t.file}: missing required variable \`${name}\` for template ${t.name}: pass --var ${name}=...`);
     }
     values[name] = value ?? '';
   }
