@@ -222,6 +222,9 @@ export async function drivePatternRun(penv: PatternEnv, run: RunRecord, tmux: Tm
     };
     const pending = await workersToStart(run, tmux, workers);
     if (stage.write && !inputs.worktrees) {
+      // One writer per working tree: a writer still running from before a --resume finishes first.
+      const adopted = workers.filter((w) => !pending.includes(w)).map((w) => w.name);
+      if (adopted.length && pending.length) await waitForWorkers(run, tmux, adopted);
       for (const w of pending) {
         await start(w);
         await waitForWorkers(run, tmux, [w.name]);

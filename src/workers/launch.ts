@@ -9,6 +9,7 @@ import { checkDirectory, type RunRecord } from '../runs/run.js';
 import { runnerScript } from '../paths.js';
 import type { Tmux } from '../tmux/index.js';
 import { readWorker, workerChannel, writeWorker, type WorkerRecord } from './record.js';
+import { sessionPanes } from './status.js';
 
 /** Linux caps one argv item at 128 KiB (MAX_ARG_STRLEN); prompts given as an argument must fit. */
 const MAX_ARG_BYTES = 128 * 1024 - 1;
@@ -90,6 +91,7 @@ export async function spawnWorker(o: SpawnWorkerOptions): Promise<WorkerRecord> 
 /** Writes the prepared worker's files and opens its window; on failure removes what it made. */
 export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerRecord, prompt: string | Uint8Array, env: NodeJS.ProcessEnv, startTimeoutMs = 15_000): Promise<WorkerRecord> {
   const paths = workerPaths(run.dir, record.name);
+  let created: { paneId: string } | undefined;
   try {
     mkdirSync(paths.dir, { mode: 0o700 });
   } catch (error) {
@@ -102,7 +104,7 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     writeFileSync(paths.paneLog, '', { mode: 0o600, flag: 'a' });
     writeFileSync(paths.lastMessage, '', { mode: 0o600, flag: 'a' });
     writeWorker(record);
-    await tmux.newWindow({
+    created = await tmux.newWindow({
       target: run.session,
       name: record.name,
       cwd: record.cwd,
@@ -113,15 +115,19 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     rmSync(paths.dir, { recursive: true, force: true });
     throw error;
   }
-  return waitForStart(tmux, run, record.name, startTimeoutMs);
+  return waitForStart(tmux, run, record.name, startTimeoutMs, created?.paneId);
 }
 
 /** Waits (woken by wait-for, checked on disk) until the runner says the agent started, or ended already. */
-export async function waitForStart(tmux: Tmux, run: RunRecord, name: string, timeoutMs: number): Promise<WorkerRecord> {
+export async function waitForStart(tmux: Tmux, run: RunRecord, name: string, timeoutMs: number, paneId?: string): Promise<WorkerRecord> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let round = 0; ; round++) {
     const rec = readWorker(run.dir, name);
     if (rec && rec.state !== 'pending') return rec;
+    // A runner that died before setting remain-on-exit takes its window with it: say so instead of waiting.
+    if (round > 0 && paneId && !(await sessionPanes(tmux, run.session))?.has(paneId)) {
+      throw new OrchError(`Worker ${name}'s window closed before its agent started: see ${workerPaths(run.dir, name).paneLog}`);
+    }
     const left = deadline - Date.now();
     if (left <= 0) throw new OrchError(`Worker ${name} did not start within ${Math.round(timeoutMs / 1000)} s: look at its window with \`orch-tmux log ${run.id} ${name}\``);
     await tmux.waitFor(workerChannel(run.id, name), { timeoutMs: Math.min(left, 1000) }).catch(() => undefined);
