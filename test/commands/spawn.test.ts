@@ -33,7 +33,7 @@ const PROMPTS: Record<string, Buffer> = {
 };
 
 describe('spawn', () => {
-  test('8 workers in one run all finish with their exact prompt bytes; prompt.md 0600, run dir 0700', async ({ server }) => {
+  test('8 workers in one run all finish with their exact prompt bytes; prompt.md 0600, run dir 0700, nothing world-readable', async ({ server }) => {
     const run = await newRun(server);
     // Concurrent spawns, like an orchestrator fanning out.
     await Promise.all(Object.entries(PROMPTS).map(([name, bytes]) => spawnFake(server, run.id, name, bytes)));
@@ -49,6 +49,7 @@ describe('spawn', () => {
       expect(readFileSync(promptMd).equals(bytes), `${name} prompt.md`).toBe(true);
       expect(mode(promptMd), `${name} prompt.md mode`).toBe(0o600);
       expect(mode(dir), `${name} folder mode`).toBe(0o700);
+      for (const file of ['worker.json', 'result.md', 'pane.log', 'stdout.txt', 'last-message.txt']) expect(mode(join(dir, file)), `${name} ${file} mode`).toBe(0o600);
       // The agent's own digest of what it read on stdin: proves byte-identical delivery.
       expect(readFileSync(join(dir, 'result.md'), 'utf8'), `${name} result.md`).toBe(fakeMessage(bytes));
       const rec = workerJson(run, name);

@@ -1,8 +1,8 @@
 // Shared steps for command tests: make a run, spawn a fake worker, read its files, ask status/wait for JSON.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect } from 'vitest';
-import { fakeAgentProfile, type TestServer } from '../helpers/tmux-server.js';
+import { afterEach, expect } from 'vitest';
+import { fakeAgentProfile, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 
 /** What `new --json` prints. */
 export interface NewRun {
@@ -12,12 +12,46 @@ export interface NewRun {
   socketPath: string;
 }
 
-/** Creates a run with `new --json` and returns what it printed. */
+const started: { server: TestServer; run: NewRun }[] = [];
+
+/** Creates a run with `new --json` and returns what it printed; its workers are stopped after the test. */
 export async function newRun(server: TestServer, extra: string[] = []): Promise<NewRun> {
   const r = await server.cli(['new', '--json', ...extra]);
   expect(r.stderr).toBe('');
   expect(r.exitCode).toBe(0);
-  return JSON.parse(String(r.stdout)) as NewRun;
+  const run = parseOut<NewRun>(r);
+  started.push({ server, run });
+  return run;
+}
+
+const alive = (pid: unknown) => {
+  try {
+    return typeof pid === 'number' && process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+};
+
+const livePids = (run: NewRun) =>
+  readdirSync(join(run.dir, 'workers')).map((n) => { try { return workerJson(run, n).runnerPid; } catch { return undefined; } }).filter(alive);
+
+// Runners still alive when the test ends would write into the folder the server fixture is removing
+// (ENOTEMPTY): stop them with `kill <run>` and wait until every runner process is gone.
+afterEach(async () => {
+  for (const { server, run } of started.splice(0)) {
+    if (livePids(run).length === 0) continue;
+    await server.cli(['kill', run.id, '--grace', '0']);
+    await waitUntil(() => livePids(run).length === 0, 'runners to exit', 5000).catch(() => undefined);
+  }
+});
+
+/** Parses a command's JSON stdout; a failure shows what the command said on stderr. */
+export function parseOut<T = any>(r: { stdout: unknown; stderr: unknown; exitCode?: number }): T { // eslint-disable-line @typescript-eslint/no-explicit-any
+  try {
+    return JSON.parse(String(r.stdout)) as T;
+  } catch {
+    throw new Error(`expected JSON on stdout (exit ${r.exitCode}), got ${JSON.stringify(String(r.stdout).slice(0, 200))}; stderr: ${String(r.stderr).slice(0, 500)}`);
+  }
 }
 
 /** Writes a prompt file in the test's folder; returns its path. */
@@ -64,7 +98,7 @@ export interface StatusWorker {
 export async function statusJson(server: TestServer, run: string): Promise<{ run: string; session: string; dir: string; workers: StatusWorker[] } & Record<string, unknown>> {
   const r = await server.cli(['status', run, '--json']);
   expect(r.exitCode, String(r.stderr)).toBe(0);
-  return JSON.parse(String(r.stdout));
+  return parseOut(r);
 }
 
 /** One worker's entry from `status --json`. */

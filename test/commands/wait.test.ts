@@ -1,7 +1,9 @@
 // wait: woken by the runner's tmux wait-for signal (not by polling), bounded by --timeout, JSON for programs.
+import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { test, waitUntil } from '../helpers/tmux-server.js';
-import { newRun, spawnFake, workerJson } from './support.js';
+import { runChannel } from '../../src/workers/record.js';
+import { cleanEnv, test, waitUntil } from '../helpers/tmux-server.js';
+import { newRun, spawnFake, workerJson, parseOut } from './support.js';
 
 describe('wait', () => {
   test('returns right after the last worker exits (event-driven, not the 2 s fallback poll)', async ({ server }) => {
@@ -22,11 +24,14 @@ describe('wait', () => {
     const run = await newRun(server);
     await spawnFake(server, run.id, 'done-early', 'hi');
     await waitUntil(() => workerJson(run, 'done-early').state === 'done', 'the worker to finish');
+    // The runner's end signal found no waiter, so tmux keeps it for the next one: take it, so a wait that
+    // blocked before looking at the files would sit out its 2 s fallback instead of being woken by it.
+    await execa('tmux', ['-L', server.name, 'wait-for', runChannel(run.id)], { env: cleanEnv(), extendEnv: false, timeout: 300, reject: false });
     const started = Date.now();
     const wait = await server.cli(['wait', run.id, 'done-early']);
     expect(wait.exitCode).toBe(0);
     // Node start-up (~0.2 s) plus one status check; no wait-for round.
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   test('--timeout 1 on a hanging worker exits 124; --json says timedOut', async ({ server }) => {
@@ -41,7 +46,7 @@ describe('wait', () => {
     expect(took).toBeLessThan(4000);
     const json = await server.cli(['wait', run.id, 'stuck', '--timeout', '0.2', '--json']);
     expect(json.exitCode).toBe(124);
-    expect(JSON.parse(String(json.stdout))).toMatchObject({ run: run.id, finished: false, timedOut: true, exitCode: 124, workers: [{ name: 'stuck', state: 'running' }] });
+    expect(parseOut(json)).toMatchObject({ run: run.id, finished: false, timedOut: true, exitCode: 124, workers: [{ name: 'stuck', state: 'running' }] });
   });
 
   test('--any returns when one worker finishes; --json shape', async ({ server }) => {
@@ -51,7 +56,7 @@ describe('wait', () => {
     const r = await server.cli(['wait', run.id, '--any', '--timeout', '10', '--json']);
     expect(r.exitCode).toBe(0);
     // wait --json: { run, finished, timedOut, exitCode (what wait exits with), workers: status --json's worker objects }
-    const out = JSON.parse(String(r.stdout));
+    const out = parseOut(r);
     expect(Object.keys(out).sort()).toEqual(['exitCode', 'finished', 'run', 'timedOut', 'workers']);
     expect(out).toMatchObject({ run: run.id, finished: true, timedOut: false, exitCode: 0 });
     expect(out.workers.map((w: { name: string; state: string }) => [w.name, w.state])).toEqual([['fast', 'done'], ['stuck', 'running']]);

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { cleanEnv, test, waitUntil } from '../helpers/tmux-server.js';
-import { newRun, spawnFake, statusOf, workerDir, workerJson } from '../commands/support.js';
+import { newRun, spawnFake, statusOf, workerDir, workerJson, parseOut } from '../commands/support.js';
 
 describe('faults', () => {
   test('[[crash:3]]: failed with exitCode 3, wait exits 1, the pane tail is kept as the result', async ({ server }) => {
@@ -13,7 +13,7 @@ describe('faults', () => {
     await spawnFake(server, run.id, 'crash', 'please [[crash:3]]');
     const wait = await server.cli(['wait', run.id, '--json']);
     expect(wait.exitCode).toBe(1);
-    expect(JSON.parse(String(wait.stdout))).toMatchObject({ exitCode: 1, timedOut: false, finished: true, workers: [{ name: 'crash', state: 'failed', exitCode: 3 }] });
+    expect(parseOut(wait)).toMatchObject({ exitCode: 1, timedOut: false, finished: true, workers: [{ name: 'crash', state: 'failed', exitCode: 3 }] });
     expect(workerJson(run, 'crash')).toMatchObject({ state: 'failed', exitCode: 3, signal: null, reason: 'agent exited with code 3' });
     expect(await statusOf(server, run.id, 'crash')).toMatchObject({ state: 'failed', exitCode: 3, signal: null });
     // No last message: result.md is the marked transcript tail, which shows the crash.

@@ -1,0 +1,95 @@
+// send and keys against the fake interactive agent: every message arrives exactly once, in order, as the
+// agent's own record.jsonl proves; keys presses named keys (Escape interrupts a turn, C-c ends the agent).
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect } from 'vitest';
+import { main } from '../../src/cli.js';
+import { fakeTuiProfile, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
+import { newRun, workerDir, workerJson, type NewRun, parseOut } from './support.js';
+
+/** 100 messages of every awkward kind, each unique so order and duplicates show. */
+function messages(): string[] {
+  const kinds: ((i: number) => string)[] = [
+    (i) => `plain single line ${i}`,
+    (i) => `multi-line ${i}\nsecond line\n  indented third`,
+    (i) => `${i} ten KB:${'0123456789abcdef'.repeat(640)}`,
+    (i) => `trailing semicolon ${i};`,
+    (i) => `unicode ${i}: héllo 日本語 🎉 Ωmega`,
+    (i) => `-${i} --leading-dash -x`,
+    (i) => `$(touch pwned-${i}) and \`touch pwned-b${i}\` $HOME`,
+    (i) => `quotes ${i}: "double" 'single' \\ backslash \\;`,
+    (i) => (i % 2 ? 'C-c' : 'Enter') + ` ${i}`,
+    (i) => `${i};`,
+  ];
+  return Array.from({ length: 100 }, (_, i) => kinds[i % kinds.length]!(i));
+}
+
+const records = (run: NewRun, name: string): string[] =>
+  readFileSync(join(workerDir(run, name), 'record.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text: string }).text);
+
+async function screen(server: TestServer, run: NewRun, name: string, lines = 20): Promise<string> {
+  return String((await server.cli(['log', run.id, name, '--lines', String(lines)])).stdout);
+}
+
+/**
+ * Runs `orch-tmux ARGS` in this process (same argv parsing and command code as the binary, without a
+ * Node start-up per call: 100 sends stay fast). The index is found through process.env, so point it here.
+ */
+async function cliHere(server: TestServer, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const saved = process.env.ORCH_TMUX_HOME;
+  process.env.ORCH_TMUX_HOME = server.env.ORCH_TMUX_HOME;
+  try {
+    const exitCode = await main(args, { env: server.env, cwd: join(server.dir, 'work'), out: (t) => (stdout += t), err: (t) => (stderr += t), isTTY: false });
+    return { exitCode, stdout, stderr };
+  } finally {
+    process.env.ORCH_TMUX_HOME = saved;
+  }
+}
+
+/** Spawns the fake TUI and waits for its composer (`› `) to show. */
+async function spawnTui(server: TestServer, run: NewRun, name: string): Promise<void> {
+  const r = await server.cli(['spawn', run.id, name, '--agent', fakeTuiProfile, '--prompt', 'unused: this profile takes no prompt']);
+  expect(r.stderr).toBe('');
+  expect(r.exitCode).toBe(0);
+  await waitUntil(async () => /^› ?$/m.test(await screen(server, run, name)), 'the composer');
+}
+
+describe('send and keys', () => {
+  test('100 mixed messages arrive exactly once, in order', async ({ server }) => {
+    const run = await newRun(server);
+    await spawnTui(server, run, 'tui');
+    const sent = messages();
+    for (const [i, text] of sent.entries()) {
+      // `--` so a message starting with `-` is text, not an option.
+      const r = await cliHere(server, ['send', run.id, 'tui', '--settle-ms', '30', '--json', '--', text]);
+      expect(r.exitCode, `message ${i}: ${String(r.stderr)}`).toBe(0);
+      expect(parseOut(r)).toMatchObject({ submitted: true, enters: 1, method: text.includes('\n') || text.length > 512 ? 'paste' : 'keys' });
+    }
+    expect(records(run, 'tui')).toEqual(sent);
+    expect(workerJson(run, 'tui').state).toBe('running');
+    // No message went through a shell on the way.
+    expect(readdirSync(join(server.dir, 'work')).filter((f) => f.startsWith('pwned'))).toEqual([]);
+  });
+
+  test('send --file; keys Escape interrupts a turn, keys C-c ends the agent', async ({ server }) => {
+    const run = await newRun(server);
+    await spawnTui(server, run, 'tui');
+    const file = join(server.dir, 'msg.txt');
+    writeFileSync(file, 'from a file\nwith two lines [[hang]]');
+    expect((await server.cli(['send', run.id, 'tui', '--file', file, '--settle-ms', '30'])).exitCode).toBe(0);
+    await waitUntil(async () => (await screen(server, run, 'tui', 5)).includes('esc to interrupt'), 'the hanging turn');
+
+    expect((await server.cli(['keys', run.id, 'tui', 'Escape'])).exitCode).toBe(0);
+    await waitUntil(async () => (await screen(server, run, 'tui', 5)).includes('■ interrupted'), 'the interrupt');
+    expect(records(run, 'tui')).toEqual(['from a file\nwith two lines [[hang]]']);
+
+    expect((await server.cli(['keys', run.id, 'tui', 'C-c'])).exitCode).toBe(0);
+    const wait = await server.cli(['wait', run.id, '--timeout', '10']);
+    // The fake agent exits 130 on C-c, like the real CLIs: a non-zero exit is `failed`.
+    expect(wait.exitCode).toBe(1);
+    expect(workerJson(run, 'tui')).toMatchObject({ state: 'failed', exitCode: 130, resultSource: 'pane-tail' });
+    expect(readFileSync(join(workerDir(run, 'tui'), 'result.md'), 'utf8')).toContain('fake-agent: interrupted');
+  });
+});
