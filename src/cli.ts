@@ -115,7 +115,8 @@ function report(c: Context, name: string, error: unknown): number {
   }
   const code = (error as { code?: string }).code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
-    const msg = String((error as Error).message).split('\n')[0]!.replace(/\. To specify.*$/, '');
+    // node's messages can run to three sentences; the first names the problem.
+    const msg = String((error as Error).message).split('\n')[0]!.replace(/\.$/, '');
     c.err(`orch-tmux ${name}: ${msg}: see \`orch-tmux ${name} --help\`\n`);
     return 2;
   }

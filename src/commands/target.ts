@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { checkWorkerName } from '../runs/names.js';
 import { findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
-import { listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
+import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
 import type { Context } from './command.js';
 
 /** A run, one of its workers, and the tmux client for them: what most commands start from. */
@@ -24,8 +24,9 @@ export function findWorker(ctx: Context, runRef: string, name: string): WorkerTa
   return { run, worker, tmux: tmuxForRun(run, ctx.server) };
 }
 
-/** The pane of a worker that must be live (send, keys). */
+/** The pane of a worker whose agent still runs (send, keys); a finished worker is refused. */
 export function livePane(t: WorkerTarget): string {
   if (!t.worker.paneId) throw new UsageError(`Worker ${t.worker.name} has no window yet (state ${t.worker.state})`);
+  if (FINISHED.has(t.worker.state)) throw new UsageError(`Worker ${t.worker.name} has ended (${t.worker.state}): there is no agent to type to; see \`orch-tmux resume\``);
   return t.worker.paneId;
 }

@@ -220,12 +220,16 @@ export class Tmux {
     }
   }
 
-  /** Expands a format against a target (display-message -p). */
+  /** Expands a format against a target (display-message -p); an unknown target is TargetNotFoundError. */
   async displayMessage(format: string, target?: string): Promise<string> {
-    const args = ['display-message', '-p'];
-    if (target) args.push('-t', target);
-    args.push(format);
-    return (await this.run([args])).replace(/\n$/, '');
+    if (!target) return (await this.run([['display-message', '-p', format]])).replace(/\n$/, '');
+    // display-message may fail to find its target and still exit 0 with every field empty (tmux 3.3a:
+    // `display -p -t %99 x` prints "x"), so the target's pane id goes first to prove it was found.
+    const args = ['display-message', '-p', '-t', target, `#{pane_id}:${format}`];
+    const out = (await this.run([args])).replace(/\n$/, '');
+    const found = /^%\d+:/.exec(out);
+    if (!found) throw new TargetNotFoundError('display-message', args, 0, `can't find target: ${target}`);
+    return out.slice(found[0].length);
   }
 
   /** Shows a message to clients attached to the target's session. */

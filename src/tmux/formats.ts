@@ -26,10 +26,14 @@ export function parseFormatted<F extends string>(subcommand: string, fields: rea
 
 /** Escapes `#` so tmux's format expansion (new-window -c, pipe-pane) leaves text as it is. */
 export function escapeFormat(text: string): string {
-  return text.replace(/#/g, '##');
+  // `##` expands to `#`, but a run of `#` right before `[` (a style, `#[fg=red]`) is kept as it is,
+  // doubled or not (tmux 3.3a: `-c 'a##[x]'` gives the folder `a##[x]`), so such runs stay unescaped.
+  return text.replace(/#+/g, (run, at: number) => (text[at + run.length] === '[' ? run : run + run));
 }
 
-/** Quotes text for the one place tmux insists on a shell command (pipe-pane): single quotes, `#` escaped. */
+/** Quotes text for the one place tmux insists on a shell command (pipe-pane): single quotes, `%` and `#` escaped. */
 export function shellQuoteForTmux(text: string): string {
-  return escapeFormat(`'${text.replace(/'/g, `'\\''`)}'`);
+  // pipe-pane's command also goes through strftime before the formats (tmux 3.3a: `%s` became the
+  // epoch in a log file name), so `%` is doubled; -c and new-window commands do not do this.
+  return escapeFormat(`'${text.replace(/'/g, `'\\''`).replace(/%/g, '%%')}'`);
 }

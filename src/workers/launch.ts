@@ -7,7 +7,7 @@ import { checkWorkerName } from '../runs/names.js';
 import { workerPaths } from '../runs/paths.js';
 import { checkDirectory, type RunRecord } from '../runs/run.js';
 import { runnerScript } from '../paths.js';
-import type { Tmux } from '../tmux/index.js';
+import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js';
 import { readWorker, workerChannel, writeWorker, type WorkerRecord } from './record.js';
 import { sessionPanes } from './status.js';
 
@@ -113,6 +113,9 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     });
   } catch (error) {
     rmSync(paths.dir, { recursive: true, force: true });
+    if (error instanceof TargetNotFoundError || error instanceof NoServerError) {
+      throw new UsageError(`Run ${run.id} has no tmux session (${run.session}) any more: start a new run, or \`orch-tmux run --resume ${run.id}\` for a pattern run`);
+    }
     throw error;
   }
   return waitForStart(tmux, run, record.name, startTimeoutMs, created?.paneId);

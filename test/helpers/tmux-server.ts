@@ -57,7 +57,8 @@ export async function stopTestServer(s: TestServer): Promise<void> {
   await execa('tmux', ['-L', s.name, 'kill-server'], { reject: false, env: cleanEnv() });
   const uid = process.getuid?.() ?? 0;
   rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${uid}`, s.name), { force: true });
-  rmSync(s.dir, { recursive: true, force: true });
+  // Runners of the killed server may still be writing their last files for a moment.
+  rmSync(s.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 }
 
 /** vitest `test` with a `server` fixture: a fresh private tmux server per test. */
