@@ -12,6 +12,8 @@ import { Tmux, shellQuoteForTmux } from '../tmux/index.js';
 import { readWorker, runChannel, updateWorker, workerChannel, type WorkerRecord, type WorkerState } from './record.js';
 import { readTail, transcriptTail } from './transcript.js';
 
+// tmux has no per-session window options, so each worker's window gets the format that shows its state.
+const STATUS_FORMAT = '#I:#W[#{@orch_state}]#F';
 const DEFAULT_RESUME_PROMPT = 'You were interrupted. Continue the task from where you left off, then give your final answer.';
 const MARK_PANE_TAIL = '<!-- orch-tmux: the agent left no last message; this is the tail of its terminal transcript -->';
 
@@ -33,6 +35,9 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
     await tmux
       .run([
         ['set-option', '-w', '-t', pane, 'remain-on-exit', 'on'],
+        ['set-option', '-w', '-t', pane, '@orch_state', 'running'],
+        ['set-option', '-w', '-t', pane, 'window-status-format', STATUS_FORMAT],
+        ['set-option', '-w', '-t', pane, 'window-status-current-format', STATUS_FORMAT],
         ['pipe-pane', '-t', pane, `exec cat >> ${shellQuoteForTmux(paths.paneLog)}`],
       ])
       .catch((error) => process.stderr.write(`orch-tmux runner: ${String(error)}\n`));
@@ -153,6 +158,7 @@ async function finish(rec: WorkerRecord, tmux: Tmux, o: Outcome): Promise<number
   }));
   safely(() => appendEvent(rec.runDir, { worker: rec.name, kind: `worker.${state}`, detail: { exitCode: o.code, signal: o.signal, reason, resultSource: result?.source ?? 'none' } }));
   await tmux.run([['wait-for', '-S', workerChannel(rec.run, rec.name)], ['wait-for', '-S', runChannel(rec.run)]]).catch(() => undefined);
+  await showState(tmux, state);
   if (o.reason) process.stderr.write(`orch-tmux: ${o.reason}\n`);
   return o.code ?? 128 + (o.signal ? constants.signals[o.signal] ?? 0 : 0);
 }
@@ -231,7 +237,15 @@ async function rehearse(rec: WorkerRecord, tmux: Tmux, pane: string | undefined)
   updateWorker(rec.runDir, rec.name, { state: 'done', exitCode: 0, signal: null, endedAt: new Date().toISOString(), resultSource: 'rehearsal' });
   safely(() => appendEvent(rec.runDir, { worker: rec.name, kind: 'worker.done', detail: { rehearsal: true } }));
   await tmux.run([['wait-for', '-S', workerChannel(rec.run, rec.name)], ['wait-for', '-S', runChannel(rec.run)]]).catch(() => undefined);
+  await showState(tmux, 'done');
   return 0;
+}
+
+// People attached with `tmux attach` see each worker's state in the status bar (`3:risks[done]`): the
+// window keeps its name, a window option carries the state, the session's window-status-format shows it.
+async function showState(tmux: Tmux, state: WorkerState): Promise<void> {
+  const pane = process.env.TMUX_PANE;
+  if (pane) await tmux.run([['set-option', '-w', '-t', pane, '@orch_state', state]]).catch(() => undefined);
 }
 
 // A record that cannot be written (full disk, removed run dir) must not stop the outcome from being signalled.
