@@ -1,5 +1,5 @@
 import { workerPaths } from '../runs/paths.js';
-import { TmuxError } from '../tmux/index.js';
+import { TmuxError, TmuxNotInstalledError } from '../tmux/index.js';
 import { transcriptTail } from '../workers/transcript.js';
 import { printJson, type Command } from './command.js';
 import { numberOption } from './options.js';
@@ -23,7 +23,7 @@ export const command: Command = {
         const screen = await t.tmux.capturePane(t.worker.paneId, { start: -lines, strip: true });
         text = screen.replace(/\n+$/, '').split('\n').slice(-lines).join('\n');
       } catch (error) {
-        if (!(error instanceof TmuxError)) throw error;
+        if (!(error instanceof TmuxError) || error instanceof TmuxNotInstalledError) throw error;
       }
     }
     if (text === undefined) {

@@ -50,10 +50,10 @@ export const command: Command = {
   },
 };
 
-/** The tmux status line: done count and the step in progress (`#` escaped so tmux prints it as is). */
+/** The tmux status line: done count and the step in progress (`#` and `%` escaped: tmux expands formats and strftime there). */
 export function statusLine(plan: Plan): string {
   const done = plan.steps.filter((s) => s.status === 'completed').length;
   const current = plan.steps.findIndex((s) => s.status === 'in_progress');
   const text = `plan ${done}/${plan.steps.length}${current >= 0 ? ` > ${current + 1}. ${plan.steps[current]!.title.slice(0, 40)}` : ''}`;
-  return text.replace(/#/g, '##');
+  return text.replace(/#/g, '##').replace(/%/g, '%%');
 }

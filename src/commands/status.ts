@@ -1,5 +1,5 @@
 import { readIndex } from '../runs/index-file.js';
-import type { TmuxServer } from '../tmux/index.js';
+import { TmuxNotInstalledError, type TmuxServer } from '../tmux/index.js';
 import { findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
 import { readPlan } from '../runs/plan.js';
 import { runStatus, type WorkerStatus } from '../workers/status.js';
@@ -42,7 +42,8 @@ async function indexedRuns(all: boolean, server: TmuxServer): Promise<RunRecord[
     try {
       const run = findRun(e.dir);
       if (all || (await tmuxForRun(run, server).hasSession(run.session))) runs.push(run);
-    } catch {
+    } catch (error) {
+      if (error instanceof TmuxNotInstalledError) throw error;
       /* removed run directory: ls still lists it */
     }
   }

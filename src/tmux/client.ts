@@ -1,6 +1,6 @@
 import stripAnsi from 'strip-ansi';
 import { randomBytes } from 'node:crypto';
-import { NoServerError, TargetNotFoundError } from './errors.js';
+import { NoServerError, TargetNotFoundError, TmuxError } from './errors.js';
 import { escapeFormat, formatOf, parseFormatted, shellQuoteForTmux } from './formats.js';
 import { runTmux, serverArgs, type TmuxRunOptions, type TmuxServer } from './run.js';
 
@@ -170,11 +170,18 @@ export class Tmux {
     await this.run([['set-option', ...flag, '-t', exactSession(target), name, value]]);
   }
 
-  /** Reads an option's value; undefined when it is not set. */
+  /** Reads an option's value; undefined when it is not set; TargetNotFoundError when the target is gone. */
   async showOption(target: string, name: string, scope: 'session' | 'window' | 'pane' = 'session'): Promise<string | undefined> {
     const flag = scope === 'window' ? ['-w'] : scope === 'pane' ? ['-p'] : [];
-    const out = await this.run([['show-options', ...flag, '-q', '-v', '-t', exactSession(target), name]]);
-    return out === '' ? undefined : out.replace(/\n$/, '');
+    try {
+      const out = await this.run([['show-options', ...flag, '-v', '-t', exactSession(target), name]]);
+      return out === '' ? undefined : out.replace(/\n$/, '');
+    } catch (error) {
+      // Not -q: it also hides a missing session (exit 0, no output). An unset user option says
+      // `invalid option: @name` instead (tmux 3.3a).
+      if (name.startsWith('@') && error instanceof TmuxError && /invalid option/.test(error.stderr)) return undefined;
+      throw error;
+    }
   }
 
   /** Blocks until the channel is signalled (or `timeoutMs`/`signal` ends it). */
@@ -238,10 +245,11 @@ export class Tmux {
   }
 }
 
-// tmux hands a one-argument command to `sh -c` but execs two or more as they are (tmux >= 3.0),
-// so a lone program goes through env(1) to stay out of the shell.
+// tmux hands a one-argument command to `sh -c` but execs two or more as they are (tmux >= 3.0), so a
+// lone program is given to a fixed script as $0, never parsed. Not env(1): it reads a path with `=` in
+// it as an assignment (`env '/a=b/prog'` prints the environment and runs nothing, coreutils 9.1).
 function commandArgs(command: readonly string[]): string[] {
-  return command.length === 1 ? ['/usr/bin/env', command[0]!] : [...command];
+  return command.length === 1 ? ['/bin/sh', '-c', 'exec "$0"', command[0]!] : [...command];
 }
 
 // A tmux client sends its whole command in one message of at most 16 KiB (tmux 3.3a: `command too long`

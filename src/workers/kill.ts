@@ -20,6 +20,7 @@ function signal(pid: number | undefined, sig: NodeJS.Signals): void {
 export async function killWorker(run: RunRecord, tmux: Tmux, name: string, graceMs: number): Promise<WorkerState> {
   const rec = readWorker(run.dir, name);
   if (!rec || FINISHED.has(rec.state)) return rec?.state ?? 'lost';
+  await tmux.hasSession(run.session); // tmux missing is a usage error before anything is written
   writeFileSync(workerPaths(run.dir, name).killRequested, new Date().toISOString(), { mode: 0o600 });
   appendEvent(run.dir, { worker: name, kind: 'worker.kill', detail: { graceMs } });
   const interrupt = profileOfWorker(rec)?.keys.interrupt ?? ['C-c'];

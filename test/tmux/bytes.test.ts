@@ -32,6 +32,11 @@ const CASES: [string, string][] = [
   ['tmux key names', 'Enter C-c Escape'],
   ['unicode', 'é ü 中文 😀 e\u0301 \u200b'],
   ['tabs and carriage returns', 'a\tb\rc'],
+  ['braces', '{'],
+  ['a closing brace', '}'],
+  ['a command block', '{ display-message hi }'],
+  ['percent signs', '%1 %% %'],
+  ['a tilde and a lone backslash', '~ \\'],
 ];
 
 describe('sendText (send-keys -l)', () => {

@@ -32,7 +32,7 @@ const TRICKY_ARGS = ['a b', `it's "q"`, '$(touch pwned)', '`id`', 'x;', ';', 'a\
 const TRICKY_ENV = { ORCH_T_A: 'v;', ORCH_T_B: '$(id) `id` "q" \'q\'', ORCH_T_C: '#{session_name}', ORCH_T_D: '-x' };
 
 function trickyDir(server: TestServer, label: string): string {
-  const dir = join(server.dir, `${label} it's #{session_name} ##`);
+  const dir = join(server.dir, `${label} it's a=b #{session_name} ## #[fg=red] ##[x] 50% %s %%`);
   mkdirSync(dir, { recursive: true });
   return dir;
 }
@@ -157,6 +157,7 @@ describe('listSessions / listWindows / listPanes', () => {
   test('an unknown session is TargetNotFoundError (and a prefix is not a match)', async ({ server }) => {
     await server.tmux.newSession({ name: 'ab' });
     await expect(server.tmux.listPanes(['pane_id'], 'a')).rejects.toBeInstanceOf(TargetNotFoundError);
+    await expect(server.tmux.listWindows(['window_id'], 'a')).rejects.toBeInstanceOf(TargetNotFoundError);
     await expect(server.tmux.listWindows(['window_id'], 'nope')).rejects.toBeInstanceOf(TargetNotFoundError);
   });
 
@@ -230,6 +231,11 @@ describe('capturePane', () => {
     expect((await server.tmux.capturePane(pane)).split('\n')).toContain(long);
   });
 
+  test('-J keeps the trailing spaces a program wrote', async ({ server }) => {
+    const pane = await printed(server, 'abc   \r\nEND', 'END');
+    expect((await server.tmux.capturePane(pane)).split('\n')).toContain('abc   ');
+  });
+
   test('plain by default; escapes keeps colours; strip removes them again', async ({ server }) => {
     const pane = await printed(server, 'plain \x1b[31mRED\x1b[0m tail\r\nEND', 'END');
     const plain = await server.tmux.capturePane(pane);
@@ -258,9 +264,9 @@ describe('pipePane', () => {
   }
 
   test('the file gets the output, even under a path with spaces, quotes, $() and #{...}', async ({ server }) => {
-    const dir = join(server.dir, `it's "a" $(touch pwned) \`id\` #{session_name} ## ;`);
+    const dir = join(server.dir, `it's "a" $(touch pwned) \`id\` #{session_name} ## #[fg=red] ##[x] #(id) ;`);
     mkdirSync(dir);
-    const file = join(dir, 'pane log;');
+    const file = join(dir, 'pane log 50% %s %% %H;');
     const pane = await catPane(server);
     await server.tmux.pipePane(pane, file);
     const marker = `hello-${randomBytes(4).toString('hex')}`;
@@ -348,8 +354,21 @@ describe('setOption / showOption', () => {
 
   test('a session name must match exactly: setting on `a` never touches `ab`', async ({ server }) => {
     await server.tmux.newSession({ name: 'ab' });
+    await server.tmux.setOption('ab', '@orch_x', 'ab-value');
     await expect(server.tmux.setOption('a', '@orch_x', '1')).rejects.toBeInstanceOf(TargetNotFoundError);
-    expect(await server.tmux.showOption('ab', '@orch_x')).toBeUndefined();
+    expect(await server.tmux.showOption('ab', '@orch_x')).toBe('ab-value');
+    // Reading from a missing session, window or pane is an error too, not "unset".
+    await expect(server.tmux.showOption('a', '@orch_x')).rejects.toBeInstanceOf(TargetNotFoundError);
+    await expect(server.tmux.showOption('@9999', '@orch_x', 'window')).rejects.toBeInstanceOf(TargetNotFoundError);
+    await expect(server.tmux.showOption('%9999', '@orch_x', 'pane')).rejects.toBeInstanceOf(TargetNotFoundError);
+  });
+
+  test('a misspelt tmux option is an error, not "unset"', async ({ server }) => {
+    const error = await server.tmux.showOption('keepalive', 'no-such-option').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TmuxError);
+    expect((error as TmuxError).stderr).toMatch(/invalid option: no-such-option/);
+    // A real option not set at this level reads as unset.
+    expect(await server.tmux.showOption('keepalive', 'remain-on-exit', 'window')).toBeUndefined();
   });
 });
 
@@ -462,6 +481,8 @@ describe('displayMessage', () => {
     expect(await server.tmux.displayMessage('#{session_name}:#{window_name}', ids.paneId)).toBe('d:win');
     expect(await server.tmux.displayMessage('#{pane_id}', '=d:')).toBe(ids.paneId);
     expect(await server.tmux.displayMessage('#{session_name};', ids.paneId)).toBe('d;');
+    expect(await server.tmux.displayMessage('a:b %1: #{window_name}', ids.windowId)).toBe('a:b %1: win');
+    expect(await server.tmux.displayMessage('', ids.paneId)).toBe('');
     expect(await server.tmux.displayMessage('#{socket_path}')).toMatch(new RegExp(`/${server.name}$`));
     expect(await server.tmux.displayMessage('#{version}')).toMatch(/^\d+\.\d+/);
   });
