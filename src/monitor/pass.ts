@@ -200,11 +200,14 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, Pa
 // Captures the pane only when its activity moved, or its last state needs confirming (approval, silence, unknown).
 async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMemory, policy: Policy, profile: AgentProfile | undefined, nowMs: number, count: () => void): Promise<{ screen: Classification; captured: boolean } | undefined> {
   const silentMs = nowMs - pane.activity;
-  const moved = mem.activity !== pane.activity;
+  // #{window_activity} has one-second resolution: output later in the same second as our last look leaves
+  // it unchanged, so an activity second that had not ended when we last looked counts as moved.
+  const moved = mem.activity !== pane.activity || mem.lookedAt === undefined || pane.activity + 1000 > mem.lookedAt;
   // Silence matters only where it can turn a screen into stalled: an agent idle at its prompt stays waiting_input.
   const confirm = mem.screen === undefined || mem.screen === 'waiting_approval' || mem.screen === 'unknown' || mem.screen === 'stalled' || (silentMs >= policy.silence.pokeAfter * 1000 && mem.screen !== 'waiting_input');
   if (!moved && !confirm) return { screen: { state: mem.screen!, reason: mem.reason ?? 'unchanged', silentForMs: silentMs }, captured: false };
   count();
+  mem.lookedAt = nowMs;
   let text: string;
   try {
     text = stripAnsi(await tmux.capturePane(pane.paneId));

@@ -9,6 +9,8 @@ export interface WorkerMemory {
   reason?: string;
   /** Last window activity seen (ms); a capture is needed only when it moves. */
   activity?: number;
+  /** When the pane was last captured (ms). */
+  lookedAt?: number;
   /** Fingerprints of approval prompts already answered or refused: never twice. */
   answered: string[];
   /** Fingerprint of the approval prompt already notified. */
