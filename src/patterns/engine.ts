@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
 import type { AgentProfile } from '../agents/profile.js';
-import { loadProfile, resolveProgram, fillArgv } from '../agents/resolve.js';
+import { loadProfile, resolveProgram } from '../agents/resolve.js';
 import { UsageError } from '../errors.js';
 import { declaredVariables } from '../prompts/template.js';
 import { TemplateRegistry } from '../prompts/registry.js';
@@ -145,8 +145,8 @@ function renderPrompt(templates: TemplateRegistry, w: PlannedWorker, values: Rec
 
 /** Checks that an agent's program is installed (skipped for rehearsals). */
 function checkAgent(profile: AgentProfile, env: NodeJS.ProcessEnv): void {
-  const argv = fillArgv(profile.command, new Proxy({}, { get: () => 'x' }) as Record<string, string>, profile.source);
-  resolveProgram(argv, profile, env);
+  const program = profile.command[0]!;
+  if (!program.includes('{{')) resolveProgram([program], profile, env); // a {{@command}} program is checked at spawn
 }
 
 /** Validates everything and renders every first-stage prompt (later ones with stand-in results), then creates the run. */
