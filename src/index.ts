@@ -1,0 +1,21 @@
+// The library API that scripts (zx or plain Node) import: the same pieces the CLI commands use.
+export { main } from './cli.js';
+export { OrchError, UsageError, TimeoutError } from './errors.js';
+export * from './tmux/index.js';
+export { createRun, findRun, readRun, tmuxForRun, type RunRecord } from './runs/run.js';
+export { readIndex, type IndexEntry } from './runs/index-file.js';
+export { readEvents, appendEvent, type RunEvent } from './runs/events.js';
+export { runPaths, workerPaths, stateHome, runsRoot } from './runs/paths.js';
+export { loadProfile } from './agents/resolve.js';
+export type { AgentProfile } from './agents/profile.js';
+export { TemplateRegistry } from './prompts/registry.js';
+export { spawnWorker } from './workers/launch.js';
+export { readWorker, listWorkerNames, type WorkerRecord, type WorkerState } from './workers/record.js';
+export { runStatus, type WorkerStatus } from './workers/status.js';
+export { waitForWorkers } from './workers/wait.js';
+export { sendMessage } from './workers/send.js';
+export { killWorker } from './workers/kill.js';
+export { resumeWorker } from './workers/resume.js';
+export { monitorPass, type PassReport } from './monitor/pass.js';
+export { classifyScreen } from './monitor/classify.js';
+export { loadPolicy, DEFAULT_POLICY, type Policy } from './monitor/config.js';
