@@ -126,6 +126,12 @@ function report(c: Context, name: string, error: unknown): number {
 
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;
 if (isMain) {
+  // A detached driver gets the caller's environment through a file it deletes on reading (env-file.ts).
+  if (process.env.ORCH_TMUX_ENV_FILE) {
+    const { takeEnvFile } = await import('./workers/env-file.js');
+    takeEnvFile(process.env.ORCH_TMUX_ENV_FILE);
+    delete process.env.ORCH_TMUX_ENV_FILE;
+  }
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -21,7 +21,10 @@ export function cronCommand(ctx: Context): string {
   // non-ASCII bytes of its output into `_` (tmux 3.3a), which breaks -F parsing and screen patterns.
   for (const k of ['ORCH_TMUX_RUNS', 'XDG_CONFIG_HOME', 'TMUX_TMPDIR', 'LC_ALL', 'LC_CTYPE', 'LANG']) if (ctx.env[k]) env.push(`${k}=${ctx.env[k]}`);
   const argv = ['env', ...env, process.execPath, cliScript, 'monitor', '--once', ...serverArgs(ctx.server).map((a) => (a === '-L' || a === '-S' ? '--socket' : a))];
-  return `cd ${quote(ctx.cwd)} && ${argv.map(quote).join(' ')} >> ${quote(join(home, 'monitor.log'))} 2>&1`;
+  const line = `cd ${quote(ctx.cwd)} && ${argv.map(quote).join(' ')} >> ${quote(join(home, 'monitor.log'))} 2>&1`;
+  // A newline would end the crontab entry and start another: no control characters anywhere in it.
+  if (/[\x00-\x1f\x7f]/.test(line)) throw new UsageError('The cron line would contain control characters (from the working directory, PATH or a state path): run from a directory without them');
+  return line;
 }
 
 async function readCrontab(): Promise<string> {

@@ -13,6 +13,8 @@ export function readUserFile(path: string, flag: string, maxBytes = 64 * 1024 * 
   try {
     const st = statSync(abs);
     if (st.isDirectory()) throw new UsageError(`${flag} ${JSON.stringify(path)} is a directory: give a file`);
+    // A FIFO or a device would block or never end: only regular files.
+    if (!st.isFile()) throw new UsageError(`${flag} ${JSON.stringify(path)} is not a regular file: give a file`);
     size = st.size;
   } catch (error) {
     if (error instanceof UsageError) throw error;

@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readIndex, type IndexEntry } from '../runs/index-file.js';
+import { Tmux } from '../tmux/index.js';
 import { findRun, tmuxForRun } from '../runs/run.js';
 import { appendEvent } from '../runs/events.js';
 import { checkWorkerName } from '../runs/names.js';
@@ -16,6 +20,14 @@ export const command: Command = {
   options: { grace: { type: 'string' } },
   positionals: [1, 2],
   async run(ctx, values, [ref, name]) {
+    const orphan = name ? undefined : orphanSession(ref!);
+    if (orphan) {
+      // The run directory is gone but its session may live on: end it, from what the index remembers.
+      await new Tmux(ctx.server.socketName || ctx.server.socketPath ? ctx.server : { socketPath: orphan.socketPath }).killSession(orphan.session).catch(() => undefined);
+      if (ctx.json) printJson(ctx, { run: orphan.id, workers: [], sessionKilled: true, runDirMissing: true });
+      else ctx.err(`orch-tmux kill: the run directory ${orphan.dir} is gone; ended its tmux session ${orphan.session}\n`);
+      return 0;
+    }
     const run = findRun(ref!);
     const tmux = tmuxForRun(run, ctx.server);
     const graceMs = numberOption(values, 'grace', 5, 0, 3600) * 1000;
@@ -31,3 +43,9 @@ export const command: Command = {
     return 0;
   },
 };
+
+// An index entry whose run directory no longer exists.
+function orphanSession(ref: string): IndexEntry | undefined {
+  const entry = readIndex().find((e) => e.id === ref || e.id.startsWith(ref) || e.id.endsWith(ref));
+  return entry && !existsSync(join(entry.dir, 'run.json')) ? entry : undefined;
+}

@@ -5,9 +5,10 @@ import { cliScript } from '../paths.js';
 import { drivePatternRun, readContextFile, runOutputs, startPatternRun, type PatternEnv, type PatternInputs } from '../patterns/engine.js';
 import { terminalProgress } from '../patterns/progress.js';
 import { TemplateRegistry, templateDirs } from '../prompts/registry.js';
-import { runsRoot } from '../runs/paths.js';
+import { runPaths, runsRoot } from '../runs/paths.js';
 import { ensureSession, findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
 import { forwardedEnv } from '../workers/launch.js';
+import { writeEnvFile } from '../workers/env-file.js';
 import { printJson, str, type Context, type Values } from './command.js';
 
 /** Options `review` and `run` both take. */
@@ -77,8 +78,9 @@ async function detach(ctx: Context, run: RunRecord): Promise<number> {
   const tmux = tmuxForRun(run, ctx.server);
   const target = `=${run.session}:orch`;
   await tmux.run([['set-option', '-w', '-t', target, 'remain-on-exit', 'on']]);
+  writeEnvFile(runPaths(run.dir).driverEnv, forwardedEnv(ctx.env));
   await tmux.respawnPane(target, [process.execPath, cliScript, 'run', '--resume', run.id, '--socket', run.socketPath], {
-    kill: true, cwd: run.cwd, env: { ...forwardedEnv(ctx.env), ORCH_TMUX_DRIVER: run.id },
+    kill: true, cwd: run.cwd, env: { ORCH_TMUX_DRIVER: run.id, ORCH_TMUX_ENV_FILE: runPaths(run.dir).driverEnv },
   });
   if (ctx.json) printJson(ctx, { run: run.id, session: run.session, dir: run.dir, detached: true });
   else ctx.out(`${run.id}\n`);

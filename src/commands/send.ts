@@ -3,7 +3,7 @@ import { profileOfWorker } from '../agents/resolve.js';
 import { appendEvent } from '../runs/events.js';
 import { sendMessage } from '../workers/send.js';
 import { printJson, str, type Command } from './command.js';
-import { readUserFile } from './inputs.js';
+import { looksBinary, readUserFile } from './inputs.js';
 import { numberOption } from './options.js';
 import { findWorker, livePane } from './target.js';
 
@@ -17,8 +17,13 @@ export const command: Command = {
   positionals: [2, 3],
   async run(ctx, values, [runRef, name, text]) {
     if ((text === undefined) === (values.file === undefined)) throw new UsageError('Give the message as TEXT or with --file F (one of them)');
-    const message = text ?? readUserFile(str(values, 'file')!, '--file').toString('utf8');
+    const bytes = text === undefined ? readUserFile(str(values, 'file')!, '--file') : undefined;
+    if (bytes && looksBinary(bytes)) throw new UsageError(`--file ${JSON.stringify(str(values, 'file'))} looks binary (NUL bytes or invalid UTF-8): give a text file`);
+    const message = (text ?? bytes!.toString('utf8')).replace(/\r\n/g, '\n');
     if (message.length === 0) throw new UsageError('The message is empty: give some text');
+    // Escape sequences would act as keys (and \x1b[201~ would end a bracketed paste early): keys go through `keys`.
+    const control = /[\x00-\x08\x0b-\x1f\x7f]/.exec(message);
+    if (control) throw new UsageError(`The message has a control character (0x${control[0].charCodeAt(0).toString(16).padStart(2, '0')} at ${control.index}): send text only, and keys with \`orch-tmux keys\``);
     const t = findWorker(ctx, runRef!, name!);
     const pane = livePane(t);
     const submitKeys = profileOfWorker(t.worker)?.keys.submit;

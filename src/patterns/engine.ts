@@ -21,6 +21,7 @@ import { waitForWorkers } from '../workers/wait.js';
 import { expandItems, itemValues, type Item } from './items.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../monitor/config.js';
 import { shouldResume } from '../monitor/policy.js';
+import { acquireLock } from '../monitor/lock.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { pickLenses } from './lenses.js';
 import { interpolate, loadPattern, type Pattern, type Stage } from './pattern.js';
@@ -83,6 +84,7 @@ export function readContextFile(path: string, parseYaml: (t: string) => unknown)
 export function checkDocument(path: string, flag = 'document'): { path: string; text: string } {
   const bytes = readUserFile(path, flag, 16 * 1024 * 1024);
   if (looksBinary(bytes)) throw new UsageError(`${flag} ${JSON.stringify(path)} looks binary (NUL bytes or invalid UTF-8): give a text file`);
+  if (bytes.toString('utf8').trim() === '') throw new UsageError(`${flag} ${JSON.stringify(path)} is empty: give a document with some text`);
   return { path: resolve(path), text: bytes.toString('utf8') };
 }
 
@@ -175,7 +177,7 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
   const saved: PatternInputs = { ...inputs, vars: { ...inputs.vars }, agent: absoluteRef(inputs.agent, penv.cwd), synthAgent: inputs.synthAgent === undefined ? undefined : absoluteRef(inputs.synthAgent, penv.cwd) };
   for (const [name, spec] of Object.entries(pattern.variables)) if (spec.type === 'file' && values[name]) saved.vars[name] = values[name]!;
   const run = await createRun({
-    name: o.name ?? (docVar ? `${pattern.name}-${values[docVar]!.split('/').pop()}` : pattern.name),
+    name: o.name ?? (docVar ? `${pattern.name}-${values[docVar]!.split('/').pop()!.replace(/[\x00-\x1f\x7f]/g, '?')}` : pattern.name),
     cwd: penv.cwd, session: o.session, runsRoot: penv.runsRoot, server: penv.server, pattern: pattern.name,
     inputs: saved as unknown as Record<string, unknown>, agent: main.name,
   });
@@ -196,6 +198,17 @@ export interface PatternOutcome {
 
 /** Drives every stage of a run to its end; finished workers are kept, so this also resumes. */
 export async function drivePatternRun(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: WorkerStatus[]) => void): Promise<PatternOutcome> {
+  // One driver per run: two `--resume`s at once would start (and set aside) each other's workers.
+  const lock = acquireLock(join(run.dir, 'driver.lock'));
+  if ('heldBy' in lock) throw new UsageError(`Run ${run.id} is being driven by pid ${lock.heldBy.pid} (since ${lock.heldBy.since}): wait for it, or kill that process first`);
+  try {
+    return await drive(penv, run, tmux, onTick);
+  } finally {
+    lock.release();
+  }
+}
+
+async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: WorkerStatus[]) => void): Promise<PatternOutcome> {
   const inputs = run.inputs as unknown as PatternInputs;
   const pattern = loadPattern(inputs.patternFile);
   const values = resolvePatternVars(pattern, inputs.vars);

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { UsageError } from '../errors.js';
@@ -54,6 +54,7 @@ export function patternPath(ref: string, cwd = process.cwd()): string {
   if (ref.includes('/') || ref.endsWith('.yaml') || ref.endsWith('.yml')) {
     const path = resolve(cwd, ref);
     if (!existsSync(path)) throw new UsageError(`Pattern file ${JSON.stringify(ref)} does not exist: check the path`);
+    if (!statSync(path).isFile()) throw new UsageError(`Pattern ${JSON.stringify(ref)} is not a file: give a YAML file`);
     return path;
   }
   for (const dir of [join(cwd, '.orch', 'patterns'), join(templatesDir, 'patterns')]) {

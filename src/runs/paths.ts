@@ -24,6 +24,7 @@ export function runPaths(dir: string) {
     synthesis: join(dir, 'synthesis.md'),
     workers: join(dir, 'workers'),
     monitorState: join(dir, 'monitor.json'),
+    driverEnv: join(dir, 'driver-env.json'),
   };
 }
 
@@ -39,6 +40,7 @@ export function workerPaths(runDir: string, name: string) {
     lastMessage: join(dir, 'last-message.txt'),
     stdout: join(dir, 'stdout.txt'),
     killRequested: join(dir, 'kill-requested'),
+    envFile: join(dir, 'env.json'),
   };
 }
 

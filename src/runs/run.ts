@@ -59,6 +59,10 @@ export function checkDirectory(dir: string, flag = '--cwd'): string {
 export async function createRun(o: CreateRunOptions): Promise<RunRecord> {
   const name = o.name === undefined ? undefined : checkRunName(o.name);
   const cwd = checkDirectory(o.cwd ?? process.cwd());
+  // tmux formats and list-panes output are line- and separator-based: no control characters in our paths.
+  for (const [what, path] of [['working directory', cwd], ['run directory', o.runsRoot]] as const) {
+    if (/[\x00-\x1f\x7f]/.test(path)) throw new UsageError(`The ${what} ${JSON.stringify(path)} contains control characters: use a path without them`);
+  }
   const id = newRunId(name ?? o.pattern ?? 'run');
   const session = o.session ? checkSessionName(o.session) : `orch-${id}`;
   const tmux = new Tmux(o.server);
@@ -66,7 +70,12 @@ export async function createRun(o: CreateRunOptions): Promise<RunRecord> {
     throw new UsageError(`tmux session ${JSON.stringify(session)} already exists: pick another --session name or kill it`);
   }
   const dir = join(o.runsRoot, id);
-  mkdirSync(o.runsRoot, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(o.runsRoot, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new UsageError(`The run directory ${JSON.stringify(o.runsRoot)} cannot be made (${(error as NodeJS.ErrnoException).code}): give --run-dir a directory you can write`);
+  }
+  if (!statSync(o.runsRoot).isDirectory()) throw new UsageError(`The run directory ${JSON.stringify(o.runsRoot)} is not a directory: give --run-dir a directory`);
   mkdirSync(dir, { mode: 0o700 });
   let created = false;
   try {

@@ -10,6 +10,7 @@ import { runnerScript } from '../paths.js';
 import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js';
 import { readWorker, workerChannel, writeWorker, type WorkerRecord } from './record.js';
 import { sessionPanes } from './status.js';
+import { writeEnvFile } from './env-file.js';
 
 /** Linux caps one argv item at 128 KiB (MAX_ARG_STRLEN); prompts given as an argument must fit. */
 const MAX_ARG_BYTES = 128 * 1024 - 1;
@@ -68,8 +69,8 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
   };
 }
 
-// The tmux server's environment is the one it started with, not the caller's; the caller's is passed
-// with -e (argv of a short-lived tmux client, never written to disk), minus tmux's own variables.
+// The tmux server's environment is the one it started with, not the caller's; the caller's goes to the
+// runner through a 0600 file it deletes on reading (env-file.ts), minus tmux's own variables.
 const NOT_FORWARDED = /^(TMUX|TMUX_PANE|ORCH_TMUX_WORKER|_)$/;
 
 /** The caller's environment for the window's runner, so the agent sees the PATH and keys the caller has. */
@@ -104,11 +105,12 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     writeFileSync(paths.paneLog, '', { mode: 0o600, flag: 'a' });
     writeFileSync(paths.lastMessage, '', { mode: 0o600, flag: 'a' });
     writeWorker(record);
+    writeEnvFile(paths.envFile, forwardedEnv(env));
     created = await tmux.newWindow({
       target: run.session,
       name: record.name,
       cwd: record.cwd,
-      env: { ...forwardedEnv(env), ORCH_TMUX_WORKER: `${run.id}/${record.name}` },
+      env: { ORCH_TMUX_WORKER: `${run.id}/${record.name}` },
       command: [process.execPath, runnerScript, paths.dir],
     });
   } catch (error) {

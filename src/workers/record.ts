@@ -37,6 +37,8 @@ export interface WorkerRecord {
   signal?: string | null;
   reason?: string;
   createdAt: string;
+  /** When it last became pending (a resume); createdAt otherwise. */
+  pendingSince?: string;
   startedAt?: string;
   endedAt?: string;
   sessionId?: string;
@@ -60,9 +62,9 @@ export function writeWorker(record: WorkerRecord): void {
   writeJsonAtomic(workerPaths(record.runDir, record.name).workerJson, record);
 }
 
-/** Reads, changes and writes worker.json in one step; returns the new record. */
-export function updateWorker(runDir: string, name: string, change: Partial<WorkerRecord>): WorkerRecord | undefined {
-  const current = readWorker(runDir, name);
+/** Reads, changes and writes worker.json in one step; a damaged file is rebuilt from `fallback` when given. */
+export function updateWorker(runDir: string, name: string, change: Partial<WorkerRecord>, fallback?: WorkerRecord): WorkerRecord | undefined {
+  const current = readWorker(runDir, name) ?? fallback;
   if (!current) return undefined;
   const next = { ...current, ...change };
   writeWorker(next);

@@ -8,6 +8,7 @@ import { ensureSession, type RunRecord } from '../runs/run.js';
 import { runnerScript } from '../paths.js';
 import type { Tmux } from '../tmux/index.js';
 import { forwardedEnv, waitForStart } from './launch.js';
+import { writeEnvFile } from './env-file.js';
 import { readWorker, updateWorker, type WorkerRecord } from './record.js';
 import { findSessionId } from './runner.js';
 import { sessionPanes } from './status.js';
@@ -54,12 +55,13 @@ async function resumeLocked(run: RunRecord, tmux: Tmux, stale: WorkerRecord, ses
   if (rec.state === 'running' || rec.state === 'pending' || rec.state === 'done') throw new OrchError(`Worker ${name} is ${rec.state} now: someone else resumed it`);
   const paths = workerPaths(run.dir, name);
   if (existsSync(paths.killRequested)) rmSync(paths.killRequested);
-  updateWorker(run.dir, name, { state: 'pending', sessionId, reason: undefined });
+  updateWorker(run.dir, name, { state: 'pending', pendingSince: new Date().toISOString(), sessionId, reason: undefined });
   appendEvent(run.dir, { worker: name, kind: 'worker.resume', detail: { sessionId, attempt: rec.resumes + 1, previousState: rec.state, previousExitCode: rec.exitCode ?? null } });
   await ensureSession(run, tmux);
   const panes = await sessionPanes(tmux, run.session);
   const command = [process.execPath, runnerScript, paths.dir, '--resume'];
-  const windowEnv = { ...forwardedEnv(env), ORCH_TMUX_WORKER: `${run.id}/${name}` };
+  writeEnvFile(paths.envFile, forwardedEnv(env));
+  const windowEnv = { ORCH_TMUX_WORKER: `${run.id}/${name}` };
   if (rec.paneId && panes?.has(rec.paneId)) {
     await tmux.respawnPane(rec.paneId, command, { kill: true, cwd: rec.cwd, env: windowEnv });
   } else {

@@ -2,7 +2,8 @@
 // then signals tmux wait-for channels. It is the only writer of a worker's outcome while it lives.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { basename, dirname } from 'node:path';
 import { constants } from 'node:os';
 import { writeFileAtomic } from '../runs/atomic.js';
@@ -11,6 +12,7 @@ import { workerPaths } from '../runs/paths.js';
 import { Tmux, shellQuoteForTmux } from '../tmux/index.js';
 import { readWorker, runChannel, updateWorker, workerChannel, type WorkerRecord, type WorkerState } from './record.js';
 import { readTail, transcriptTail } from './transcript.js';
+import { takeEnvFile } from './env-file.js';
 
 // tmux has no per-session window options, so each worker's window gets the format that shows its state.
 const STATUS_FORMAT = '#I:#W[#{@orch_state}]#F';
@@ -24,6 +26,7 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   const runDir = dirname(dirname(workerDir));
   const name = basename(workerDir);
   const paths = workerPaths(runDir, name);
+  takeEnvFile(paths.envFile);
   const rec = readWorker(runDir, name);
   if (!rec) {
     process.stderr.write(`orch-tmux runner: no readable worker.json in ${workerDir}\n`);
@@ -67,6 +70,23 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   if (rec.lastMessage === 'file') writeFileSync(paths.lastMessage, '', { mode: 0o600 });
   const pipeOutput = rec.mode === 'exec';
   const env = { ...process.env, ...rec.env, ORCH_TMUX_WORKER: `${rec.run}/${rec.name}` };
+  // The runner's own copy of worker.json: written whole each time, so a damaged file is repaired.
+  let current: WorkerRecord = rec;
+  const record = (change: Partial<WorkerRecord>) => safely(() => {
+    current = updateWorker(runDir, name, change, current) ?? current;
+  });
+  const sessionRegex = rec.sessionIdRegex ? new RegExp(rec.sessionIdRegex) : undefined;
+  let sessionId = resume ? rec.sessionId : undefined;
+  let scanned = '';
+  const scan = (chunk: Buffer) => {
+    if (!sessionRegex || sessionId || scanned.length > 65536) return;
+    scanned += chunk.toString('utf8');
+    const m = sessionRegex.exec(scanned);
+    if (m) {
+      sessionId = m[1] ?? m[0];
+      record({ sessionId });
+    }
+  };
   let child: ChildProcess;
   try {
     child = spawn(argv[0]!, argv.slice(1), {
@@ -77,16 +97,23 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   } catch (error) {
     return finish(rec, tmux, { code: 127, signal: null, reason: `could not start ${argv[0]}: ${String(error)}` });
   }
-  const started = await new Promise<Error | undefined>((res) => {
+  // Everything that listens to the child is attached now, before any await: a fast agent may be done
+  // (output flushed, 'end' and 'exit' emitted) by the time the next await returns.
+  const started = new Promise<Error | undefined>((res) => {
     child.once('spawn', () => res(undefined));
     child.once('error', (error) => res(error));
   });
-  if (typeof stdin === 'number') {
-    try { (await import('node:fs')).closeSync(stdin); } catch { /* already closed */ }
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
+  let drained: Promise<unknown> = Promise.resolve();
+  if (pipeOutput) {
+    const stdoutFile = createWriteStream(paths.stdout, { flags: resume ? 'a' : 'w', mode: 0o600 });
+    child.stdout!.on('data', (d: Buffer) => { process.stdout.write(d); stdoutFile.write(d); scan(d); });
+    child.stderr!.on('data', (d: Buffer) => { process.stderr.write(d); scan(d); });
+    drained = Promise.all([
+      finished(child.stdout!).catch(() => undefined).then(() => new Promise<void>((res) => stdoutFile.end(res))),
+      finished(child.stderr!).catch(() => undefined),
+    ]);
   }
-  if (started) return finish(rec, tmux, { code: 127, signal: null, reason: `could not start ${argv[0]}: ${started.message}` });
-  if (stdinText !== undefined) child.stdin!.end(stdinText);
-
   let hangup = false;
   process.on('SIGINT', () => undefined); // C-c in the pane reaches the agent too (same process group)
   process.on('SIGTERM', () => child.kill('SIGTERM'));
@@ -96,8 +123,15 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
     setTimeout(() => child.kill('SIGKILL'), 2000).unref();
   });
 
+  const failedToStart = await started;
+  if (typeof stdin === 'number') {
+    try { closeSync(stdin); } catch { /* already closed */ }
+  }
+  if (failedToStart) return finish(rec, tmux, { code: 127, signal: null, reason: `could not start ${argv[0]}: ${failedToStart.message}` });
+  if (stdinText !== undefined) child.stdin!.end(stdinText);
+
   const now = new Date().toISOString();
-  const running = updateWorker(runDir, name, {
+  record({
     state: 'running', paneId: pane ?? rec.paneId, runnerPid: process.pid, agentPid: child.pid,
     startedAt: resume ? rec.startedAt ?? now : now, endedAt: undefined, exitCode: undefined, signal: undefined, reason: undefined,
     resumes: resume ? rec.resumes + 1 : rec.resumes,
@@ -105,31 +139,10 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   safely(() => appendEvent(runDir, { worker: name, kind: resume ? 'worker.resumed' : 'worker.started', detail: { pid: child.pid, argv0: argv[0], sessionId: resume ? rec.sessionId : undefined } }));
   await tmux.signal(workerChannel(rec.run, name)).catch(() => undefined);
 
-  const sessionRegex = rec.sessionIdRegex ? new RegExp(rec.sessionIdRegex) : undefined;
-  let sessionId = resume ? rec.sessionId : undefined;
-  let scanned = '';
-  const scan = (chunk: Buffer) => {
-    if (!sessionRegex || sessionId || scanned.length > 65536) return;
-    scanned += chunk.toString('utf8');
-    const m = sessionRegex.exec(scanned);
-    if (m) {
-      sessionId = m[1] ?? m[0];
-      safely(() => updateWorker(runDir, name, { sessionId }));
-    }
-  };
-  if (pipeOutput) {
-    const stdoutFile = createWriteStream(paths.stdout, { flags: resume ? 'a' : 'w', mode: 0o600 });
-    child.stdout!.on('data', (d: Buffer) => { process.stdout.write(d); stdoutFile.write(d); scan(d); });
-    child.stderr!.on('data', (d: Buffer) => { process.stderr.write(d); scan(d); });
-    await new Promise<void>((res) => child.stdout!.once('end', res));
-    await new Promise<void>((res) => stdoutFile.end(res));
-  }
-  const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => {
-    if (child.exitCode !== null || child.signalCode !== null) res({ code: child.exitCode, signal: child.signalCode });
-    else child.once('exit', (code, signal) => res({ code, signal }));
-  });
+  await drained;
+  const exit = await exited;
   if (!sessionId && sessionRegex) sessionId = findSessionId(paths.paneLog, sessionRegex);
-  return finish(running ?? rec, tmux, { ...exit, hangup, sessionId });
+  return finish(current, tmux, { ...exit, hangup, sessionId });
 }
 
 interface Outcome {
@@ -155,7 +168,7 @@ async function finish(rec: WorkerRecord, tmux: Tmux, o: Outcome): Promise<number
   safely(() => updateWorker(rec.runDir, rec.name, {
     state, exitCode: o.code, signal: o.signal, endedAt: new Date().toISOString(), reason,
     resultSource: result?.source ?? 'none', ...(o.sessionId ? { sessionId: o.sessionId } : {}),
-  }));
+  }, rec));
   safely(() => appendEvent(rec.runDir, { worker: rec.name, kind: `worker.${state}`, detail: { exitCode: o.code, signal: o.signal, reason, resultSource: result?.source ?? 'none' } }));
   await tmux.run([['wait-for', '-S', workerChannel(rec.run, rec.name)], ['wait-for', '-S', runChannel(rec.run)]]).catch(() => undefined);
   await showState(tmux, state);

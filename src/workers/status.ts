@@ -73,8 +73,9 @@ export function reconcile(rec: WorkerRecord, panes: Map<string, PaneInfo> | unde
   const pane = rec.paneId ? panes?.get(rec.paneId) : undefined;
   if (FINISHED.has(rec.state)) return { state: rec.state, reason: rec.reason, pane };
   if (rec.state === 'pending') {
-    const age = Date.now() - Date.parse(rec.createdAt);
-    if (panes === undefined && age > startGraceMs) return { state: 'lost', reason: 'tmux session gone before the worker started' };
+    // A runner records `running` within a second or two; pending long after that means nobody will.
+    const age = Date.now() - Date.parse(rec.pendingSince ?? rec.createdAt);
+    if (age > startGraceMs) return { state: 'lost', reason: panes === undefined ? 'tmux session gone before the worker started' : 'the worker never started (its starter died?)' };
     return { state: 'pending', pane };
   }
   if (!pane) {
