@@ -1,4 +1,4 @@
-import { Tmux } from '../tmux/index.js';
+import { liveRuns } from '../runs/live.js';
 import { readIndex } from '../runs/index-file.js';
 import { printJson, type Command } from './command.js';
 import { table } from './table.js';
@@ -12,25 +12,11 @@ export const command: Command = {
   positionals: [0, 0],
   async run(ctx) {
     const entries = readIndex();
-    const live = await liveSessions(entries.map((e) => e.socketPath));
-    const runs = entries.map((e) => ({ ...e, live: live.has(`${e.socketPath ?? ''}\0${e.session}`) }));
+    const live = await liveRuns(entries).catch(() => new Set<string>());
+    const runs = entries.map((e) => ({ ...e, live: live.has(e.id) }));
     if (ctx.json) printJson(ctx, { runs });
     else if (runs.length === 0) ctx.out('No runs yet. Start one with `orch-tmux review ./doc.md` or `orch-tmux new`.\n');
     else ctx.out(table(['RUN', 'LIVE', 'CREATED', 'NAME', 'DIR'], runs.map((r) => [r.id, r.live ? 'yes' : 'no', r.created.replace('T', ' ').slice(0, 19), r.name ?? r.pattern ?? '', r.dir])));
     return 0;
   },
 };
-
-// One list-sessions per distinct server, so ls stays cheap with many runs.
-async function liveSessions(sockets: (string | undefined)[]): Promise<Set<string>> {
-  const live = new Set<string>();
-  for (const socket of new Set(sockets)) {
-    try {
-      const rows = await new Tmux(socket ? { socketPath: socket } : {}).listSessions(['session_name']);
-      for (const r of rows) live.add(`${socket ?? ''}\0${r.session_name}`);
-    } catch {
-      /* no server there: none live */
-    }
-  }
-  return live;
-}

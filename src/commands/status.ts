@@ -1,6 +1,7 @@
 import { readIndex } from '../runs/index-file.js';
-import { TmuxNotInstalledError, type TmuxServer } from '../tmux/index.js';
-import { findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
+import type { TmuxServer } from '../tmux/index.js';
+import { findRun, readRun, tmuxForRun, type RunRecord } from '../runs/run.js';
+import { liveRuns } from '../runs/live.js';
 import { readPlan } from '../runs/plan.js';
 import { runStatus, type WorkerStatus } from '../workers/status.js';
 import { printJson, type Command } from './command.js';
@@ -35,15 +36,16 @@ export const command: Command = {
   },
 };
 
-/** Runs from the index, only those whose session is alive unless `all`. */
+/** Runs from the index (read once), only those whose session is alive unless `all`. */
 async function indexedRuns(all: boolean, server: TmuxServer): Promise<RunRecord[]> {
+  const entries = readIndex();
+  const live = all ? undefined : await liveRuns(entries, server);
   const runs: RunRecord[] = [];
-  for (const e of readIndex()) {
+  for (const e of entries) {
+    if (live && !live.has(e.id)) continue;
     try {
-      const run = findRun(e.dir);
-      if (all || (await tmuxForRun(run, server).hasSession(run.session))) runs.push(run);
-    } catch (error) {
-      if (error instanceof TmuxNotInstalledError) throw error;
+      runs.push(readRun(e.dir));
+    } catch {
       /* removed run directory: ls still lists it */
     }
   }

@@ -53,6 +53,9 @@ export interface PassReport {
   tmuxCalls: number;
 }
 
+// Profiles by reference, read once per pass (parsing YAML per worker was a quarter of a pass's time).
+const profiles = new Map<string, AgentProfile | undefined>();
+
 const LIST_FIELDS = [...PANE_FIELDS, 'session_name', '@orch_run_dir'] as const;
 
 // The socket a server listens on, as the index records it: `-L NAME` is ${TMUX_TMPDIR:-/tmp}/tmux-UID/NAME (tmux 3.3a).
@@ -106,6 +109,7 @@ function readMemory(run: RunRecord): RunMemory {
 
 /** Runs one pass; `env` is handed to resumed workers. */
 export async function monitorPass(o: { server: TmuxServer; env: NodeJS.ProcessEnv; nowMs?: number }): Promise<PassReport> {
+  profiles.clear();
   let tmuxCalls = 0;
   const count = () => void tmuxCalls++;
   const report: PassReport = { time: new Date().toISOString(), runs: [], actions: 0, tmuxCalls: 0 };
@@ -151,7 +155,9 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, Pa
         }
       }
     }
-    const profile = profileOfWorker(rec);
+    const ref = rec.agentRef ?? rec.agent;
+    if (!profiles.has(ref)) profiles.set(ref, profileOfWorker(rec));
+    const profile = profiles.get(ref);
     const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
     let screen: Classification | undefined;
     if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
@@ -189,8 +195,8 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, Pa
     await notify(policy, tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { workers: observations.map((w) => ({ name: w.name, state: w.state })) } });
   }
   try {
-    writeJsonAtomic(runPaths(run.dir).monitorState, memory);
-    writeJsonAtomic(runPaths(run.dir).status, { time: new Date(nowMs).toISOString(), run: run.id, session: run.session, workers: observations });
+    writeJsonAtomic(runPaths(run.dir).monitorState, memory, 0o600, false);
+    writeJsonAtomic(runPaths(run.dir).status, { time: new Date(nowMs).toISOString(), run: run.id, session: run.session, workers: observations }, 0o600, false);
   } catch {
     /* a full disk must not stop the supervision of other runs */
   }

@@ -2,12 +2,12 @@ import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } fro
 import { randomBytes } from 'node:crypto';
 
 /** Writes a file so readers see the old or the new content, never a part: temp file, fsync, rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, durable = true): void {
   const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   const fd = openSync(tmp, 'w', mode);
   try {
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } catch (error) {
     closeSync(fd);
     try { unlinkSync(tmp); } catch { /* already gone */ }
@@ -22,7 +22,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
   }
 }
 
-/** JSON, pretty-printed, written atomically. */
-export function writeJsonAtomic(path: string, value: unknown, mode = 0o600): void {
-  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode);
+/** JSON, pretty-printed, written atomically; `durable: false` skips the fsync for caches rebuilt on every pass. */
+export function writeJsonAtomic(path: string, value: unknown, mode = 0o600, durable = true): void {
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode, durable);
 }

@@ -89,9 +89,12 @@ export function reconcile(rec: WorkerRecord, panes: Map<string, PaneInfo> | unde
 /** Every worker of a run with its reconciled state; a state tmux proves wrong is written back, with an event. */
 export async function runStatus(run: RunRecord, tmux: Tmux): Promise<WorkerStatus[]> {
   const names = listWorkerNames(run.dir);
-  const panes = await sessionPanes(tmux, run.session);
+  const records = new Map(names.map((n) => [n, readWorker(run.dir, n)]));
+  // Finished workers are settled by their files: ask tmux only when some worker may still be live.
+  const live = [...records.values()].some((r) => r && !FINISHED.has(r.state));
+  const panes = live ? await sessionPanes(tmux, run.session) : new Map<string, PaneInfo>();
   return names.map((name) => {
-    const rec = readWorker(run.dir, name);
+    const rec = records.get(name);
     if (!rec) {
       return { name, state: 'lost', exitCode: null, signal: null, reason: 'worker.json is missing or damaged', result: resultPath(run.dir, name) };
     }
