@@ -22,8 +22,8 @@ export function cronCommand(ctx: Context): string {
   for (const k of ['ORCH_TMUX_RUNS', 'XDG_CONFIG_HOME', 'TMUX_TMPDIR', 'LC_ALL', 'LC_CTYPE', 'LANG']) if (ctx.env[k]) env.push(`${k}=${ctx.env[k]}`);
   const argv = ['env', ...env, process.execPath, cliScript, 'monitor', '--once', ...serverArgs(ctx.server).map((a) => (a === '-L' || a === '-S' ? '--socket' : a))];
   const line = `cd ${quote(ctx.cwd)} && ${argv.map(quote).join(' ')} >> ${quote(join(home, 'monitor.log'))} 2>&1`;
-  // A newline would end the crontab entry and start another: no control characters anywhere in it.
-  if (/[\x00-\x1f\x7f]/.test(line)) throw new UsageError('The cron line would contain control characters (from the working directory, PATH or a state path): run from a directory without them');
+  // A newline would end the crontab entry and start another: no line breaks anywhere in it.
+  if (/[\x00\n\r]/.test(line)) throw new UsageError('The cron line would contain a line break (from the working directory, PATH or a state path): run from a directory without one');
   return line;
 }
 

@@ -12,10 +12,10 @@ import { runPaths } from '../runs/paths.js';
 import { readRun, type RunRecord } from '../runs/run.js';
 import { NoServerError, Tmux, type TmuxServer } from '../tmux/index.js';
 import { killWorker } from '../workers/kill.js';
-import { FINISHED, listWorkerNames, readWorker, updateWorker, type WorkerRecord } from '../workers/record.js';
+import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { sendMessage } from '../workers/send.js';
-import { PANE_FIELDS, paneInfo, reconcile, type PaneInfo } from '../workers/status.js';
+import { PANE_FIELDS, paneInfo, settle, type PaneInfo } from '../workers/status.js';
 import { classifyScreen, type Classification } from './classify.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from './config.js';
 import { notify } from './notify.js';
@@ -141,20 +141,9 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, Pa
     if (!rec) continue;
     const mem: WorkerMemory = memory.workers[name] ?? { answered: [] };
     memory.workers[name] = mem;
-    const truth = reconcile(rec, allPanes);
-    if (truth.state !== rec.state && (truth.state === 'lost' || truth.state === 'failed')) {
-      // Record what tmux proves, as status does: a runner that died unrecorded left "running" on disk,
-      // and a resume refuses a worker whose file says it is running.
-      const fresh = readWorker(run.dir, name);
-      if (fresh && !FINISHED.has(fresh.state)) {
-        try {
-          rec = updateWorker(run.dir, name, { state: truth.state, reason: truth.reason, endedAt: new Date().toISOString() }) ?? rec;
-          appendEvent(run.dir, { worker: name, kind: `worker.${truth.state}`, detail: { reason: truth.reason, by: 'monitor' } });
-        } catch {
-          /* read-only or full disk: act on the truth anyway */
-        }
-      }
-    }
+    const settled = settle(run.dir, rec, allPanes, 'monitor');
+    rec = settled.rec;
+    const truth = settled.truth;
     const ref = rec.agentRef ?? rec.agent;
     if (!profiles.has(ref)) profiles.set(ref, profileOfWorker(rec));
     const profile = profiles.get(ref);

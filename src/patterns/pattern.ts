@@ -54,7 +54,7 @@ export function patternPath(ref: string, cwd = process.cwd()): string {
   if (ref.includes('/') || ref.endsWith('.yaml') || ref.endsWith('.yml')) {
     const path = resolve(cwd, ref);
     if (!existsSync(path)) throw new UsageError(`Pattern file ${JSON.stringify(ref)} does not exist: check the path`);
-    if (!statSync(path).isFile()) throw new UsageError(`Pattern ${JSON.stringify(ref)} is not a file: give a YAML file`);
+    if (!statSync(path).isFile()) throw new UsageError(`Pattern ${JSON.stringify(ref)} is a directory or device, not a file: give a YAML file`);
     return path;
   }
   for (const dir of [join(cwd, '.orch', 'patterns'), join(templatesDir, 'patterns')]) {

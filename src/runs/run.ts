@@ -59,10 +59,8 @@ export function checkDirectory(dir: string, flag = '--cwd'): string {
 export async function createRun(o: CreateRunOptions): Promise<RunRecord> {
   const name = o.name === undefined ? undefined : checkRunName(o.name);
   const cwd = checkDirectory(o.cwd ?? process.cwd());
-  // tmux formats and list-panes output are line- and separator-based: no control characters in our paths.
-  for (const [what, path] of [['working directory', cwd], ['run directory', o.runsRoot]] as const) {
-    if (/[\x00-\x1f\x7f]/.test(path)) throw new UsageError(`The ${what} ${JSON.stringify(path)} contains control characters: use a path without them`);
-  }
+  // The run directory goes into list-panes output (one line per pane, \x1f between fields): no control characters.
+  if (/[\x00-\x1f\x7f]/.test(o.runsRoot)) throw new UsageError(`The run directory ${JSON.stringify(o.runsRoot)} contains control characters: use a path without them (--run-dir or ORCH_TMUX_RUNS)`);
   const id = newRunId(name ?? o.pattern ?? 'run');
   const session = o.session ? checkSessionName(o.session) : `orch-${id}`;
   const tmux = new Tmux(o.server);
@@ -73,7 +71,9 @@ export async function createRun(o: CreateRunOptions): Promise<RunRecord> {
   try {
     mkdirSync(o.runsRoot, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new UsageError(`The run directory ${JSON.stringify(o.runsRoot)} cannot be made (${(error as NodeJS.ErrnoException).code}): give --run-dir a directory you can write`);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' || code === 'ENOTDIR') throw new UsageError(`The run directory ${JSON.stringify(o.runsRoot)} is not a directory: give --run-dir a directory`);
+    throw new UsageError(`The run directory ${JSON.stringify(o.runsRoot)} cannot be made (${code}): give --run-dir a directory you can write`);
   }
   if (!statSync(o.runsRoot).isDirectory()) throw new UsageError(`The run directory ${JSON.stringify(o.runsRoot)} is not a directory: give --run-dir a directory`);
   mkdirSync(dir, { mode: 0o700 });

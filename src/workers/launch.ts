@@ -65,7 +65,7 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     resumeArgv: resumeArgv && !o.rehearsal ? resolveProgram(resumeArgv, p, env) : resumeArgv,
     resumePrompt: p.resumePrompt, prompt: p.prompt, lastMessage: p.lastMessage,
     sessionIdRegex: p.sessionId?.regex, cwd, env: p.env, socketPath: o.run.socketPath,
-    rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), resumes: 0,
+    rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), starterPid: process.pid, resumes: 0,
   };
 }
 

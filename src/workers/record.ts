@@ -39,6 +39,8 @@ export interface WorkerRecord {
   createdAt: string;
   /** When it last became pending (a resume); createdAt otherwise. */
   pendingSince?: string;
+  /** The process that made it pending (spawn, resume); if it dies with no live pane, nobody will start it. */
+  starterPid?: number;
   startedAt?: string;
   endedAt?: string;
   sessionId?: string;

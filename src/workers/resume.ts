@@ -55,7 +55,7 @@ async function resumeLocked(run: RunRecord, tmux: Tmux, stale: WorkerRecord, ses
   if (rec.state === 'running' || rec.state === 'pending' || rec.state === 'done') throw new OrchError(`Worker ${name} is ${rec.state} now: someone else resumed it`);
   const paths = workerPaths(run.dir, name);
   if (existsSync(paths.killRequested)) rmSync(paths.killRequested);
-  updateWorker(run.dir, name, { state: 'pending', pendingSince: new Date().toISOString(), sessionId, reason: undefined });
+  updateWorker(run.dir, name, { state: 'pending', pendingSince: new Date().toISOString(), starterPid: process.pid, sessionId, reason: undefined });
   appendEvent(run.dir, { worker: name, kind: 'worker.resume', detail: { sessionId, attempt: rec.resumes + 1, previousState: rec.state, previousExitCode: rec.exitCode ?? null } });
   await ensureSession(run, tmux);
   const panes = await sessionPanes(tmux, run.session);

@@ -75,6 +75,10 @@ export function reconcile(rec: WorkerRecord, panes: Map<string, PaneInfo> | unde
   if (rec.state === 'pending') {
     // A runner records `running` within a second or two; pending long after that means nobody will.
     const age = Date.now() - Date.parse(rec.pendingSince ?? rec.createdAt);
+    // A runner in a live pane will still record itself; a dead pane (or none after a few seconds) will not.
+    const noRunnerComing = rec.paneId ? !pane || pane.dead : age > 5000;
+    const orphaned = rec.starterPid !== undefined && !alive(rec.starterPid) && noRunnerComing;
+    if (orphaned) return { state: 'lost', reason: 'its starter died before the agent started', pane };
     if (age > startGraceMs) return { state: 'lost', reason: panes === undefined ? 'tmux session gone before the worker started' : 'the worker never started (its starter died?)' };
     return { state: 'pending', pane };
   }
@@ -94,22 +98,13 @@ export async function runStatus(run: RunRecord, tmux: Tmux): Promise<WorkerStatu
   const live = [...records.values()].some((r) => r && !FINISHED.has(r.state));
   const panes = live ? await sessionPanes(tmux, run.session) : new Map<string, PaneInfo>();
   return names.map((name) => {
-    const rec = records.get(name);
+    let rec = records.get(name);
     if (!rec) {
       return { name, state: 'lost', exitCode: null, signal: null, reason: 'worker.json is missing or damaged', result: resultPath(run.dir, name) };
     }
-    const truth = reconcile(rec, panes);
-    if (truth.state !== rec.state && (truth.state === 'lost' || truth.state === 'failed')) {
-      const fresh = readWorker(run.dir, name);
-      if (fresh && !FINISHED.has(fresh.state)) {
-        try {
-          updateWorker(run.dir, name, { state: truth.state, reason: truth.reason, endedAt: new Date().toISOString() });
-          appendEvent(run.dir, { worker: name, kind: `worker.${truth.state}`, detail: { reason: truth.reason, by: 'status' } });
-        } catch {
-          /* read-only or full disk: report the truth anyway */
-        }
-      }
-    }
+    const settled = settle(run.dir, rec, panes, 'status');
+    rec = settled.rec;
+    const truth = settled.truth;
     return {
       name,
       state: truth.state,
@@ -130,4 +125,23 @@ export async function runStatus(run: RunRecord, tmux: Tmux): Promise<WorkerStatu
 function resultPath(runDir: string, name: string): string | null {
   const path = workerPaths(runDir, name).result;
   return existsSync(path) ? path : null;
+}
+
+/**
+ * The worker's truth, written back when tmux proves its file wrong (a runner that died unrecorded left
+ * "running"); a runner that recorded its outcome between our read and the pane listing wins.
+ */
+export function settle(runDir: string, rec: WorkerRecord, panes: Map<string, PaneInfo> | undefined, by: string): { rec: WorkerRecord; truth: ReturnType<typeof reconcile> } {
+  const truth = reconcile(rec, panes);
+  if (truth.state === rec.state || (truth.state !== 'lost' && truth.state !== 'failed')) return { rec, truth };
+  const fresh = readWorker(runDir, rec.name);
+  if (fresh && FINISHED.has(fresh.state)) return { rec: fresh, truth: { state: fresh.state, reason: fresh.reason, pane: truth.pane } };
+  if (!fresh) return { rec, truth };
+  try {
+    const written = updateWorker(runDir, rec.name, { state: truth.state, reason: truth.reason, endedAt: new Date().toISOString() }) ?? fresh;
+    appendEvent(runDir, { worker: rec.name, kind: `worker.${truth.state}`, detail: { reason: truth.reason, by } });
+    return { rec: written, truth };
+  } catch {
+    return { rec: fresh, truth }; // read-only or full disk: report the truth anyway
+  }
 }
