@@ -40,7 +40,7 @@ export const command: Command = {
       const templateVars = Object.fromEntries(Object.entries(vars).filter(([k]) => !forAgent.has(k) || k in template.variables));
       prompt = registry.render(template.name, templateVars);
     }
-    if (prompt.length === 0) throw new UsageError('The prompt is empty: give the agent something to do');
+    if (prompt.length === 0 && profile.prompt !== 'none') throw new UsageError('The prompt is empty: give the agent something to do');
     const sandbox = str(values, 'sandbox');
     if (sandbox !== undefined && !['read-only', 'workspace-write', 'danger-full-access'].includes(sandbox)) {
       throw new UsageError(`Expected --sandbox read-only, workspace-write or danger-full-access, got ${JSON.stringify(sandbox)}`);
