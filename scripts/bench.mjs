@@ -395,6 +395,10 @@ async function benchPool() {
     }
     log(`pool: ${size} live workers: monitor passes`);
     const first = await monitorPass(env, sPid); // captures the panes it has not seen before (nothing remembered yet)
+    // window_activity counts whole seconds, so the monitor looks once more at panes whose last output fell in
+    // the second of its previous look; let that second pass, and let one pass settle it, before measuring.
+    await sleep(1100);
+    await monitorPass(env, sPid);
     const still = [];
     for (let i = 0; i < C.passes; i++) still.push(await monitorPass(env, sPid));
     const changed = [];
