@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import { fakeAgentProfile, waitUntil, type TestServer } from '../helpers/tmux-server.js';
+import type { WorkerStatus } from '../../src/workers/status.js';
 
 /** What `new --json` prints. */
 export interface NewRun {
@@ -78,21 +79,8 @@ export function workerJson(run: NewRun, name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(join(workerDir(run, name), 'worker.json'), 'utf8')) as Record<string, unknown>;
 }
 
-/** One worker in `status --json`. */
-export interface StatusWorker {
-  name: string;
-  state: string;
-  agent?: string;
-  exitCode: number | null;
-  signal: string | null;
-  reason?: string;
-  startedAt?: string;
-  endedAt?: string;
-  lastActivity?: string;
-  paneId?: string;
-  sessionId?: string;
-  result: string | null;
-}
+/** One worker in `status --json` (the product's own shape). */
+export type StatusWorker = WorkerStatus;
 
 /** `status <run> --json`, parsed. */
 export async function statusJson(server: TestServer, run: string): Promise<{ run: string; session: string; dir: string; workers: StatusWorker[] } & Record<string, unknown>> {

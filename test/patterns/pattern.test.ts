@@ -3,13 +3,13 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { UsageError } from '../../src/errors.js';
 import { resolvePatternVars } from '../../src/patterns/engine.js';
 import { expandItems } from '../../src/patterns/items.js';
 import { DEFAULT_LENSES, pickLenses } from '../../src/patterns/lenses.js';
 import { builtinPatterns, interpolate, loadPattern, patternPath } from '../../src/patterns/pattern.js';
 import { splitSections } from '../../src/patterns/sections.js';
 import { repoRoot } from '../helpers/tmux-server.js';
+import { usageError } from '../helpers/errors.js';
 
 let dir: string;
 beforeEach(() => {
@@ -23,16 +23,6 @@ function file(name: string, lines: string[]): string {
   const path = join(dir, name);
   writeFileSync(path, `${lines.join('\n')}\n`);
   return path;
-}
-
-function usageError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a UsageError, nothing was thrown');
 }
 
 const TWO_STAGES = [

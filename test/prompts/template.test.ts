@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { TemplateRegistry, templateDirs } from '../../src/prompts/registry.js';
 import { parseTemplate, renderTemplate, type Template } from '../../src/prompts/template.js';
-import { UsageError } from '../../src/errors.js';
 import { repoRoot } from '../helpers/tmux-server.js';
+import { usageError } from '../helpers/errors.js';
 
 let dir: string;
 beforeEach(() => {
@@ -28,17 +28,6 @@ function put(folder: string, file: string, text: string): string {
 /** A registry over one folder (plus nothing else). */
 function registryOf(folder: string): TemplateRegistry {
   return new TemplateRegistry([join(dir, folder)]);
-}
-
-/** The UsageError a function throws (fails the test when it does not throw one). */
-function usageError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UsageError);
-    return (error as Error).message;
-  }
-  throw new Error('expected a UsageError, nothing was thrown');
 }
 
 const GREETING = [
