@@ -1,4 +1,5 @@
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 
@@ -21,17 +22,19 @@ function alive(pid: number): boolean {
 const TORN_LOCK_MS = 5000;
 
 /**
- * Takes the lock file with O_EXCL (one winner among any number of racers); a lock whose process is
+ * Takes the lock file atomically (one winner among any number of racers); a lock whose process is
  * dead is taken over. Returns a release function, or the owner when someone else holds it.
  */
 export function acquireLock(path: string): { release: () => void } | { heldBy: LockOwner } {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   for (let attempt = 0; attempt < 3; attempt++) {
+    // The lock appears whole: written to a temp file first, then hard-linked into place (link fails with
+    // EEXIST like O_EXCL), so a racer never reads a half-written owner.
+    const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(tmp, JSON.stringify(me), { mode: 0o600 });
     try {
-      const fd = openSync(path, 'wx', 0o600);
-      const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-      writeSync(fd, JSON.stringify(me));
-      closeSync(fd);
+      linkSync(tmp, path);
       return {
         release: () => {
           try {
@@ -44,6 +47,8 @@ export function acquireLock(path: string): { release: () => void } | { heldBy: L
       };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      unlinkSync(tmp);
     }
     let text = '';
     try {
