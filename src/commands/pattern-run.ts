@@ -39,7 +39,7 @@ export async function startAndDrive(ctx: Context, values: Values, inputs: Patter
   const penv = patternEnv(ctx, values);
   const run = await startPatternRun(penv, inputs, { name: str(values, 'name'), session: str(values, 'session') });
   if (values.detach) return detach(ctx, run);
-  return drive(ctx, values, run, penv);
+  return drive(ctx, run, penv);
 }
 
 /** Carries on an existing run: keeps finished workers, starts what is missing or failed. */
@@ -52,10 +52,10 @@ export async function resumeRun(ctx: Context, values: Values, ref: string): Prom
   await ensureSession(run, tmux);
   if (values.detach) return detach(ctx, run);
   // Templates and agent profiles are looked up where the run started, not where --resume is typed.
-  return drive(ctx, values, run, patternEnv({ ...ctx, cwd: run.cwd }, values));
+  return drive(ctx, run, patternEnv({ ...ctx, cwd: run.cwd }, values));
 }
 
-async function drive(ctx: Context, _values: Values, run: RunRecord, penv: PatternEnv): Promise<number> {
+async function drive(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<number> {
   const tmux = tmuxForRun(run, ctx.server);
   const attach = `tmux ${tmux.serverArgs.join(' ')} attach -t '=${run.session}'`.replace(/\s+/g, ' ');
   const live = ctx.isTTY && !ctx.json;

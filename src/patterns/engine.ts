@@ -25,7 +25,7 @@ import { acquireLock } from '../monitor/lock.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { pickLenses } from './lenses.js';
 import { interpolate, loadPattern, type Pattern, type Stage } from './pattern.js';
-import { looksBinary, readUserFile } from '../commands/inputs.js';
+import { looksBinary, readUserFile } from '../files.js';
 
 /** Documents up to this size go to reviewers inline as well as by path. */
 export const INLINE_LIMIT = 48 * 1024;

@@ -170,8 +170,7 @@ async function finish(rec: WorkerRecord, tmux: Tmux, o: Outcome): Promise<number
     resultSource: result?.source ?? 'none', ...(o.sessionId ? { sessionId: o.sessionId } : {}),
   }, rec));
   safely(() => appendEvent(rec.runDir, { worker: rec.name, kind: `worker.${state}`, detail: { exitCode: o.code, signal: o.signal, reason, resultSource: result?.source ?? 'none' } }));
-  await tmux.run([['wait-for', '-S', workerChannel(rec.run, rec.name)], ['wait-for', '-S', runChannel(rec.run)]]).catch(() => undefined);
-  await showState(tmux, state);
+  await announce(tmux, rec, state);
   if (o.reason) process.stderr.write(`orch-tmux: ${o.reason}\n`);
   return o.code ?? 128 + (o.signal ? constants.signals[o.signal] ?? 0 : 0);
 }
@@ -249,14 +248,14 @@ async function rehearse(rec: WorkerRecord, tmux: Tmux, pane: string | undefined)
   writeFileAtomic(paths.result, text);
   updateWorker(rec.runDir, rec.name, { state: 'done', exitCode: 0, signal: null, endedAt: new Date().toISOString(), resultSource: 'rehearsal' });
   safely(() => appendEvent(rec.runDir, { worker: rec.name, kind: 'worker.done', detail: { rehearsal: true } }));
-  await tmux.run([['wait-for', '-S', workerChannel(rec.run, rec.name)], ['wait-for', '-S', runChannel(rec.run)]]).catch(() => undefined);
-  await showState(tmux, 'done');
+  await announce(tmux, rec, 'done');
   return 0;
 }
 
-// People attached with `tmux attach` see each worker's state in the status bar (`3:risks[done]`): the
-// window keeps its name, a window option carries the state, the session's window-status-format shows it.
-async function showState(tmux: Tmux, state: WorkerState): Promise<void> {
+// Wakes waiters on the worker's and the run's channels, then shows the state in the status bar
+// (`3:risks[done]`): the window keeps its name, a window option carries the state.
+async function announce(tmux: Tmux, rec: WorkerRecord, state: WorkerState): Promise<void> {
+  await tmux.run([['wait-for', '-S', workerChannel(rec.run, rec.name)], ['wait-for', '-S', runChannel(rec.run)]]).catch(() => undefined);
   const pane = process.env.TMUX_PANE;
   if (pane) await tmux.run([['set-option', '-w', '-t', pane, '@orch_state', state]]).catch(() => undefined);
 }
