@@ -53,7 +53,8 @@ function mainHelp(): string {
     '  -h, --help              help for a command: orch-tmux <command> --help',
     '      --version           print the version',
     '',
-    'Exit codes: 0 ok, 1 a worker or check failed, 2 bad usage or input, 124 timed out.',
+    'Exit codes: 0 ok, 1 a worker or check failed, 2 bad usage or input, 124 timed out, 70 a bug of ours.',
+    'Under --json a failure is also one line on stdout: {"error": {"code", "message", "exit"}}.',
     '',
   ].join('\n');
 }
@@ -85,10 +86,14 @@ export async function main(argv: string[], ctx?: Partial<Context>): Promise<numb
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    c.err(`orch-tmux: unknown command ${JSON.stringify(name)}: see \`orch-tmux --help\`\n`);
+    const message = `unknown command ${JSON.stringify(name)}: see \`orch-tmux --help\``;
+    c.err(`orch-tmux: ${message}\n`);
+    if (rest.includes('--json')) c.out(`${JSON.stringify({ error: { code: 'unknown_command', message, exit: 2 } })}\n`);
     return 2;
   }
   const { command } = await entry[1]();
+  // Known before parsing, so a bad option is reported in JSON too.
+  c.json = rest.includes('--json');
   try {
     const parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
     const values = parsed.values as Record<string, string | boolean | undefined>;
@@ -109,19 +114,23 @@ export async function main(argv: string[], ctx?: Partial<Context>): Promise<numb
 }
 
 function report(c: Context, name: string, error: unknown): number {
-  if (error instanceof OrchError) {
-    c.err(`orch-tmux ${name}: ${error.message.split('\n')[0]}\n`);
-    return error.exitCode;
-  }
+  const { code, message, exit } = describeError(name, error);
+  c.err(`orch-tmux ${name}: ${message}\n`);
+  // Under --json a program reads the failure on stdout too, in one shape for every command.
+  if (c.json) c.out(`${JSON.stringify({ error: { code, message, exit } })}\n`);
+  return exit;
+}
+
+/** The code, one-line message and exit status of any error a command threw. */
+function describeError(name: string, error: unknown): { code: string; message: string; exit: number } {
+  if (error instanceof OrchError) return { code: error.code, message: error.message.split('\n')[0]!, exit: error.exitCode };
   const code = (error as { code?: string }).code;
   if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
     // node's messages can run to three sentences; the first names the problem.
     const msg = String((error as Error).message).split('\n')[0]!.replace(/\.$/, '');
-    c.err(`orch-tmux ${name}: ${msg}: see \`orch-tmux ${name} --help\`\n`);
-    return 2;
+    return { code: 'bad_option', message: `${msg}: see \`orch-tmux ${name} --help\``, exit: 2 };
   }
-  c.err(`orch-tmux ${name}: internal error: ${String((error as Error)?.stack ?? error)}\n`);
-  return 70;
+  return { code: 'internal', message: `internal error: ${String((error as Error)?.stack ?? error).split('\n').join(' | ')}`, exit: 70 };
 }
 
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${(await import('node:fs')).realpathSync(process.argv[1])}`).href;

@@ -115,12 +115,3 @@ export function resolveProgram(argv: string[], profile: AgentProfile, env: NodeJ
   }
   return [found, ...rest];
 }
-
-/** The profile a worker was started with (by path or built-in name); undefined when it is gone. */
-export function profileOfWorker(rec: { agent: string; agentRef?: string; cwd: string }): AgentProfile | undefined {
-  try {
-    return loadProfile(rec.agentRef ?? rec.agent, rec.cwd);
-  } catch {
-    return undefined;
-  }
-}

@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { readIndex, type IndexEntry } from '../runs/index-file.js';
 import { Tmux } from '../tmux/index.js';
-import { findRun, tmuxForRun } from '../runs/run.js';
-import { appendEvent } from '../runs/events.js';
+import { findRun, markRunKilled, resolveRun, tmuxForRun } from '../runs/run.js';
 import { checkWorkerName } from '../runs/names.js';
 import { UsageError } from '../errors.js';
 import { killWorker } from '../workers/kill.js';
@@ -20,7 +18,9 @@ export const command: Command = {
   options: { grace: { type: 'string' } },
   positionals: [1, 2],
   async run(ctx, values, [ref, name]) {
-    const orphan = name ? undefined : orphanSession(ref!);
+    // One resolution for every command: exact id or a unique prefix (ambiguity is refused, exit 2).
+    const resolved = resolveRun(ref!);
+    const orphan = !name && resolved.entry && !existsSync(join(resolved.dir, 'run.json')) ? resolved.entry : undefined;
     if (orphan) {
       // The run directory is gone but its session may live on: end it, from what the index remembers.
       await new Tmux(ctx.server.socketName || ctx.server.socketPath ? ctx.server : { socketPath: orphan.socketPath }).killSession(orphan.session).catch(() => undefined);
@@ -32,20 +32,14 @@ export const command: Command = {
     const tmux = tmuxForRun(run, ctx.server);
     const graceMs = numberOption(values, 'grace', 5, 0, 3600) * 1000;
     const names = name ? [checkWorkerName(name)] : listWorkerNames(run.dir);
-    if (name && !listWorkerNames(run.dir).includes(name)) throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}`);
+    if (name && !listWorkerNames(run.dir).includes(name)) throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}`, { code: 'unknown_worker' });
     const states = await Promise.all(names.map(async (n) => ({ name: n, state: await killWorker(run, tmux, n, graceMs) })));
     if (!name) {
       await tmux.killSession(run.session).catch(() => undefined);
-      appendEvent(run.dir, { kind: 'run.killed' });
+      markRunKilled(run.dir);
     }
     if (ctx.json) printJson(ctx, { run: run.id, workers: states, sessionKilled: !name });
     else for (const s of states) ctx.out(`${s.name} ${s.state}\n`);
     return 0;
   },
 };
-
-// An index entry whose run directory no longer exists.
-function orphanSession(ref: string): IndexEntry | undefined {
-  const entry = readIndex().find((e) => e.id === ref || e.id.startsWith(ref) || e.id.endsWith(ref));
-  return entry && !existsSync(join(entry.dir, 'run.json')) ? entry : undefined;
-}

@@ -1,4 +1,4 @@
-import { liveRuns } from '../runs/live.js';
+import { liveness } from '../runs/live.js';
 import { readIndex } from '../runs/index-file.js';
 import { printJson, type Command } from './command.js';
 import { table } from './table.js';
@@ -12,11 +12,12 @@ export const command: Command = {
   positionals: [0, 0],
   async run(ctx) {
     const entries = readIndex();
-    const live = await liveRuns(entries).catch(() => new Set<string>());
-    const runs = entries.map((e) => ({ ...e, live: live.has(e.id) }));
+    const live = await liveness(entries, ctx.server);
+    // live: null when tmux could not be asked (not installed, not answering): unknown is not dead.
+    const runs = entries.map((e) => ({ ...e, state: e.state ?? 'active', live: live.get(e.id) ?? null }));
     if (ctx.json) printJson(ctx, { runs });
     else if (runs.length === 0) ctx.out('No runs yet. Start one with `orch-tmux review ./doc.md` or `orch-tmux new`.\n');
-    else ctx.out(table(['RUN', 'LIVE', 'CREATED', 'NAME', 'DIR'], runs.map((r) => [r.id, r.live ? 'yes' : 'no', r.created.replace('T', ' ').slice(0, 19), r.name ?? r.pattern ?? '', r.dir])));
+    else ctx.out(table(['RUN', 'STATE', 'LIVE', 'CREATED', 'NAME', 'DIR'], runs.map((r) => [r.id, r.state, r.live === null ? '?' : r.live ? 'yes' : 'no', r.created.replace('T', ' ').slice(0, 19), r.name ?? r.pattern ?? '', r.dir])));
     return 0;
   },
 };

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
-import { acquireLock } from '../monitor/lock.js';
+import { acquireLock } from '../runs/lock.js';
 import { monitorPass, type PassReport } from '../monitor/pass.js';
 import { stateHome } from '../runs/paths.js';
 import { printJson, type Command, type Context } from './command.js';

@@ -1,5 +1,4 @@
 import { UsageError } from '../errors.js';
-import { profileOfWorker } from '../agents/resolve.js';
 import { appendEvent } from '../runs/events.js';
 import { sendMessage } from '../workers/send.js';
 import { printJson, str, type Command } from './command.js';
@@ -26,7 +25,7 @@ export const command: Command = {
     if (control) throw new UsageError(`The message has a control character (0x${control[0].charCodeAt(0).toString(16).padStart(2, '0')} at ${control.index}): send text only, and keys with \`orch-tmux keys\``);
     const t = findWorker(ctx, runRef!, name!);
     const pane = livePane(t);
-    const submitKeys = profileOfWorker(t.worker)?.keys.submit;
+    const submitKeys = t.worker.keys?.submit;
     const report = await sendMessage(t.tmux, pane, message, { settleMs: numberOption(values, 'settle-ms', 120, 0, 10_000), submitKeys });
     appendEvent(t.run.dir, { worker: t.worker.name, kind: 'worker.sent', detail: { bytes: Buffer.byteLength(message), ...report } });
     if (ctx.json) printJson(ctx, { run: t.run.id, worker: t.worker.name, ...report });

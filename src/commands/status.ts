@@ -20,7 +20,7 @@ export const command: Command = {
     const report = [];
     for (const run of runs) {
       const workers = await runStatus(run, tmuxForRun(run, ctx.server));
-      report.push({ run: run.id, name: run.name, session: run.session, dir: run.dir, plan: readPlan(run.dir), workers });
+      report.push({ run: run.id, name: run.name, state: run.state, session: run.session, dir: run.dir, plan: readPlan(run.dir), workers });
     }
     if (ctx.json) {
       printJson(ctx, ref ? report[0] : { runs: report });

@@ -19,14 +19,14 @@ export function findWorker(ctx: Context, runRef: string, name: string): WorkerTa
   const worker = readWorker(run.dir, name);
   if (!worker) {
     const known = listWorkerNames(run.dir);
-    throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}: it has ${known.join(', ') || 'no workers'}`);
+    throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}: it has ${known.join(', ') || 'no workers'}`, { code: 'unknown_worker' });
   }
   return { run, worker, tmux: tmuxForRun(run, ctx.server) };
 }
 
 /** The pane of a worker whose agent still runs (send, keys); a finished worker is refused. */
 export function livePane(t: WorkerTarget): string {
-  if (!t.worker.paneId) throw new UsageError(`Worker ${t.worker.name} has no window yet (state ${t.worker.state})`);
-  if (FINISHED.has(t.worker.state)) throw new UsageError(`Worker ${t.worker.name} has ended (${t.worker.state}): there is no agent to type to; see \`orch-tmux resume\``);
+  if (!t.worker.paneId) throw new UsageError(`Worker ${t.worker.name} has no window yet (state ${t.worker.state})`, { code: 'worker_not_started' });
+  if (FINISHED.has(t.worker.state)) throw new UsageError(`Worker ${t.worker.name} has ended (${t.worker.state}): there is no agent to type to; see \`orch-tmux resume\``, { code: 'worker_ended' });
   return t.worker.paneId;
 }

@@ -3,19 +3,20 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import stripAnsi from 'strip-ansi';
-import type { AgentProfile } from '../agents/profile.js';
-import { profileOfWorker } from '../agents/resolve.js';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import { appendEvent } from '../runs/events.js';
-import { readIndex } from '../runs/index-file.js';
+import { addToIndex, readIndex } from '../runs/index-file.js';
 import { runPaths } from '../runs/paths.js';
-import { readRun, type RunRecord } from '../runs/run.js';
+import { endRunIfFinished, readRun, runEnded, type RunRecord } from '../runs/run.js';
 import { NoServerError, Tmux, type TmuxServer } from '../tmux/index.js';
 import { killWorker } from '../workers/kill.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { sendMessage } from '../workers/send.js';
-import { PANE_FIELDS, paneInfo, settle, type PaneInfo } from '../workers/status.js';
+import { PANE_FIELDS, paneInfo, type PaneInfo } from '../workers/panes.js';
+import { allWorkersFinished, settleWorker } from '../workers/store.js';
+import { deriveTruth } from '../workers/truth.js';
+import { gatherEvidence } from '../workers/store.js';
 import { classifyScreen, type Classification } from './classify.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from './config.js';
 import { notify } from './notify.js';
@@ -24,7 +25,6 @@ import { decide, silenceStart, type Action, type WorkerMemory } from './policy.j
 /** What the monitor knows about one run between passes (monitor.json in the run directory). */
 interface RunMemory {
   workers: Record<string, WorkerMemory>;
-  reportedFinished?: boolean;
 }
 
 /** One worker as a pass saw it. */
@@ -53,9 +53,6 @@ export interface PassReport {
   tmuxCalls: number;
 }
 
-// Profiles by reference, read once per pass (parsing YAML per worker was a quarter of a pass's time).
-const profiles = new Map<string, AgentProfile | undefined>();
-
 const LIST_FIELDS = [...PANE_FIELDS, 'session_name', '@orch_run_dir'] as const;
 
 // The socket a server listens on, as the index records it: `-L NAME` is ${TMUX_TMPDIR:-/tmp}/tmux-UID/NAME (tmux 3.3a).
@@ -66,7 +63,7 @@ function socketPathOf(server: TmuxServer, env: NodeJS.ProcessEnv): string | unde
 }
 
 /** Finds live runs: sessions carrying @orch_run_dir on each known server, plus active runs in the index. */
-async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () => void): Promise<{ tmux: Tmux; runs: RunRecord[]; panes: Map<string, PaneInfo> }[]> {
+async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () => void): Promise<{ tmux: Tmux; runs: RunRecord[]; sessions: Set<string>; panes: Map<string, PaneInfo> }[]> {
   const servers = new Map<string, TmuxServer>();
   if (explicit.socketName || explicit.socketPath) servers.set('explicit', explicit);
   else for (const e of readIndex()) if (e.socketPath) servers.set(e.socketPath, { socketPath: e.socketPath });
@@ -83,18 +80,23 @@ async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () 
     const dirs = new Set(rows.map((r) => r['@orch_run_dir']).filter(Boolean));
     // Runs whose session is gone (killed, tmux restarted) are found through the index, whichever way the socket was given.
     const socketPath = socketPathOf(server, env);
-    for (const e of readIndex()) if (socketPath && e.socketPath && resolve(e.socketPath) === socketPath) dirs.add(e.dir);
+    const index = readIndex();
+    for (const e of index) if (socketPath && e.socketPath && resolve(e.socketPath) === socketPath) dirs.add(e.dir);
+    // An ended run is left alone without opening any of its files: the index says it ended.
+    const ended = new Set(index.filter((e) => runEnded(e.state)).map((e) => e.dir));
     const runs: RunRecord[] = [];
     for (const dir of dirs) {
+      if (ended.has(dir)) continue;
       try {
         const run = readRun(dir);
-        const live = rows.some((r) => r['@orch_run_dir'] === dir);
-        if (live || run.state === 'active') runs.push(run);
+        if (runEnded(run.state)) addToIndex({ id: run.id, dir: run.dir, session: run.session, socketPath: run.socketPath, created: run.created, state: run.state });
+        else runs.push(run);
       } catch {
         /* run directory removed: nothing to supervise */
       }
     }
-    out.push({ tmux, runs, panes: new Map(rows.map((r) => [r.pane_id, paneInfo(r)])) });
+    const sessions = new Set(rows.map((r) => r.session_name));
+    out.push({ tmux, runs, sessions, panes: new Map(rows.map((r) => [r.pane_id, paneInfo(r)])) });
   }
   return out;
 }
@@ -109,13 +111,12 @@ function readMemory(run: RunRecord): RunMemory {
 
 /** Runs one pass; `env` is handed to resumed workers. */
 export async function monitorPass(o: { server: TmuxServer; env: NodeJS.ProcessEnv; nowMs?: number }): Promise<PassReport> {
-  profiles.clear();
   let tmuxCalls = 0;
   const count = () => void tmuxCalls++;
   const report: PassReport = { time: new Date().toISOString(), runs: [], actions: 0, tmuxCalls: 0 };
-  for (const { tmux, runs, panes } of await discover(o.server, o.env, count)) {
+  for (const { tmux, runs, sessions, panes } of await discover(o.server, o.env, count)) {
     for (const run of runs) {
-      const obs = await superviseRun(run, tmux, panes, o.env, o.nowMs ?? Date.now(), count);
+      const obs = await superviseRun(run, tmux, sessions.has(run.session) ? panes : 'gone', o.env, o.nowMs ?? Date.now(), count);
       report.actions += obs.workers.reduce((n, w) => n + w.actions.length, 0);
       report.runs.push(obs);
     }
@@ -124,7 +125,7 @@ export async function monitorPass(o: { server: TmuxServer; env: NodeJS.ProcessEn
   return report;
 }
 
-async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, PaneInfo>, env: NodeJS.ProcessEnv, nowMs: number, count: () => void): Promise<RunObservation> {
+async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, PaneInfo> | 'gone', env: NodeJS.ProcessEnv, nowMs: number, count: () => void): Promise<RunObservation> {
   let policy: Policy;
   try {
     policy = loadPolicy(run.dir, run.cwd, env);
@@ -137,20 +138,21 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, Pa
   const memory = readMemory(run);
   const observations: WorkerObservation[] = [];
   for (const name of listWorkerNames(run.dir)) {
-    let rec = readWorker(run.dir, name);
-    if (!rec) continue;
+    if (!readWorker(run.dir, name)) continue;
     const mem: WorkerMemory = memory.workers[name] ?? { answered: [] };
     memory.workers[name] = mem;
-    const settled = settle(run.dir, rec, allPanes, 'monitor');
-    rec = settled.rec;
-    const truth = settled.truth;
-    const ref = rec.agentRef ?? rec.agent;
-    if (!profiles.has(ref)) profiles.set(ref, profileOfWorker(rec));
-    const profile = profiles.get(ref);
+    // The monitor is a writer: it settles what the evidence shows (a runner killed -9, a vanished pane).
+    let rec: WorkerRecord;
+    try {
+      rec = settleWorker(run.dir, name, { panes: allPanes, by: 'monitor' }) ?? readWorker(run.dir, name)!;
+    } catch {
+      rec = readWorker(run.dir, name)!; // a full disk: supervise from what is on disk
+    }
+    const truth = deriveTruth(rec, gatherEvidence(rec, allPanes, nowMs));
     const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
     let screen: Classification | undefined;
     if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
-      const seen = await look(tmux, rec, truth.pane, mem, policy, profile, nowMs, count);
+      const seen = await look(tmux, rec, truth.pane, mem, policy, nowMs, count);
       screen = seen?.screen;
       obs.captured = seen?.captured ?? false;
       if (screen) {
@@ -173,14 +175,15 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, Pa
       sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv) && !rec.rehearsal,
     });
     for (const action of actions) {
-      obs.actions.push(await act(action, run, tmux, rec, mem, policy, profile, env, count));
+      obs.actions.push(await act(action, run, tmux, rec, mem, policy, env, count));
     }
     observations.push(obs);
   }
-  const allDone = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.actions.some((a) => a.startsWith('resume')));
-  if (allDone && !memory.reportedFinished && (run.pattern === undefined || run.state !== 'active')) {
-    memory.reportedFinished = true;
-    appendEvent(run.dir, { kind: 'monitor.run-finished' });
+  // Every worker was seen finished (and so reported) this pass and none was resumed: the run ends here, once.
+  // A worker that ended during this pass (after an interrupt) is seen next pass, so its end is acted on first.
+  const settled = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.actions.some((a) => a.startsWith('resume')));
+  const ended = settled ? endRunIfFinished(run.dir, 'monitor', allWorkersFinished) : undefined;
+  if (ended) {
     await notify(policy, tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { workers: observations.map((w) => ({ name: w.name, state: w.state })) } });
   }
   try {
@@ -193,7 +196,7 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, Pa
 }
 
 // Captures the pane only when its activity moved, or its last state needs confirming (approval, silence, unknown).
-async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMemory, policy: Policy, profile: AgentProfile | undefined, nowMs: number, count: () => void): Promise<{ screen: Classification; captured: boolean } | undefined> {
+async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMemory, policy: Policy, nowMs: number, count: () => void): Promise<{ screen: Classification; captured: boolean } | undefined> {
   const silentMs = nowMs - pane.activity;
   // #{window_activity} has one-second resolution: output later in the same second as our last look leaves
   // it unchanged, so an activity second that had not ended when we last looked counts as moved.
@@ -212,7 +215,7 @@ async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMe
   const screen = classifyScreen({
     screen: text,
     pane: { dead: pane.dead, deadStatus: pane.deadStatus, currentCommand: pane.currentCommand, lastActivityMs: pane.activity },
-    patterns: profile?.states ?? {},
+    patterns: rec.states ?? {},
     mode: rec.mode,
     nowMs,
     silenceMs: policy.silence.pokeAfter * 1000,
@@ -221,13 +224,13 @@ async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMe
 }
 
 // Carries out one action and records it; returns a short label for the report.
-async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord, mem: WorkerMemory, policy: Policy, profile: AgentProfile | undefined, env: NodeJS.ProcessEnv, count: () => void): Promise<string> {
+async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord, mem: WorkerMemory, policy: Policy, env: NodeJS.ProcessEnv, count: () => void): Promise<string> {
   const event = (kind: string, detail: Record<string, unknown> = {}) => appendEvent(run.dir, { worker: rec.name, kind, detail: { by: 'monitor', ...detail } });
   const tell = (ev: string, detail: Record<string, unknown> = {}) => notify(policy, tmux, run.session, { event: ev, run: run.id, worker: rec.name, runDir: run.dir, time: new Date().toISOString(), detail });
   const pane = rec.paneId!;
   switch (action.kind) {
     case 'approve': {
-      const keys = profile?.keys.approve ?? ['y'];
+      const keys = rec.keys?.approve ?? ['y'];
       mem.answered.push(action.fingerprint);
       count();
       await tmux.sendKeys(pane, keys);
@@ -236,7 +239,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       return 'approve';
     }
     case 'deny': {
-      const keys = profile?.keys.deny ?? ['Escape'];
+      const keys = rec.keys?.deny ?? ['Escape'];
       mem.answered.push(action.fingerprint);
       count();
       await tmux.sendKeys(pane, keys);
@@ -262,7 +265,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
     case 'interrupt': {
       mem.interruptedAt = silenceStart(mem, mem.activity ?? 0);
       count();
-      await tmux.sendKeys(pane, profile?.keys.interrupt ?? ['C-c']);
+      await tmux.sendKeys(pane, rec.keys?.interrupt ?? ['C-c']);
       event('worker.stalled', { action: 'interrupted' });
       return 'interrupt';
     }

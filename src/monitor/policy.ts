@@ -1,7 +1,7 @@
 // Pure: from what the monitor saw and what it remembers, decide what to do. No I/O, no clock.
 import type { Classification, ScreenState } from './classify.js';
 import type { Policy } from './config.js';
-import type { WorkerRecord } from '../workers/record.js';
+import { hasResult, type WorkerRecord } from '../workers/record.js';
 
 /** What the monitor remembers about a worker between passes (monitor.json). */
 export interface WorkerMemory {
@@ -50,9 +50,9 @@ export interface DecideInput {
 
 const matches = (patterns: string[], text: string) => patterns.some((p) => new RegExp(p, 'i').test(text));
 
-/** Whether a dead worker should be resumed: no real result, a session id, resumes left, not killed on purpose. */
+/** Whether a dead worker should be resumed: no result from its declared channel (a fallback never counts), a session id, resumes left, not killed on purpose. */
 export function shouldResume(i: DecideInput): boolean {
-  const noResult = i.worker.resultSource !== 'file' && i.worker.resultSource !== 'stdout';
+  const noResult = !hasResult(i.worker);
   return (i.state === 'failed' || i.state === 'lost') && noResult && i.policy.death.resume && i.canResume && Boolean(i.sessionId) && i.worker.resumes < i.policy.death.maxResumes;
 }
 

@@ -12,16 +12,20 @@ import { writeFileAtomic } from '../runs/atomic.js';
 import { appendEvent } from '../runs/events.js';
 import { checkWorkerName } from '../runs/names.js';
 import { runPaths, workerPaths } from '../runs/paths.js';
-import { createRun, saveRun, type RunRecord } from '../runs/run.js';
+import { createRun, endRunIfFinished, type RunRecord } from '../runs/run.js';
 import type { Tmux, TmuxServer } from '../tmux/index.js';
 import { launchPrepared, prepareWorker } from '../workers/launch.js';
 import { readWorker, type WorkerState } from '../workers/record.js';
-import { reconcile, sessionPanes, type WorkerStatus } from '../workers/status.js';
+import { type WorkerStatus } from '../workers/status.js';
+import { sessionPanes } from '../workers/panes.js';
+import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/store.js';
+import { deriveTruth } from '../workers/truth.js';
+import { notify } from '../monitor/notify.js';
 import { waitForWorkers } from '../workers/wait.js';
 import { expandItems, itemValues, type Item } from './items.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../monitor/config.js';
 import { shouldResume } from '../monitor/policy.js';
-import { acquireLock } from '../monitor/lock.js';
+import { acquireLock } from '../runs/lock.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { pickLenses } from './lenses.js';
 import { interpolate, loadPattern, type Pattern, type Stage } from './pattern.js';
@@ -199,12 +203,39 @@ export interface PatternOutcome {
 /** Drives every stage of a run to its end; finished workers are kept, so this also resumes. */
 export async function drivePatternRun(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: WorkerStatus[]) => void): Promise<PatternOutcome> {
   // One driver per run: two `--resume`s at once would start (and set aside) each other's workers.
-  const lock = acquireLock(join(run.dir, 'driver.lock'));
-  if ('heldBy' in lock) throw new UsageError(`Run ${run.id} is being driven by pid ${lock.heldBy.pid} (since ${lock.heldBy.since}): wait for it, or kill that process first`);
+  const lock = acquireLock(runPaths(run.dir).driverLock);
+  if ('heldBy' in lock) throw new UsageError(`Run ${run.id} is being driven by pid ${lock.heldBy.pid} (since ${lock.heldBy.since}): wait for it, or kill that process first`, { code: 'run_driven' });
+  let outcome: PatternOutcome;
   try {
-    return await drive(penv, run, tmux, onTick);
+    outcome = await drive(penv, run, tmux, onTick);
   } finally {
     lock.release();
+  }
+  // The driver is done with the run: it ends here (once), and whoever listens hears it.
+  if (endRunIfFinished(run.dir, 'driver', allWorkersFinished, { ok: outcome.ok, outputs: outcome.outputs })) {
+    await notify(policyOf(run, penv.env), tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { ok: outcome.ok, workers: outcome.workers.map((w) => ({ name: w.name, state: w.state })) } });
+  }
+  return outcome;
+}
+
+// The run's policy, or the safe defaults when a config file is broken.
+function policyOf(run: RunRecord, env: NodeJS.ProcessEnv): Policy {
+  try {
+    return loadPolicy(run.dir, run.cwd, env);
+  } catch {
+    return DEFAULT_POLICY;
+  }
+}
+
+// The driver settles what it waited for, so result.md is on disk before a later stage reads it.
+async function settleStage(run: RunRecord, tmux: Tmux, names: string[]): Promise<void> {
+  const panes = await sessionPanes(tmux, run.session);
+  for (const name of names) {
+    try {
+      settleWorker(run.dir, name, { panes, by: 'driver' });
+    } catch {
+      /* a full disk or a damaged record: the worker reads as not done */
+    }
   }
 }
 
@@ -246,8 +277,12 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
       await Promise.all(pending.map(start));
     }
     let outcome = await waitForWorkers(run, tmux, all, { onTick });
+    await settleStage(run, tmux, workers.map((w) => w.name));
     // The driver applies the death policy too, so a review does not go on without a worker that can be resumed.
-    while (await resumeDead(run, tmux, workers.map((w) => w.name), penv.env)) outcome = await waitForWorkers(run, tmux, all, { onTick });
+    while (await resumeDead(run, tmux, workers.map((w) => w.name), penv.env)) {
+      outcome = await waitForWorkers(run, tmux, all, { onTick });
+      await settleStage(run, tmux, workers.map((w) => w.name));
+    }
     const stageWorkers = outcome.workers.filter((w) => workers.some((p) => p.name === w.name));
     if (stageWorkers.some((w) => w.state !== 'done')) ok = false;
     results[stage.id] = workers.map((w) => labelledResult(run, w, stageWorkers.find((s) => s.name === w.name)?.state)).join('\n');
@@ -260,20 +295,12 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
     if (stageWorkers.every((w) => w.state !== 'done')) break;
   }
   const final = await waitForWorkers(run, tmux, all, { onTick });
-  run.state = ok ? 'finished' : 'failed';
-  saveRun(run);
-  appendEvent(run.dir, { kind: 'run.finished', detail: { ok, outputs } });
   return { ok, workers: final.workers, outputs };
 }
 
 /** Resumes the stage's workers that died without a result, as the monitor's policy allows; true when any was. */
 async function resumeDead(run: RunRecord, tmux: Tmux, names: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
-  let policy: Policy;
-  try {
-    policy = loadPolicy(run.dir, run.cwd, env);
-  } catch {
-    policy = DEFAULT_POLICY;
-  }
+  const policy = policyOf(run, env);
   let resumed = false;
   for (const name of names) {
     const rec = readWorker(run.dir, name);
@@ -301,7 +328,7 @@ async function workersToStart(run: RunRecord, tmux: Tmux, workers: PlannedWorker
       out.push(w);
       continue;
     }
-    const state: WorkerState = reconcile(rec, panes).state;
+    const state: WorkerState = deriveTruth(rec, gatherEvidence(rec, panes)).state;
     if (state === 'done' || state === 'running' || state === 'pending') continue;
     await setAside(run, tmux, w.name, rec.paneId);
     out.push(w);
@@ -335,11 +362,15 @@ function readResult(run: RunRecord, name: string): string | undefined {
   }
 }
 
-// One worker's result as the next stage sees it: a heading with the worker and its item, then the text.
+// One worker's result as the next stage sees it: a heading with the worker and its item, then its answer;
+// a worker without one is named as missing, and nothing it left elsewhere is passed on as findings.
 function labelledResult(run: RunRecord, w: PlannedWorker, state: WorkerState | undefined): string {
   const title = w.item ? ` (${w.item.title})` : '';
   const text = readResult(run, w.name);
-  const body = state === 'done' && text !== undefined ? text.trim() : `(no result: the worker ended ${state ?? 'unknown'})${text ? `\n\n${text.trim()}` : ''}`;
+  const reason = readWorker(run.dir, w.name)?.reason;
+  const body = state === 'done' && text !== undefined ? text.trim()
+    : text !== undefined ? `(this worker ended ${state ?? 'unknown'}${reason ? `: ${reason}` : ''}; its last message follows)\n\n${text.trim()}`
+    : `(no result: this worker ended ${state ?? 'unknown'}${reason ? ` (${reason})` : ''} without an answer; treat its part as missing)`;
   return `### ${w.name}${title}\n\n${body}\n`;
 }
 

@@ -11,6 +11,8 @@ export interface IndexEntry {
   created: string;
   name?: string;
   pattern?: string;
+  /** Set by a later line when the run ends (finished, killed): readers skip it without opening run.json. */
+  state?: 'active' | 'finished' | 'killed' | 'failed';
 }
 
 /** The path of the index file. */
@@ -18,7 +20,7 @@ export function indexPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateHome(env), 'index.jsonl');
 }
 
-/** Adds a run to the index (append-only; a later line for the same id wins). */
+/** Adds a run to the index, or a change of one (append-only; a later line's fields win). */
 export function addToIndex(entry: IndexEntry): void {
   const path = indexPath();
   mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
@@ -38,7 +40,7 @@ export function readIndex(): IndexEntry[] {
     if (!line) continue;
     try {
       const entry = JSON.parse(line) as IndexEntry;
-      if (entry && typeof entry.id === 'string' && typeof entry.dir === 'string') byId.set(entry.id, entry);
+      if (entry && typeof entry.id === 'string' && typeof entry.dir === 'string') byId.set(entry.id, { ...byId.get(entry.id), ...entry });
     } catch {
       /* torn line */
     }

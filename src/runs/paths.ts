@@ -25,6 +25,9 @@ export function runPaths(dir: string) {
     workers: join(dir, 'workers'),
     monitorState: join(dir, 'monitor.json'),
     driverEnv: join(dir, 'driver-env.json'),
+    /** Held while run.json changes (a run ends once, a spawn reopens it). */
+    lock: join(dir, 'run.lock'),
+    driverLock: join(dir, 'driver.lock'),
   };
 }
 
@@ -37,6 +40,15 @@ export function workerPaths(runDir: string, name: string) {
     workerJson: join(dir, 'worker.json'),
     paneLog: join(dir, 'pane.log'),
     result: join(dir, 'result.md'),
+    /** What a person may still want when the agent gave no answer (stdout, transcript tail); never a result. */
+    fallback: join(dir, 'fallback.md'),
+    /** The store's lock: every change of worker.json, result.md and fallback.md happens under it. */
+    lock: join(dir, 'worker.lock'),
+    /** Facts the runner reports for one attempt (0 = first start, n = n-th resume): `key=value` lines. */
+    startFacts: (attempt: number) => join(dir, `start-${attempt}.facts`),
+    exitFacts: (attempt: number) => join(dir, `exit-${attempt}.facts`),
+    /** A rehearsal's stand-in answer. */
+    rehearsal: join(dir, 'rehearsal.md'),
     lastMessage: join(dir, 'last-message.txt'),
     stdout: join(dir, 'stdout.txt'),
     killRequested: join(dir, 'kill-requested'),

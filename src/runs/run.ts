@@ -5,7 +5,8 @@ import { UsageError } from '../errors.js';
 import { Tmux, type TmuxServer } from '../tmux/index.js';
 import { writeJsonAtomic } from './atomic.js';
 import { appendEvent } from './events.js';
-import { addToIndex, readIndex } from './index-file.js';
+import { addToIndex, readIndex, type IndexEntry } from './index-file.js';
+import { lockHolder, withLock } from './lock.js';
 import { checkRunName, checkSessionName, slugOf } from './names.js';
 import { runPaths } from './paths.js';
 
@@ -21,7 +22,19 @@ export interface RunRecord {
   pattern?: string;
   inputs?: Record<string, unknown>;
   agent?: string;
-  state: 'active' | 'finished' | 'failed';
+  /** active until every worker has finished and no driver holds it; killed after `kill <run>`. */
+  state: RunState;
+  /** A pattern run's verdict (every worker done), set when its driver ends it. */
+  ok?: boolean;
+  endedAt?: string;
+}
+
+/** A run's life: `failed` is how earlier versions ended a pattern run that did not succeed. */
+export type RunState = 'active' | 'finished' | 'killed' | 'failed';
+
+/** True for a run that is over: the monitor leaves it alone. */
+export function runEnded(state: RunState | undefined): boolean {
+  return state === 'finished' || state === 'killed' || state === 'failed';
 }
 
 export interface CreateRunOptions {
@@ -103,26 +116,76 @@ export function readRun(dir: string): RunRecord {
   return JSON.parse(readFileSync(runPaths(dir).runJson, 'utf8')) as RunRecord;
 }
 
-/** Saves run.json. */
-export function saveRun(run: RunRecord): void {
-  writeJsonAtomic(runPaths(run.dir).runJson, run);
+// Changes run.json under the run's lock; `change` returns undefined to leave it as it is.
+function updateRun(dir: string, change: (run: RunRecord) => RunRecord | undefined): RunRecord | undefined {
+  return withLock(runPaths(dir).lock, () => {
+    const run = readRun(dir);
+    const next = change(run);
+    if (next) writeJsonAtomic(runPaths(dir).runJson, next);
+    return next;
+  });
 }
 
-/** Finds a run by id, unique id prefix, or run-directory path; unknown runs are a usage error. */
-export function findRun(ref: string): RunRecord {
-  if (!ref || /[\x00-\x1f]/.test(ref)) throw new UsageError(`Expected a run id (see \`orch-tmux ls\`), got ${JSON.stringify(ref)}`);
+// Records the end of a run once: run.json, the index line (so `ls` and the monitor need not open it), the event.
+function endRun(dir: string, state: 'finished' | 'killed', by: string, detail: Record<string, unknown> = {}): RunRecord | undefined {
+  const ended = updateRun(dir, (run) => {
+    if (run.state === state || (runEnded(run.state) && state !== 'killed')) return undefined;
+    return { ...run, state, endedAt: new Date().toISOString(), ...(detail.ok === undefined ? {} : { ok: Boolean(detail.ok) }) };
+  });
+  if (!ended) return undefined;
+  addToIndex({ ...indexEntryOf(ended), state });
+  appendEvent(dir, { kind: state === 'killed' ? 'run.killed' : 'run.finished', detail: { by, ...detail } });
+  return ended;
+}
+
+/** Ends the run (finished) when every worker has finished and no driver holds it; a no-op otherwise. */
+export function endRunIfFinished(dir: string, by: string, allFinished: (dir: string) => boolean, detail?: Record<string, unknown>): RunRecord | undefined {
+  try {
+    if (lockHolder(runPaths(dir).driverLock) || !allFinished(dir)) return undefined;
+    return endRun(dir, 'finished', by, detail);
+  } catch {
+    return undefined; // a removed or damaged run directory has nothing left to end
+  }
+}
+
+/** Ends the run as killed (`kill <run>`). */
+export function markRunKilled(dir: string): RunRecord | undefined {
+  return endRun(dir, 'killed', 'kill');
+}
+
+/** A new worker in a finished run makes it active again. */
+export function reopenRun(dir: string): void {
+  const reopened = updateRun(dir, (run) => (run.state === 'finished' || run.state === 'failed' ? { ...run, state: 'active', endedAt: undefined, ok: undefined } : undefined));
+  if (!reopened) return;
+  addToIndex({ ...indexEntryOf(reopened), state: 'active' });
+  appendEvent(dir, { kind: 'run.reopened' });
+}
+
+function indexEntryOf(run: RunRecord): IndexEntry {
+  return { id: run.id, dir: run.dir, session: run.session, socketPath: run.socketPath, created: run.created, name: run.name, pattern: run.pattern };
+}
+
+/** Resolves what the user typed to one indexed run: exact id, else a unique id prefix, else a run-directory path. */
+export function resolveRun(ref: string): { entry?: IndexEntry; dir: string } {
+  if (!ref || /[\x00-\x1f]/.test(ref)) throw new UsageError(`Expected a run id (see \`orch-tmux ls\`), got ${JSON.stringify(ref)}`, { code: 'bad_run' });
   const index = readIndex();
   const exact = index.find((e) => e.id === ref);
-  const prefixed = exact ? [exact] : index.filter((e) => e.id.startsWith(ref) || e.id.endsWith(ref));
-  if (prefixed.length > 1) {
-    throw new UsageError(`Run ${JSON.stringify(ref)} is ambiguous (${prefixed.slice(0, 3).map((e) => e.id).join(', ')}...): give more of the id`);
+  const matches = exact ? [exact] : index.filter((e) => e.id.startsWith(ref));
+  if (matches.length > 1) {
+    throw new UsageError(`Run ${JSON.stringify(ref)} is ambiguous: it could be ${matches.slice(0, 5).map((e) => e.id).join(', ')}${matches.length > 5 ? ` (and ${matches.length - 5} more)` : ''}: give more of the id`, { code: 'ambiguous_run' });
   }
-  const dir = prefixed[0]?.dir ?? (existsSync(join(resolve(ref), 'run.json')) ? resolve(ref) : undefined);
-  if (!dir) throw new UsageError(`Unknown run ${JSON.stringify(ref)}: see \`orch-tmux ls\` for run ids`);
+  if (matches[0]) return { entry: matches[0], dir: matches[0].dir };
+  if (existsSync(join(resolve(ref), 'run.json'))) return { dir: resolve(ref) };
+  throw new UsageError(`Unknown run ${JSON.stringify(ref)}: see \`orch-tmux ls\` for run ids`, { code: 'unknown_run' });
+}
+
+/** Finds a run by id, unique id prefix, or run-directory path; unknown or ambiguous runs are a usage error. */
+export function findRun(ref: string): RunRecord {
+  const { dir } = resolveRun(ref);
   try {
     return readRun(dir);
   } catch {
-    throw new UsageError(`Run ${JSON.stringify(ref)} has no readable run.json in ${dir}: the run directory was removed or damaged`);
+    throw new UsageError(`Run ${JSON.stringify(ref)} has no readable run.json in ${dir}: the run directory was removed or damaged`, { code: 'run_gone' });
   }
 }
 

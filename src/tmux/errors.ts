@@ -6,8 +6,8 @@ export class TmuxError extends OrchError {
   readonly args: readonly string[];
   readonly tmuxExitCode: number | undefined;
   readonly stderr: string;
-  constructor(subcommand: string, args: readonly string[], tmuxExitCode: number | undefined, stderr: string, message?: string) {
-    super(message ?? `tmux ${subcommand} failed${tmuxExitCode === undefined ? '' : ` (exit ${tmuxExitCode})`}: ${stderr.trim() || 'no message'}`);
+  constructor(subcommand: string, args: readonly string[], tmuxExitCode: number | undefined, stderr: string, message?: string, code = 'tmux_error') {
+    super(message ?? `tmux ${subcommand} failed${tmuxExitCode === undefined ? '' : ` (exit ${tmuxExitCode})`}: ${stderr.trim() || 'no message'}`, { code });
     this.subcommand = subcommand;
     this.args = args;
     this.tmuxExitCode = tmuxExitCode;
@@ -19,7 +19,7 @@ export class TmuxError extends OrchError {
 export class TmuxNotInstalledError extends TmuxError {
   override exitCode = 2;
   constructor(subcommand: string, args: readonly string[]) {
-    super(subcommand, args, undefined, '', 'tmux is not installed or not on PATH: install it (Debian/Ubuntu: `apt-get install tmux`, macOS: `brew install tmux`) and try again');
+    super(subcommand, args, undefined, '', 'tmux is not installed or not on PATH: install it (Debian/Ubuntu: `apt-get install tmux`, macOS: `brew install tmux`) and try again', 'tmux_missing');
   }
 }
 

@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { profileOfWorker } from '../agents/resolve.js';
 import { appendEvent } from '../runs/events.js';
 import { workerPaths } from '../runs/paths.js';
 import type { RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
-import { FINISHED, readWorker, updateWorker, type WorkerState } from './record.js';
+import { sessionPanes } from './panes.js';
+import { FINISHED, readWorker, type WorkerState } from './record.js';
+import { settleWorker, transition } from './store.js';
 import { waitForWorkers } from './wait.js';
 
 function signal(pid: number | undefined, sig: NodeJS.Signals): void {
@@ -21,28 +22,22 @@ export async function killWorker(run: RunRecord, tmux: Tmux, name: string, grace
   const rec = readWorker(run.dir, name);
   if (!rec || FINISHED.has(rec.state)) return rec?.state ?? 'lost';
   await tmux.hasSession(run.session); // tmux missing is a usage error before anything is written
+  // A fact from the user: the store reads an attempt that ends after this as killed.
   writeFileSync(workerPaths(run.dir, name).killRequested, new Date().toISOString(), { mode: 0o600 });
   appendEvent(run.dir, { worker: name, kind: 'worker.kill', detail: { graceMs } });
-  const interrupt = profileOfWorker(rec)?.keys.interrupt ?? ['C-c'];
-  if (rec.paneId) await tmux.sendKeys(rec.paneId, interrupt).catch(() => undefined);
+  if (rec.paneId) await tmux.sendKeys(rec.paneId, rec.keys?.interrupt ?? ['C-c']).catch(() => undefined);
   const stopped = async (ms: number) => (await waitForWorkers(run, tmux, [name], { timeoutMs: ms })).finished;
-  if (await stopped(graceMs)) return finalState(run, name);
-  signal(rec.agentPid, 'SIGTERM');
-  if (await stopped(1000)) return finalState(run, name);
-  signal(rec.agentPid, 'SIGKILL');
-  if (await stopped(2000)) return finalState(run, name);
-  // The runner is gone too: record the outcome ourselves.
-  updateWorker(run.dir, name, { state: 'killed', endedAt: new Date().toISOString(), reason: 'killed by orch-tmux kill' });
-  appendEvent(run.dir, { worker: name, kind: 'worker.killed', detail: { by: 'kill' } });
-  return 'killed';
-}
-
-function finalState(run: RunRecord, name: string): WorkerState {
-  const rec = readWorker(run.dir, name);
-  if (rec && rec.state !== 'killed' && rec.state !== 'done') {
-    // The runner saw the marker unless it was already recording a failure; a kill we asked for reads as killed.
-    updateWorker(run.dir, name, { state: 'killed' });
-    return 'killed';
+  let done = await stopped(graceMs);
+  if (!done) {
+    signal(rec.agentPid, 'SIGTERM');
+    done = await stopped(1000);
   }
-  return rec?.state ?? 'killed';
+  if (!done) {
+    signal(rec.agentPid, 'SIGKILL');
+    done = await stopped(2000);
+  }
+  const settled = settleWorker(run.dir, name, { panes: await sessionPanes(tmux, run.session), by: 'kill' });
+  if (settled && FINISHED.has(settled.state)) return settled.state;
+  // The runner is gone too and reported nothing: record the outcome ourselves.
+  return transition(run.dir, name, 'killed', { endedAt: new Date().toISOString(), reason: 'killed by orch-tmux kill' }, 'kill')?.state ?? 'killed';
 }

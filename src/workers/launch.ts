@@ -5,11 +5,13 @@ import { UsageError, OrchError } from '../errors.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { checkWorkerName } from '../runs/names.js';
 import { workerPaths } from '../runs/paths.js';
-import { checkDirectory, type RunRecord } from '../runs/run.js';
+import { checkDirectory, reopenRun, type RunRecord } from '../runs/run.js';
 import { runnerScript } from '../paths.js';
 import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js';
-import { readWorker, workerChannel, writeWorker, type WorkerRecord } from './record.js';
-import { sessionPanes } from './status.js';
+import { readWorker, workerChannel, type WorkerRecord } from './record.js';
+import { hasPane, sessionPanes } from './panes.js';
+import { createWorker, settleWorker } from './store.js';
+import { readFacts } from './facts.js';
 import { writeEnvFile } from './env-file.js';
 
 /** Linux caps one argv item at 128 KiB (MAX_ARG_STRLEN); prompts given as an argument must fit. */
@@ -35,7 +37,7 @@ export interface SpawnWorkerOptions {
 /** Refuses to spawn from inside a worker unless told to: workers do not spawn workers. */
 export function checkNotNested(env: NodeJS.ProcessEnv, allowNested?: boolean): void {
   if (env.ORCH_TMUX_WORKER && !allowNested) {
-    throw new UsageError(`Refusing to spawn from inside worker ${env.ORCH_TMUX_WORKER}: workers do not start workers (pass --allow-nested to override)`);
+    throw new UsageError(`Refusing to spawn from inside worker ${env.ORCH_TMUX_WORKER}: workers do not start workers (pass --allow-nested to override)`, { code: 'nested_spawn' });
   }
 }
 
@@ -45,7 +47,7 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
   checkNotNested(env, o.allowNested);
   const name = checkWorkerName(o.name);
   const paths = workerPaths(o.run.dir, name);
-  if (existsSync(paths.dir)) throw new UsageError(`Worker ${JSON.stringify(name)} already exists in run ${o.run.id}: pick another name`);
+  if (existsSync(paths.dir)) throw new UsageError(`Worker ${JSON.stringify(name)} already exists in run ${o.run.id}: pick another name`, { code: 'worker_exists' });
   const cwd = checkDirectory(o.cwd ?? o.run.cwd);
   const values: Record<string, string> = {
     ...(o.vars ?? {}),
@@ -64,8 +66,8 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     name, run: o.run.id, runDir: o.run.dir, agent: p.name, agentRef: p.source.startsWith('builtin:') ? p.name : p.source, mode: p.mode, argv,
     resumeArgv: resumeArgv && !o.rehearsal ? resolveProgram(resumeArgv, p, env) : resumeArgv,
     resumePrompt: p.resumePrompt, prompt: p.prompt, lastMessage: p.lastMessage,
-    sessionIdRegex: p.sessionId?.regex, cwd, env: p.env, socketPath: o.run.socketPath,
-    rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), starterPid: process.pid, resumes: 0,
+    sessionIdRegex: p.sessionId?.regex, states: p.states, keys: p.keys, cwd, env: p.env, socketPath: o.run.socketPath,
+    rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), starterPid: process.pid, resumes: 0, version: 0,
   };
 }
 
@@ -96,7 +98,7 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
   try {
     mkdirSync(paths.dir, { mode: 0o700 });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`Worker ${JSON.stringify(record.name)} already exists in run ${run.id}: pick another name`);
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`Worker ${JSON.stringify(record.name)} already exists in run ${run.id}: pick another name`, { code: 'worker_exists' });
     throw error;
   }
   try {
@@ -104,7 +106,8 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     // Made here with 0600 so the transcript and the agent's message are never world-readable.
     writeFileSync(paths.paneLog, '', { mode: 0o600, flag: 'a' });
     writeFileSync(paths.lastMessage, '', { mode: 0o600, flag: 'a' });
-    writeWorker(record);
+    createWorker(record);
+    reopenRun(run.dir);
     writeEnvFile(paths.envFile, forwardedEnv(env));
     created = await tmux.newWindow({
       target: run.session,
@@ -116,21 +119,25 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
   } catch (error) {
     rmSync(paths.dir, { recursive: true, force: true });
     if (error instanceof TargetNotFoundError || error instanceof NoServerError) {
-      throw new UsageError(`Run ${run.id} has no tmux session (${run.session}) any more: start a new run, or \`orch-tmux run --resume ${run.id}\` for a pattern run`);
+      throw new UsageError(`Run ${run.id} has no tmux session (${run.session}) any more: start a new run, or \`orch-tmux run --resume ${run.id}\` for a pattern run`, { code: 'run_gone' });
     }
     throw error;
   }
   return waitForStart(tmux, run, record.name, startTimeoutMs, created?.paneId);
 }
 
-/** Waits (woken by wait-for, checked on disk) until the runner says the agent started, or ended already. */
+/** Waits (woken by wait-for, checked on disk) until the runner reports the agent started, or ended already. */
 export async function waitForStart(tmux: Tmux, run: RunRecord, name: string, timeoutMs: number, paneId?: string): Promise<WorkerRecord> {
   const deadline = Date.now() + timeoutMs;
   for (let round = 0; ; round++) {
     const rec = readWorker(run.dir, name);
-    if (rec && rec.state !== 'pending') return rec;
+    const facts = rec ? readFacts(run.dir, name, rec.resumes) : {};
+    if (rec && (facts.start || facts.exit || rec.state !== 'pending')) {
+      // The spawner settles what the runner reported, so worker.json says running when spawn returns.
+      return settleWorker(run.dir, name, { panes: await sessionPanes(tmux, run.session), by: 'spawn' }) ?? rec;
+    }
     // A runner that died before setting remain-on-exit takes its window with it: say so instead of waiting.
-    if (round > 0 && paneId && !(await sessionPanes(tmux, run.session))?.has(paneId)) {
+    if (round > 0 && paneId && !hasPane(await sessionPanes(tmux, run.session), paneId)) {
       throw new OrchError(`Worker ${name}'s window closed before its agent started: see ${workerPaths(run.dir, name).paneLog}`);
     }
     const left = deadline - Date.now();

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { writeJsonAtomic } from '../runs/atomic.js';
+import type { StatePatterns } from '../monitor/classify.js';
 import { runPaths, workerPaths } from '../runs/paths.js';
+import type { AnswerSource, FallbackSource } from './answer.js';
 
 /** Where a worker is in its life; `lost` means the run dir says running but tmux has no such pane. */
 export type WorkerState = 'pending' | 'running' | 'done' | 'failed' | 'killed' | 'lost';
@@ -8,13 +9,25 @@ export type WorkerState = 'pending' | 'running' | 'done' | 'failed' | 'killed' |
 /** States after which a worker does nothing more on its own. */
 export const FINISHED: ReadonlySet<WorkerState> = new Set(['done', 'failed', 'killed', 'lost']);
 
-/** worker.json: everything the runner needs to start the agent, and what became of it. */
+/** The keys a worker's agent takes, frozen at spawn. */
+export interface AgentKeys {
+  approve: string[];
+  deny: string[];
+  interrupt: string[];
+  submit: string[];
+}
+
+/**
+ * worker.json: everything the runner needs to start the agent, what the monitor, send, keys, kill and
+ * resume need from the profile (copied at spawn, so editing or moving the profile changes nothing for a
+ * live worker), and what became of it. Written only by the store (store.ts).
+ */
 export interface WorkerRecord {
   name: string;
   run: string;
   runDir: string;
   agent: string;
-  /** How to load the profile again: a built-in name or the profile file's path. */
+  /** Where the profile came from (a built-in name or its file), for people. */
   agentRef?: string;
   mode: 'exec' | 'interactive';
   /** The agent's argv with placeholders filled and the program made absolute. */
@@ -25,6 +38,9 @@ export interface WorkerRecord {
   prompt: 'stdin' | 'arg' | 'file' | 'none';
   lastMessage: 'file' | 'stdout' | 'pane';
   sessionIdRegex?: string;
+  /** Screen patterns and keys from the profile, frozen at spawn. */
+  states: StatePatterns;
+  keys: AgentKeys;
   cwd: string;
   /** Extra environment from the profile (never the caller's secrets). */
   env: Record<string, string>;
@@ -46,8 +62,12 @@ export interface WorkerRecord {
   sessionId?: string;
   runnerPid?: number;
   agentPid?: number;
-  resultSource?: 'file' | 'stdout' | 'pane-tail' | 'rehearsal' | 'none';
+  /** Where result.md came from (the declared channel), or the fallback kept in fallback.md, or none. */
+  resultSource?: AnswerSource | FallbackSource | 'none';
+  /** How many times it was resumed; also the number of the current attempt (its facts files). */
   resumes: number;
+  /** Bumped by every change the store makes. */
+  version: number;
 }
 
 /** Reads worker.json; undefined when missing or unreadable (a damaged file is reported by the caller). */
@@ -59,18 +79,9 @@ export function readWorker(runDir: string, name: string): WorkerRecord | undefin
   }
 }
 
-/** Writes worker.json atomically (0600). */
-export function writeWorker(record: WorkerRecord): void {
-  writeJsonAtomic(workerPaths(record.runDir, record.name).workerJson, record);
-}
-
-/** Reads, changes and writes worker.json in one step; a damaged file is rebuilt from `fallback` when given. */
-export function updateWorker(runDir: string, name: string, change: Partial<WorkerRecord>, fallback?: WorkerRecord): WorkerRecord | undefined {
-  const current = readWorker(runDir, name) ?? fallback;
-  if (!current) return undefined;
-  const next = { ...current, ...change };
-  writeWorker(next);
-  return next;
+/** True when the worker's answer counts: it came from the declared channel (or a rehearsal). */
+export function hasResult(rec: Pick<WorkerRecord, 'resultSource'>): boolean {
+  return rec.resultSource !== undefined && rec.resultSource !== 'none' && !rec.resultSource.startsWith('fallback:');
 }
 
 /** Names of the run's workers, in the order their folders sort. */

@@ -1,23 +1,28 @@
-// The program inside each worker window: starts the agent, tees its output, records the outcome on disk,
-// then signals tmux wait-for channels. It is the only writer of a worker's outcome while it lives.
+// The program inside each worker window: starts the agent, tees its output, and reports facts (the agent
+// started; the agent ended with code C or signal S at time T) in files, then signals tmux wait-for
+// channels. The store (store.ts) turns facts into state; the runner settles its own worker right after
+// signalling, and any reader that comes first derives the same answer from the facts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { basename, dirname } from 'node:path';
 import { constants } from 'node:os';
 import { writeFileAtomic } from '../runs/atomic.js';
-import { appendEvent } from '../runs/events.js';
 import { workerPaths } from '../runs/paths.js';
 import { Tmux, shellQuoteForTmux } from '../tmux/index.js';
-import { readWorker, runChannel, updateWorker, workerChannel, type WorkerRecord, type WorkerState } from './record.js';
-import { readTail, transcriptTail } from './transcript.js';
+import { readAnswer } from './answer.js';
 import { takeEnvFile } from './env-file.js';
+import { writeExitFact, writeStartFact, type ExitFact } from './facts.js';
+import { readWorker, runChannel, workerChannel, type WorkerRecord } from './record.js';
+import { recordSessionId, repairWorker, settleWorker } from './store.js';
+import { readTail } from './transcript.js';
 
 // tmux has no per-session window options, so each worker's window gets the format that shows its state.
 const STATUS_FORMAT = '#I:#W[#{@orch_state}]#F';
 const DEFAULT_RESUME_PROMPT = 'You were interrupted. Continue the task from where you left off, then give your final answer.';
-const MARK_PANE_TAIL = '<!-- orch-tmux: the agent left no last message; this is the tail of its terminal transcript -->';
+/** How long the agent's output may keep flowing after it exited (an orphaned child holding the pipe). */
+const DRAIN_MS = 2000;
 
 /** Runs one worker to its end; returns the exit code the window should show. */
 export async function runWorker(workerDir: string, resume = false): Promise<number> {
@@ -68,13 +73,11 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
 
   // codex leaves an existing -o file untouched when a turn fails: a stale message must not pass for a new one.
   if (rec.lastMessage === 'file') writeFileSync(paths.lastMessage, '', { mode: 0o600 });
+  const attempt = rec.resumes;
   const pipeOutput = rec.mode === 'exec';
   const env = { ...process.env, ...rec.env, ORCH_TMUX_WORKER: `${rec.run}/${rec.name}` };
-  // The runner's own copy of worker.json: written whole each time, so a damaged file is repaired.
-  let current: WorkerRecord = rec;
-  const record = (change: Partial<WorkerRecord>) => safely(() => {
-    current = updateWorker(runDir, name, change, current) ?? current;
-  });
+  // The runner's own copy of the record stands in for a worker.json someone damaged.
+  const current: WorkerRecord = rec;
   const sessionRegex = rec.sessionIdRegex ? new RegExp(rec.sessionIdRegex) : undefined;
   let sessionId = resume ? rec.sessionId : undefined;
   let scanned = '';
@@ -84,7 +87,8 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
     const m = sessionRegex.exec(scanned);
     if (m) {
       sessionId = m[1] ?? m[0];
-      record({ sessionId });
+      // Recorded at once, so a worker killed in its first second is still resumable.
+      safely(() => recordSessionId(runDir, name, sessionId!, current));
     }
   };
   let child: ChildProcess;
@@ -95,7 +99,7 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
       stdio: [stdin, pipeOutput ? 'pipe' : 'inherit', pipeOutput ? 'pipe' : 'inherit'],
     });
   } catch (error) {
-    return finish(rec, tmux, { code: 127, signal: null, reason: `could not start ${argv[0]}: ${String(error)}` });
+    return end(current, tmux, attempt, { code: 127, signal: null, hangup: false, error: `could not start ${argv[0]}: ${String(error)}` });
   }
   // Everything that listens to the child is attached now, before any await: a fast agent may be done
   // (output flushed, 'end' and 'exit' emitted) by the time the next await returns.
@@ -106,7 +110,7 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
   let drained: Promise<unknown> = Promise.resolve();
   if (pipeOutput) {
-    const stdoutFile = createWriteStream(paths.stdout, { flags: resume ? 'a' : 'w', mode: 0o600 });
+    const stdoutFile = createWriteStream(paths.stdout, { flags: 'w', mode: 0o600 });
     child.stdout!.on('data', (d: Buffer) => { process.stdout.write(d); stdoutFile.write(d); scan(d); });
     child.stderr!.on('data', (d: Buffer) => { process.stderr.write(d); scan(d); });
     drained = Promise.all([
@@ -127,52 +131,38 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   if (typeof stdin === 'number') {
     try { closeSync(stdin); } catch { /* already closed */ }
   }
-  if (failedToStart) return finish(rec, tmux, { code: 127, signal: null, reason: `could not start ${argv[0]}: ${failedToStart.message}` });
+  if (failedToStart) return end(current, tmux, attempt, { code: 127, signal: null, hangup: false, error: `could not start ${argv[0]}: ${failedToStart.message}` });
   if (stdinText !== undefined) child.stdin!.end(stdinText);
 
-  const now = new Date().toISOString();
-  record({
-    state: 'running', paneId: pane ?? rec.paneId, runnerPid: process.pid, agentPid: child.pid,
-    startedAt: resume ? rec.startedAt ?? now : now, endedAt: undefined, exitCode: undefined, signal: undefined, reason: undefined,
-    resumes: resume ? rec.resumes + 1 : rec.resumes,
-  });
-  safely(() => appendEvent(runDir, { worker: name, kind: resume ? 'worker.resumed' : 'worker.started', detail: { pid: child.pid, argv0: argv[0], sessionId: resume ? rec.sessionId : undefined } }));
+  safely(() => writeStartFact(runDir, name, attempt, { pid: child.pid!, runnerPid: process.pid, paneId: pane, time: new Date().toISOString() }));
+  safely(() => settleWorker(runDir, name, { panes: 'unknown', by: 'runner', fallback: current }));
   await tmux.signal(workerChannel(rec.run, name)).catch(() => undefined);
 
-  await drained;
   const exit = await exited;
-  if (!sessionId && sessionRegex) sessionId = findSessionId(paths.paneLog, sessionRegex);
-  return finish(current, tmux, { ...exit, hangup, sessionId });
-}
-
-interface Outcome {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  hangup?: boolean;
-  sessionId?: string;
-  reason?: string;
-}
-
-// Records the outcome: result.md first, then worker.json, then the event, then the wake-up signals.
-async function finish(rec: WorkerRecord, tmux: Tmux, o: Outcome): Promise<number> {
-  const paths = workerPaths(rec.runDir, rec.name);
-  const killed = existsSync(paths.killRequested);
-  const state: WorkerState = o.hangup || o.signal === 'SIGHUP' ? 'lost' : killed ? 'killed' : o.code === 0 ? 'done' : 'failed';
-  let result = collectResult(rec);
-  if ((!result || result.source === 'pane-tail') && !o.hangup && process.env.TMUX_PANE) {
-    await syncTranscript(paths.paneLog);
-    result = collectResult(rec);
+  // An agent's child that outlives it (a self re-launched CLI) may hold the pipes open: wait, bounded.
+  const drainedInTime = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DRAIN_MS).unref())]);
+  if (!drainedInTime) {
+    child.stdout?.destroy();
+    child.stderr?.destroy();
+    process.stderr.write(`orch-tmux runner: the agent's output was still open ${DRAIN_MS} ms after it exited (a child of it lives on)\n`);
   }
-  if (result) safely(() => writeFileAtomic(paths.result, result.text));
-  const reason = o.reason ?? (o.signal ? `agent ended by ${o.signal}` : o.code === 0 ? undefined : `agent exited with code ${o.code}`);
-  safely(() => updateWorker(rec.runDir, rec.name, {
-    state, exitCode: o.code, signal: o.signal, endedAt: new Date().toISOString(), reason,
-    resultSource: result?.source ?? 'none', ...(o.sessionId ? { sessionId: o.sessionId } : {}),
-  }, rec));
-  safely(() => appendEvent(rec.runDir, { worker: rec.name, kind: `worker.${state}`, detail: { exitCode: o.code, signal: o.signal, reason, resultSource: result?.source ?? 'none' } }));
-  await announce(tmux, rec, state);
-  if (o.reason) process.stderr.write(`orch-tmux: ${o.reason}\n`);
-  return o.code ?? 128 + (o.signal ? constants.signals[o.signal] ?? 0 : 0);
+  return end(current, tmux, attempt, { code: exit.code, signal: exit.signal, hangup: hangup || exit.signal === 'SIGHUP' });
+}
+
+// Reports the end: the transcript caught up when the answer may come from it, the exit fact, the wake-up
+// signals, then the worker settled through the store.
+async function end(rec: WorkerRecord, tmux: Tmux, attempt: number, o: Omit<ExitFact, 'time'>): Promise<number> {
+  const paths = workerPaths(rec.runDir, rec.name);
+  if (!o.hangup && process.env.TMUX_PANE && (rec.lastMessage === 'pane' || !readAnswer(rec))) await syncTranscript(paths.paneLog);
+  safely(() => writeExitFact(rec.runDir, rec.name, attempt, { ...o, time: new Date().toISOString() }));
+  await announce(tmux, rec);
+  if (!readWorker(rec.runDir, rec.name)) safely(() => repairWorker(rec));
+  let settled: WorkerRecord | undefined;
+  safely(() => (settled = settleWorker(rec.runDir, rec.name, { panes: 'unknown', by: 'runner', fallback: rec })));
+  const pane = process.env.TMUX_PANE;
+  if (pane) await tmux.run([['set-option', '-w', '-t', pane, '@orch_state', settled?.state ?? 'ended']]).catch(() => undefined);
+  if (o.error) process.stderr.write(`orch-tmux: ${o.error}\n`);
+  return o.code ?? 128 + (o.signal ? constants.signals[o.signal as NodeJS.Signals] ?? 0 : 0);
 }
 
 // pane.log lags the pane (tmux pipes output through `cat`), so the agent's last bytes may not be in it yet
@@ -185,45 +175,14 @@ async function syncTranscript(paneLog: string, timeoutMs = 1500): Promise<void> 
   while (!readTail(paneLog, 4096).includes(marker) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
-/** The worker's last message from the profile's source, falling back to stdout, then the marked pane tail. */
-export function collectResult(rec: WorkerRecord): { text: string; source: NonNullable<WorkerRecord['resultSource']> } | undefined {
-  const paths = workerPaths(rec.runDir, rec.name);
-  const nonEmpty = (path: string) => {
-    try {
-      return statSync(path).size > 0 ? readFileSync(path, 'utf8') : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  if (rec.lastMessage === 'file') {
-    const text = nonEmpty(paths.lastMessage);
-    if (text !== undefined) return { text, source: 'file' };
-  }
-  if (rec.lastMessage !== 'pane') {
-    const text = nonEmpty(paths.stdout);
-    if (text !== undefined && text.trim() !== '') return { text, source: 'stdout' };
-  }
-  const tail = transcriptTail(paths.paneLog, 60);
-  if (tail.length === 0) return undefined;
-  return { text: `${MARK_PANE_TAIL}\n${tail.join('\n')}\n`, source: 'pane-tail' };
-}
-
-/** Looks for the session id in the pane transcript (interactive agents, or a crash before it was seen). */
-export function findSessionId(paneLog: string, regex: RegExp): string | undefined {
-  const text = transcriptTail(paneLog, 100000).join('\n');
-  const m = regex.exec(text);
-  return m ? m[1] ?? m[0] : undefined;
-}
-
-// A rehearsal (--dry-run) shows what would run and writes a result saying so; no agent starts.
+// A rehearsal (--dry-run) shows what would run and writes a stand-in answer saying so; no agent starts.
 async function rehearse(rec: WorkerRecord, tmux: Tmux, pane: string | undefined): Promise<number> {
   const paths = workerPaths(rec.runDir, rec.name);
   const prompt = readFileSync(paths.prompt);
   const command = rec.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
   const delivery = rec.prompt === 'stdin' ? 'on stdin from prompt.md' : rec.prompt === 'arg' ? 'as the last argument' : rec.prompt === 'file' ? 'as a file argument' : 'typed later with orch-tmux send';
-  updateWorker(rec.runDir, rec.name, { state: 'running', paneId: pane, runnerPid: process.pid, startedAt: new Date().toISOString() });
-  safely(() => appendEvent(rec.runDir, { worker: rec.name, kind: 'worker.started', detail: { rehearsal: true } }));
-  await tmux.signal(workerChannel(rec.run, rec.name)).catch(() => undefined);
+  // No agent: pid 0 says so.
+  safely(() => writeStartFact(rec.runDir, rec.name, rec.resumes, { pid: 0, runnerPid: process.pid, paneId: pane, time: new Date().toISOString() }));
   process.stdout.write(`REHEARSAL (--dry-run): no agent runs. Worker ${rec.name} would run, in ${rec.cwd}:\n\n  ${command}\n\nwith this prompt ${delivery}:\n\n`);
   process.stdout.write(prompt);
   process.stdout.write('\n\n--- end of prompt ---\n');
@@ -245,19 +204,13 @@ async function rehearse(rec: WorkerRecord, tmux: Tmux, pane: string | undefined)
     ...(head.length > 12 ? [`> ... (${head.length - 12} more lines)`] : []),
     '',
   ].join('\n');
-  writeFileAtomic(paths.result, text);
-  updateWorker(rec.runDir, rec.name, { state: 'done', exitCode: 0, signal: null, endedAt: new Date().toISOString(), resultSource: 'rehearsal' });
-  safely(() => appendEvent(rec.runDir, { worker: rec.name, kind: 'worker.done', detail: { rehearsal: true } }));
-  await announce(tmux, rec, 'done');
-  return 0;
+  writeFileAtomic(paths.rehearsal, text);
+  return end(rec, tmux, rec.resumes, { code: 0, signal: null, hangup: false });
 }
 
-// Wakes waiters on the worker's and the run's channels, then shows the state in the status bar
-// (`3:risks[done]`): the window keeps its name, a window option carries the state.
-async function announce(tmux: Tmux, rec: WorkerRecord, state: WorkerState): Promise<void> {
+// Wakes waiters on the worker's and the run's channels (one tmux client).
+async function announce(tmux: Tmux, rec: WorkerRecord): Promise<void> {
   await tmux.run([['wait-for', '-S', workerChannel(rec.run, rec.name)], ['wait-for', '-S', runChannel(rec.run)]]).catch(() => undefined);
-  const pane = process.env.TMUX_PANE;
-  if (pane) await tmux.run([['set-option', '-w', '-t', pane, '@orch_state', state]]).catch(() => undefined);
 }
 
 // A record that cannot be written (full disk, removed run dir) must not stop the outcome from being signalled.

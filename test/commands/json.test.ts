@@ -37,7 +37,7 @@ describe('JSON output', () => {
     expect(r.exitCode).toBe(0);
     const { runs } = parseOut(r);
     expect(runs.map((x: { id: string }) => x.id)).toEqual([newer.id, older.id]);
-    expect(runs[0]).toEqual({ id: newer.id, dir: newer.dir, session: newer.session, socketPath: newer.socketPath, created: expect.any(String), name: 'newer', live: true });
+    expect(runs[0]).toEqual({ id: newer.id, dir: newer.dir, session: newer.session, socketPath: newer.socketPath, created: expect.any(String), name: 'newer', state: 'active', live: true });
     expect(runs[1]).toMatchObject({ id: older.id, name: 'older', live: false });
     expect(Date.parse(runs[0].created)).toBeGreaterThan(Date.parse(runs[1].created));
   });
@@ -50,20 +50,22 @@ describe('JSON output', () => {
     await server.cli(['wait', run.id, 'ok', 'bad']);
     const status = await statusJson(server, run.id);
     // status <run> --json: { run, name?, session, dir, plan?, workers: [...] } (plan only when the run has one)
-    expect(status).toEqual({ run: run.id, session: run.session, dir: run.dir, workers: expect.any(Array) });
+    expect(status).toEqual({ run: run.id, state: 'active', session: run.session, dir: run.dir, workers: expect.any(Array) });
     // Each worker, sorted by name:
     //   name, state (pending|running|done|failed|killed|lost), agent, exitCode (number|null), signal (e.g. "SIGKILL"|null),
     //   reason? (why it failed or was lost), startedAt, endedAt? (ISO), lastActivity? (ISO), paneId ("%N"),
-    //   sessionId? (the agent's, for resume), result (path of result.md, or null while there is none)
+    //   sessionId? (the agent's, for resume), result (path of result.md, or null while there is none),
+    //   resultSource? (file|stdout|pane|rehearsal: the declared channel; fallback:stdout|fallback:pane: kept for people, not a result)
     expect(status.workers.map((w) => w.name)).toEqual(['bad', 'busy', 'ok']);
     const [bad, busy, ok] = status.workers;
     const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const uuid = expect.stringMatching(/^[0-9a-f-]{36}$/);
     expect(ok).toEqual({
       name: 'ok', state: 'done', agent: 'fake', exitCode: 0, signal: null, startedAt: iso, endedAt: iso, lastActivity: iso,
-      paneId: expect.stringMatching(/^%\d+$/), sessionId: uuid, result: join(run.dir, 'workers', 'ok', 'result.md'),
+      paneId: expect.stringMatching(/^%\d+$/), sessionId: uuid, result: join(run.dir, 'workers', 'ok', 'result.md'), resultSource: 'file',
     });
-    expect(bad).toMatchObject({ name: 'bad', state: 'failed', exitCode: 5, signal: null, reason: 'agent exited with code 5', endedAt: iso });
+    // No answer on the declared channel: failed with reason `no result`, whatever it printed elsewhere.
+    expect(bad).toMatchObject({ name: 'bad', state: 'failed', exitCode: 5, signal: null, reason: 'no result', endedAt: iso, result: null });
     expect(busy).toMatchObject({ name: 'busy', state: 'running', exitCode: null, signal: null, result: null, startedAt: iso });
     expect(busy?.endedAt).toBeUndefined();
 

@@ -1,6 +1,6 @@
 // kill: interrupt key, grace, SIGTERM, SIGKILL; the state becomes killed and a written result stays.
 import { execa } from 'execa';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { cleanEnv, test, waitUntil } from '../helpers/tmux-server.js';
@@ -23,8 +23,9 @@ describe('kill', () => {
     // Exit 130: C-c (the profile's interrupt key) stopped the fake agent within the grace period (SIGTERM gives 143).
     expect(workerJson(run, 'stuck')).toMatchObject({ state: 'killed', exitCode: 130 });
     expect(await statusOf(server, run.id, 'stuck')).toMatchObject({ state: 'killed' });
-    // Its transcript tail is its result; the other worker is untouched.
-    expect(readFileSync(join(workerDir(run, 'stuck'), 'result.md'), 'utf8')).toContain('fake-agent: hanging');
+    // It gave no answer: its transcript tail is kept for people in fallback.md, never as result.md; the other worker is untouched.
+    expect(existsSync(join(workerDir(run, 'stuck'), 'result.md'))).toBe(false);
+    expect(readFileSync(join(workerDir(run, 'stuck'), 'fallback.md'), 'utf8')).toContain('fake-agent: hanging');
     const again = await server.cli(['kill', run.id, 'done', '--grace', '0']);
     expect(String(again.stdout)).toBe('done done');
     expect(readFileSync(join(workerDir(run, 'done'), 'result.md'), 'utf8')).toBe('the answer');

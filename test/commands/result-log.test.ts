@@ -20,7 +20,7 @@ describe('result and log', () => {
     const plain = await server.cli(['result', run.id, 'ok'], { stripFinalNewline: false });
     expect(plain.exitCode).toBe(0);
     expect(plain.stdout).toBe('line one\nline two\n');
-    // result --json: { run, worker, state, source (file|stdout|pane-tail|rehearsal), path, text }
+    // result --json: { run, worker, state, source (file|stdout|pane|rehearsal: the declared channel), path, text }
     const json = parseOut(await server.cli(['result', run.id, 'ok', '--json']));
     expect(json).toEqual({ run: run.id, worker: 'ok', state: 'done', source: 'file', path: join(workerDir(run, 'ok'), 'result.md'), text: 'line one\nline two' });
   });

@@ -89,7 +89,8 @@ describe('send and keys', () => {
     const wait = await server.cli(['wait', run.id, '--timeout', '10']);
     // The fake agent exits 130 on C-c, like the real CLIs: a non-zero exit is `failed`.
     expect(wait.exitCode).toBe(1);
-    expect(workerJson(run, 'tui')).toMatchObject({ state: 'failed', exitCode: 130, resultSource: 'pane-tail' });
+    // The profile declares the pane as its channel, so the transcript tail is its answer (it still failed: exit 130).
+    expect(workerJson(run, 'tui')).toMatchObject({ state: 'failed', exitCode: 130, resultSource: 'pane' });
     expect(readFileSync(join(workerDir(run, 'tui'), 'result.md'), 'utf8')).toContain('fake-agent: interrupted');
   });
 });

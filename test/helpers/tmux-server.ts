@@ -1,5 +1,6 @@
-// A private tmux server per test (-L orch-test-<random>, -f /dev/null, TMUX unset), killed afterwards,
-// plus the environment and CLI runner that point orch-tmux at it and at a temporary state folder.
+// A private tmux server per test (-L orch-test-<random>, -f /dev/null, default-shell /bin/sh), killed
+// afterwards, plus a hermetic environment (own HOME, XDG folders, TMPDIR, SHELL=/bin/sh; nothing from the
+// caller but PATH and the tmux socket folder) and a CLI runner that point orch-tmux at it.
 import { execa, type Options, type Result } from 'execa';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, realpathSync, writeFileSync } from 'node:fs';
@@ -25,27 +26,47 @@ export interface TestServer {
   cli: (args: string[], options?: Options) => Promise<Result>;
 }
 
-/** Environment without the caller's tmux (tests must never touch the tmux they run inside). */
-export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env, TMUX: undefined, TMUX_PANE: undefined, ORCH_TMUX_WORKER: undefined };
-  env.PATH = `${join(fixturesDir, 'bin')}:${process.env.PATH}`;
+/**
+ * A hermetic environment rooted in `dir`: HOME, XDG folders and TMPDIR inside it, SHELL=/bin/sh, a UTF-8
+ * locale, the fake agent first on PATH. Only PATH and TMUX_TMPDIR come from `base` (the caller): no
+ * dotfiles, no agent keys, no ORCH_* or TMUX of the tmux the tests may run inside.
+ */
+export function hermeticEnv(dir: string, extra: Record<string, string | undefined> = {}, base: NodeJS.ProcessEnv = process.env): Record<string, string | undefined> {
+  const at = (...p: string[]) => {
+    const d = join(dir, ...p);
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    return d;
+  };
+  const env: Record<string, string | undefined> = {
+    PATH: `${join(fixturesDir, 'bin')}:${base.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
+    HOME: at('home'), XDG_CONFIG_HOME: at('config'), XDG_STATE_HOME: at('xdg-state'), XDG_CACHE_HOME: at('cache'), XDG_DATA_HOME: at('data'),
+    TMPDIR: at('tmp'), SHELL: '/bin/sh', LANG: 'C.UTF-8', TERM: 'xterm-256color', USER: base.USER ?? 'root', LOGNAME: base.LOGNAME ?? base.USER ?? 'root',
+    FAKE_AGENT_HOME: join(dir, 'fake-sessions'), FAKE_AGENT_GATES: at('gates'),
+  };
+  if (base.TMUX_TMPDIR) env.TMUX_TMPDIR = base.TMUX_TMPDIR;
   return { ...env, ...extra };
 }
 
-/** Starts a private server with a keep-alive session. */
-export async function startTestServer(): Promise<TestServer> {
+let sharedHome: string | undefined;
+/** A hermetic environment for processes outside any test server (a folder shared by this test file). */
+export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  sharedHome ??= realpathSync(mkdtempSync(join(tmpdir(), 'orch-test-env-')));
+  return hermeticEnv(sharedHome, extra);
+}
+
+/** Starts a private server with a keep-alive session; `base` is the caller's environment (PATH is all it gives). */
+export async function startTestServer(base: NodeJS.ProcessEnv = process.env): Promise<TestServer> {
   const name = `orch-test-${randomBytes(5).toString('hex')}`;
   if (process.env.ORCH_TEST_REGISTRY) writeFileSync(join(process.env.ORCH_TEST_REGISTRY, name), '');
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'orch-test-')));
   mkdirSync(join(dir, 'work'));
-  const env = cleanEnv({
+  const env = hermeticEnv(dir, {
     ORCH_TMUX_SOCKET: name,
     ORCH_TMUX_HOME: join(dir, 'state'),
     ORCH_TMUX_RUNS: join(dir, 'runs'),
-    FAKE_AGENT_HOME: join(dir, 'fake-sessions'),
-    XDG_CONFIG_HOME: join(dir, 'config'),
-  });
-  await execa('tmux', ['-L', name, '-f', '/dev/null', 'new-session', '-d', '-s', 'keepalive', '-x', '200', '-y', '50'], { env, extendEnv: false });
+  }, base);
+  // -f /dev/null: no tmux.conf; default-shell /bin/sh: windows never run the caller's shell start-up.
+  await execa('tmux', ['-L', name, '-f', '/dev/null', 'new-session', '-d', '-s', 'keepalive', '-x', '200', '-y', '50', ';', 'set-option', '-g', 'default-shell', '/bin/sh'], { env, extendEnv: false });
   const tmux = new Tmux({ socketName: name });
   const cli = (args: string[], options: Options = {}) =>
     execa(process.execPath, [cliPath, ...args], { env, extendEnv: false, reject: false, cwd: join(dir, 'work'), ...options }) as Promise<Result>;
@@ -73,6 +94,11 @@ export const test = base.extend<{ server: TestServer }>({
     }
   },
 });
+
+/** Opens a gate the fake agent waits at (`[[gate:NAME]]`): the test decides when that agent goes on. */
+export function openGate(server: TestServer, name: string): void {
+  writeFileSync(join(server.env.FAKE_AGENT_GATES!, name), '');
+}
 
 /** Polls until `check` returns a truthy value or the deadline passes (for conditions with no event). */
 export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000, everyMs = 20): Promise<NonNullable<T>> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { fakeTuiProfile, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 import { newRun, promptFile, spawnFake, workerDir, workerJson, type NewRun } from '../commands/support.js';
-import { eventsOf, monitorOnce, notices, observed, screenOf, writePolicy } from './support.js';
+import { actionsOf, eventsOf, monitorOnce, notices, observed, screenOf, writePolicy } from './support.js';
 
 const approvedFile = (server: TestServer) => join(server.dir, 'work', 'approved.txt');
 
@@ -47,7 +47,7 @@ describe('monitor: approvals', () => {
     const first = await monitorOnce(server);
     expect(observed(first, 'w')!.actions).toEqual(['approve']);
     // More passes right away: the y/n question is still the last thing a capture may show.
-    for (let pass = 0; pass < 3; pass++) expect(observed(await monitorOnce(server), 'w')!.actions.filter((a) => a === 'approve')).toEqual([]);
+    for (let pass = 0; pass < 3; pass++) expect(actionsOf(await monitorOnce(server), 'w').filter((a) => a === 'approve')).toEqual([]);
     await waitUntil(() => existsSync(approvedFile(server)), 'approved.txt');
     expect((await server.cli(['wait', run.id, 'w', '--timeout', '20'])).exitCode).toBe(0);
     for (let pass = 0; pass < 2; pass++) await monitorOnce(server);

@@ -105,10 +105,13 @@ describe('decide: silence', () => {
 });
 
 describe('decide: death', () => {
-  const failed = { ...worker, state: 'failed' as const, exitCode: 3, resultSource: 'pane-tail' as const };
+  const failed = { ...worker, state: 'failed' as const, exitCode: 3, resultSource: 'fallback:pane' as const };
 
   test('a failed worker without a result is resumed with its session id while resumes are left', () => {
     expect(decide(input({ worker: failed, state: 'failed' }))).toEqual([{ kind: 'resume', sessionId: 'sid' }]);
+    // What it printed on stdout when its profile declares a file is a fallback: it never counts as a result.
+    expect(decide(input({ worker: { ...failed, resultSource: 'fallback:stdout' }, state: 'failed' }))).toEqual([{ kind: 'resume', sessionId: 'sid' }]);
+    expect(decide(input({ worker: { ...failed, resultSource: 'none' }, state: 'failed' }))).toEqual([{ kind: 'resume', sessionId: 'sid' }]);
     expect(decide(input({ worker: { ...failed, state: 'lost' }, state: 'lost' }))).toEqual([{ kind: 'resume', sessionId: 'sid' }]);
   });
 

@@ -43,7 +43,9 @@ describe('monitor: silence', () => {
     expect(workerJson(run, 'w')).toMatchObject({ state: 'failed', exitCode: 130, resumes: 0 });
     expect(workerJson(run, 'w').resultSource).not.toMatch(/^(file|stdout)$/);
     expect(observed(await monitorOnce(server), 'w')!.actions).toEqual(['notify:failed']);
-    expect(observed(await monitorOnce(server), 'w')!.actions).toEqual([]);
+    // Every worker finished and was reported: that pass ended the run, and the next one leaves it alone.
+    expect(JSON.parse(readFileSync(join(run.dir, 'run.json'), 'utf8'))).toMatchObject({ state: 'finished' });
+    expect(observed(await monitorOnce(server), 'w')).toBeUndefined();
     expect(notices(server).filter((n) => n.event === 'failed')).toHaveLength(1);
   });
 
@@ -63,7 +65,7 @@ describe('monitor: silence', () => {
     expect(failed[0]!.detail).toMatchObject({ exitCode: 130 });
     expect(failed[0]!.detail!.resultSource).not.toMatch(/^(file|stdout)$/);
     const kinds = events(run).filter((e) => e.worker === 'w' && /^worker\./.test(e.kind)).map((e) => e.kind);
-    expect(kinds).toEqual(['worker.started', 'worker.stalled', 'worker.failed', 'worker.resume', 'worker.resumed', 'worker.done']);
+    expect(kinds).toEqual(['worker.created', 'worker.started', 'worker.stalled', 'worker.failed', 'worker.resume', 'worker.resumed', 'worker.done']);
     expect(eventsOf(run, 'worker.resume', 'w')[0]!.detail).toMatchObject({ sessionId: rec.sessionId, attempt: 1, previousExitCode: 130 });
     expect(observed(await monitorOnce(server), 'w')!.actions).toEqual(['notify:done']);
   });

@@ -59,6 +59,11 @@ export function observed(report: PassReport, name: string) {
   return report.runs.flatMap((r) => r.workers).find((w) => w.name === name);
 }
 
+/** What a pass did about a worker; [] when its run had ended (the monitor leaves ended runs alone). */
+export function actionsOf(report: PassReport, name: string): string[] {
+  return observed(report, name)?.actions ?? [];
+}
+
 /** The pane's visible text. */
 export async function screenOf(server: TestServer, run: NewRun, name: string): Promise<string> {
   const rec = JSON.parse(readFileSync(join(run.dir, 'workers', name, 'worker.json'), 'utf8')) as { paneId: string };

@@ -209,7 +209,8 @@ describe('review with the fake agent', () => {
     expect(out.synthesis).toBeNull();
     expect(out.workers.map((w) => [w.name, w.state, w.exitCode])).toEqual([['clarity', 'failed', 3], ['risks', 'failed', 3]]);
     expect(existsSync(join(out.dir, 'workers', 'synth'))).toBe(false);
-    expect(JSON.parse(readFileSync(join(out.dir, 'run.json'), 'utf8')).state).toBe('failed');
+    // The driver let go and every worker finished: the run ended, not ok.
+    expect(JSON.parse(readFileSync(join(out.dir, 'run.json'), 'utf8'))).toMatchObject({ state: 'finished', ok: false });
 
     // Fixed document: the resumed run reads it again, reruns both reviewers and the synth.
     writeWork(server, 'doc.md', DOC);
@@ -221,9 +222,11 @@ describe('review with the fake agent', () => {
     for (const a of attempts) expect(JSON.parse(readFileSync(join(out.dir, 'attempts', a, 'worker.json'), 'utf8'))).toMatchObject({ state: 'failed', exitCode: 3 });
     const events = readEvents(out.dir);
     for (const n of ['clarity', 'risks']) {
-      expect(events.filter((e) => e.worker === n).map((e) => e.kind)).toEqual(['worker.started', 'worker.failed', 'worker.restarting', 'worker.started', 'worker.done']);
+      expect(events.filter((e) => e.worker === n).map((e) => e.kind)).toEqual(['worker.created', 'worker.started', 'worker.failed', 'worker.restarting', 'worker.created', 'worker.started', 'worker.done']);
     }
+    // Ended once, reopened by the resumed run's new workers, ended again.
+    expect(events.filter((e) => e.kind.startsWith('run.') && e.kind !== 'run.driving').map((e) => e.kind)).toEqual(['run.created', 'run.finished', 'run.reopened', 'run.finished']);
     expect(readFileSync(join(out.dir, 'synthesis.md'), 'utf8')).toBe(workerText(out.dir, 'synth', 'result.md'));
-    expect(JSON.parse(readFileSync(join(out.dir, 'run.json'), 'utf8')).state).toBe('finished');
+    expect(JSON.parse(readFileSync(join(out.dir, 'run.json'), 'utf8'))).toMatchObject({ state: 'finished', ok: true });
   });
 });

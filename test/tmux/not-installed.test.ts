@@ -73,13 +73,13 @@ describe('without tmux on PATH', () => {
     }
   });
 
-  test('ls does not need tmux: it lists the runs, none live', async ({ server }) => {
+  test('ls does not need tmux: it lists the runs, liveness unknown (live: null), not "dead"', async ({ server }) => {
     const { run, paneId } = await runWithWorker(server);
     try {
       const r = await server.cli(['ls', '--json'], { env: { ...server.env, PATH: nodeOnlyPath(server) } });
       expect(r.exitCode).toBe(0);
-      const { runs } = JSON.parse(String(r.stdout)) as { runs: { id: string; live: boolean }[] };
-      expect(runs.map((x) => [x.id, x.live])).toEqual([[run, false]]);
+      const { runs } = JSON.parse(String(r.stdout)) as { runs: { id: string; live: boolean | null }[] };
+      expect(runs.map((x) => [x.id, x.live])).toEqual([[run, null]]);
     } finally {
       await stopWorker(server, run, paneId);
     }

@@ -2,6 +2,7 @@ import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
+import { OrchError } from '../errors.js';
 
 /** Who holds the monitor lock. */
 export interface LockOwner {
@@ -25,8 +26,8 @@ const TORN_LOCK_MS = 5000;
  * Takes the lock file atomically (one winner among any number of racers); a lock whose process is
  * dead is taken over. Returns a release function, or the owner when someone else holds it.
  */
-export function acquireLock(path: string): { release: () => void } | { heldBy: LockOwner } {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+export function acquireLock(path: string, makeDir = true): { release: () => void } | { heldBy: LockOwner } {
+  if (makeDir) mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   for (let attempt = 0; attempt < 3; attempt++) {
     // The lock appears whole: written to a temp file first, then hard-linked into place (link fails with
     // EEXIST like O_EXCL), so a racer never reads a half-written owner.
@@ -81,4 +82,42 @@ export function acquireLock(path: string): { release: () => void } | { heldBy: L
     }
   }
   return { heldBy: { pid: 0, host: hostname(), since: 'unknown' } };
+}
+
+// Sleeps the thread (no event loop turn): the store's critical sections are synchronous and short.
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+function sleepSync(ms: number): void {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+/**
+ * Runs `fn` holding the lock file at `path`, waiting (a few ms at a time, up to `timeoutMs`) while
+ * another process holds it; a lock left by a dead process is taken over by acquireLock.
+ */
+export function withLock<T>(path: string, fn: () => T, timeoutMs = 10_000): T {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0; ; attempt++) {
+    // The folder must exist already: a lock never brings back a removed run directory.
+    const lock = acquireLock(path, false);
+    if ('release' in lock) {
+      try {
+        return fn();
+      } finally {
+        lock.release();
+      }
+    }
+    if (Date.now() > deadline) throw new OrchError(`${path} is held by pid ${lock.heldBy.pid} since ${lock.heldBy.since}: try again, or remove the file if that process is gone`, { code: 'locked' });
+    sleepSync(Math.min(2 + attempt, 20));
+  }
+}
+
+/** Who holds the lock file at `path` now: undefined when it is free or its holder is dead. */
+export function lockHolder(path: string): LockOwner | undefined {
+  let owner: LockOwner;
+  try {
+    owner = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
+  } catch {
+    return undefined;
+  }
+  return owner.host !== hostname() || alive(owner.pid) ? owner : undefined;
 }

@@ -1,0 +1,49 @@
+// A worker's answer comes only from the channel its profile declares; anything else kept for a person
+// (stdout when the profile says file, the transcript tail) is a fallback and never counts as a result.
+import { readFileSync, statSync } from 'node:fs';
+import { workerPaths } from '../runs/paths.js';
+import type { WorkerRecord } from './record.js';
+import { transcriptTail } from './transcript.js';
+
+/** Where a result came from: the declared channel, or a rehearsal's stand-in. */
+export type AnswerSource = 'file' | 'stdout' | 'pane' | 'rehearsal';
+
+/** Where a fallback came from: kept for people, never a result. */
+export type FallbackSource = 'fallback:stdout' | 'fallback:pane';
+
+const MARK_FALLBACK = '<!-- orch-tmux: the agent gave no answer on its declared channel; this is what it left elsewhere, kept for a person. It is not a result. -->';
+
+function nonEmpty(path: string): string | undefined {
+  try {
+    if (statSync(path).size === 0) return undefined;
+    const text = readFileSync(path, 'utf8');
+    return text.trim() === '' ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
+function paneTail(rec: WorkerRecord): string | undefined {
+  const tail = transcriptTail(workerPaths(rec.runDir, rec.name).paneLog, 60);
+  return tail.length ? `${tail.join('\n')}\n` : undefined;
+}
+
+/** The agent's own answer on its declared channel, or undefined when it gave none. */
+export function readAnswer(rec: WorkerRecord): { text: string; source: AnswerSource } | undefined {
+  const paths = workerPaths(rec.runDir, rec.name);
+  if (rec.rehearsal) {
+    const text = nonEmpty(paths.rehearsal);
+    return text === undefined ? undefined : { text, source: 'rehearsal' };
+  }
+  const text = rec.lastMessage === 'file' ? nonEmpty(paths.lastMessage) : rec.lastMessage === 'stdout' ? nonEmpty(paths.stdout) : paneTail(rec);
+  return text === undefined ? undefined : { text, source: rec.lastMessage };
+}
+
+/** What the agent left off its declared channel, marked, for a person to read. */
+export function readFallback(rec: WorkerRecord): { text: string; source: FallbackSource } | undefined {
+  if (rec.rehearsal) return undefined;
+  const stdout = rec.lastMessage === 'file' ? nonEmpty(workerPaths(rec.runDir, rec.name).stdout) : undefined;
+  if (stdout !== undefined) return { text: `${MARK_FALLBACK}\n${stdout}`, source: 'fallback:stdout' };
+  const tail = rec.lastMessage !== 'pane' ? paneTail(rec) : undefined;
+  return tail === undefined ? undefined : { text: `${MARK_FALLBACK}\n${tail}`, source: 'fallback:pane' };
+}

@@ -1,0 +1,55 @@
+// What tmux and the process table say about workers: one list-panes call per session, pids alive or not.
+import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js';
+
+/** Live facts of one pane from a single list-panes call. */
+export interface PaneInfo {
+  paneId: string;
+  dead: boolean;
+  deadStatus?: number;
+  activity: number;
+  pid: number;
+  currentCommand: string;
+  windowName: string;
+}
+
+export const PANE_FIELDS = ['pane_id', 'pane_dead', 'pane_dead_status', 'window_activity', 'pane_pid', 'pane_current_command', 'window_name'] as const;
+
+/** Parses one list-panes row into PaneInfo. */
+export function paneInfo(row: Record<(typeof PANE_FIELDS)[number], string>): PaneInfo {
+  return {
+    paneId: row.pane_id,
+    dead: row.pane_dead === '1',
+    deadStatus: row.pane_dead_status === '' ? undefined : Number(row.pane_dead_status),
+    activity: Number(row.window_activity) * 1000,
+    pid: Number(row.pane_pid),
+    currentCommand: row.pane_current_command,
+    windowName: row.window_name,
+  };
+}
+
+/** Panes of the run's session by pane id; `gone` when the session or server is gone. */
+export async function sessionPanes(tmux: Tmux, session: string): Promise<Map<string, PaneInfo> | 'gone'> {
+  try {
+    const rows = await tmux.listPanes(PANE_FIELDS, session);
+    return new Map(rows.map((r) => [r.pane_id, paneInfo(r)]));
+  } catch (error) {
+    if (error instanceof NoServerError || error instanceof TargetNotFoundError) return 'gone';
+    throw error;
+  }
+}
+
+/** True while a process with this pid exists (ours or not). */
+export function alive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when tmux listed this pane. */
+export function hasPane(panes: Map<string, PaneInfo> | 'gone' | 'unknown', paneId: string): boolean {
+  return panes instanceof Map && panes.has(paneId);
+}

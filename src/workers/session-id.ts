@@ -1,0 +1,20 @@
+// The agent's session id (what resume needs), found in what it printed when it was not recorded live.
+import { workerPaths } from '../runs/paths.js';
+import type { WorkerRecord } from './record.js';
+import { readTail, transcriptTail } from './transcript.js';
+
+/** The first match of the profile's session-id regex in the worker's stdout, else in its transcript. */
+export function findSessionId(rec: Pick<WorkerRecord, 'runDir' | 'name'>, regex: RegExp): string | undefined {
+  const paths = workerPaths(rec.runDir, rec.name);
+  for (const text of [readTail(paths.stdout, 65536), transcriptTail(paths.paneLog, 100000).join('\n')]) {
+    const m = regex.exec(text);
+    if (m) return m[1] ?? m[0];
+  }
+  return undefined;
+}
+
+/** The session id a resume needs: recorded, else found in what the agent printed. */
+export function sessionIdOf(rec: WorkerRecord): string | undefined {
+  if (rec.sessionId) return rec.sessionId;
+  return rec.sessionIdRegex ? findSessionId(rec, new RegExp(rec.sessionIdRegex)) : undefined;
+}

@@ -1,0 +1,190 @@
+// The one owner of a worker's record: worker.json, result.md and fallback.md change only here. Every
+// change is a checked transition of the state machine (DESIGN "Worker and run states"), made under the
+// worker's lock and logged in events.jsonl in the same step. Runners report facts; this turns them into
+// state. Read commands never call in here.
+import { existsSync, rmSync } from 'node:fs';
+import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
+import { appendEvent } from '../runs/events.js';
+import { withLock } from '../runs/lock.js';
+import { workerPaths } from '../runs/paths.js';
+import { readAnswer, readFallback } from './answer.js';
+import { readFacts } from './facts.js';
+import { alive } from './panes.js';
+import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type WorkerState } from './record.js';
+import { findSessionId } from './session-id.js';
+import { deriveTruth, type Panes, type Truth } from './truth.js';
+
+/** Every transition the store makes; anything else is refused and logged, never written. */
+export const TRANSITIONS: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
+  pending: ['running', 'failed', 'killed', 'lost'],
+  running: ['done', 'failed', 'killed', 'lost'],
+  failed: ['pending'],
+  lost: ['pending'],
+  // An explicit `orch-tmux resume` may restart a worker someone killed (the monitor never does).
+  killed: ['pending'],
+  done: [],
+};
+
+/** True when the state machine allows `from -> to`. */
+export function allowed(from: WorkerState, to: WorkerState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Why a transition was refused (and logged). */
+export class RefusedTransition extends Error {
+  constructor(readonly from: WorkerState, readonly to: WorkerState) {
+    super(`worker state ${from} -> ${to} is not allowed`);
+  }
+}
+
+// Writes the record one version on, then its event: both under the worker's lock.
+function commit(prev: WorkerRecord, next: WorkerRecord, by: string, detail: Record<string, unknown> = {}): WorkerRecord {
+  const written = { ...next, version: (prev.version ?? 0) + 1 };
+  writeJsonAtomic(workerPaths(prev.runDir, prev.name).workerJson, written);
+  if (next.state !== prev.state) {
+    const kind = next.state === 'running' ? (next.resumes > 0 ? 'worker.resumed' : 'worker.started')
+      : next.state === 'pending' ? 'worker.resume' : `worker.${next.state}`;
+    appendEvent(prev.runDir, { worker: prev.name, kind, detail: { from: prev.state, to: next.state, version: written.version, by, ...detail } });
+  }
+  return written;
+}
+
+function refuse(rec: WorkerRecord, to: WorkerState, by: string): never {
+  appendEvent(rec.runDir, { worker: rec.name, kind: 'worker.refused', detail: { from: rec.state, to, by, version: rec.version } });
+  throw new RefusedTransition(rec.state, to);
+}
+
+/** Runs `change` on the current record under the worker's lock; `fallback` stands in for a damaged file. */
+export function update(runDir: string, name: string, change: (rec: WorkerRecord) => WorkerRecord | undefined, fallback?: WorkerRecord): WorkerRecord | undefined {
+  return withLock(workerPaths(runDir, name).lock, () => {
+    const rec = readWorker(runDir, name) ?? fallback;
+    if (!rec) return undefined;
+    return change(rec) ?? rec;
+  });
+}
+
+/** Applies one checked transition (with extra fields) to the current record; refused ones throw. */
+export function transition(runDir: string, name: string, to: WorkerState, fields: Partial<WorkerRecord>, by: string, detail?: Record<string, unknown>): WorkerRecord | undefined {
+  return update(runDir, name, (rec) => {
+    if (!allowed(rec.state, to)) refuse(rec, to, by);
+    return commit(rec, { ...rec, ...fields, state: to }, by, detail);
+  });
+}
+
+/** Records a new worker (pending): its folder exists, nothing runs yet. */
+export function createWorker(rec: WorkerRecord): WorkerRecord {
+  const written = { ...rec, state: 'pending' as const, version: 1 };
+  writeJsonAtomic(workerPaths(rec.runDir, rec.name).workerJson, written);
+  appendEvent(rec.runDir, { worker: rec.name, kind: 'worker.created', detail: { agent: rec.agent, version: 1 } });
+  return written;
+}
+
+/** Notes the agent's session id (needed for resume) as soon as it is known. */
+export function recordSessionId(runDir: string, name: string, sessionId: string, fallback?: WorkerRecord): WorkerRecord | undefined {
+  return update(runDir, name, (rec) => (rec.sessionId === sessionId ? undefined : commit(rec, { ...rec, sessionId }, 'runner')), fallback);
+}
+
+/** The evidence the truth is derived from, gathered now (files and processes; tmux panes are the caller's). */
+export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now()) {
+  const facts = readFacts(rec.runDir, rec.name, rec.resumes);
+  return {
+    facts, panes, nowMs, alive,
+    killRequested: existsSync(workerPaths(rec.runDir, rec.name).killRequested),
+    answered: facts.exit !== undefined && readAnswer(rec) !== undefined,
+  };
+}
+
+/**
+ * Brings worker.json up to what the evidence shows: pending -> running on the start fact, running ->
+ * done|failed|killed|lost on the exit fact (result.md from the declared channel first), or when tmux
+ * shows the runner gone. Returns the record as written (or as it was when nothing changed).
+ */
+export function settleWorker(runDir: string, name: string, o: { panes: Panes; by: string; fallback?: WorkerRecord }): WorkerRecord | undefined {
+  return update(runDir, name, (rec) => {
+    if (FINISHED.has(rec.state)) return undefined;
+    const truth = deriveTruth(rec, gatherEvidence(rec, o.panes));
+    return apply(rec, truth, o.by);
+  }, o.fallback);
+}
+
+/** True when every worker of the run has finished (the run may end). */
+export function allWorkersFinished(runDir: string): boolean {
+  return listWorkerNames(runDir).every((n) => {
+    const rec = readWorker(runDir, n);
+    return rec !== undefined && FINISHED.has(rec.state);
+  });
+}
+
+// Turns a derived truth into the transitions that reach it (pending may pass through running).
+function apply(rec: WorkerRecord, truth: Truth, by: string): WorkerRecord | undefined {
+  if (truth.state === rec.state) return undefined;
+  let current = rec;
+  if (truth.start && current.state === 'pending') {
+    current = commit(current, {
+      ...current, state: 'running', startedAt: current.resumes > 0 ? current.startedAt ?? truth.start.time : truth.start.time,
+      paneId: truth.start.paneId ?? current.paneId, runnerPid: truth.start.runnerPid, agentPid: truth.start.pid || undefined,
+      endedAt: undefined, exitCode: undefined, signal: undefined, reason: undefined,
+    }, by, { pid: truth.start.pid, ...(current.resumes > 0 ? { sessionId: current.sessionId } : {}) });
+  }
+  if (truth.state === current.state) return current;
+  if (!allowed(current.state, truth.state)) refuse(current, truth.state, by);
+  if (!FINISHED.has(truth.state)) return commit(current, { ...current, state: truth.state }, by);
+  return finish(current, truth, by);
+}
+
+// The end of an attempt: the answer saved first (a worker without a saved answer is never done), then
+// the record and its event. A fallback is kept in fallback.md, marked, and never counts.
+function finish(rec: WorkerRecord, truth: Truth, by: string): WorkerRecord {
+  const paths = workerPaths(rec.runDir, rec.name);
+  let state = truth.state;
+  let reason = truth.reason;
+  let resultSource: WorkerRecord['resultSource'] = 'none';
+  const answer = truth.exit ? readAnswer(rec) : undefined;
+  if (answer) {
+    try {
+      writeFileAtomic(paths.result, answer.text);
+      resultSource = answer.source;
+    } catch (error) {
+      state = 'failed';
+      reason = `the result could not be saved (${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    }
+  } else {
+    rmSync(paths.result, { force: true });
+    const fallback = readFallback(rec);
+    if (fallback) {
+      try {
+        writeFileAtomic(paths.fallback, fallback.text);
+        resultSource = fallback.source;
+      } catch {
+        /* a fallback is only for people */
+      }
+    }
+  }
+  const sessionId = rec.sessionId ?? (rec.sessionIdRegex ? findSessionId(rec, new RegExp(rec.sessionIdRegex)) : undefined);
+  return commit(rec, {
+    ...rec, state, reason, resultSource, sessionId,
+    exitCode: truth.exit?.code ?? rec.exitCode ?? null, signal: truth.exit?.signal ?? rec.signal ?? null,
+    endedAt: truth.exit?.time ?? new Date().toISOString(),
+  }, by, { exitCode: truth.exit?.code ?? null, signal: truth.exit?.signal ?? null, reason, resultSource });
+}
+
+/** Makes a finished worker pending again for a resume (attempt n+1); the caller then starts its runner. */
+export function markResuming(runDir: string, name: string, sessionId: string, by: string): WorkerRecord | undefined {
+  const paths = workerPaths(runDir, name);
+  return update(runDir, name, (rec) => {
+    if (!allowed(rec.state, 'pending')) refuse(rec, 'pending', by);
+    // The new attempt starts with no answer of its own: an old result must not pass for a new one.
+    for (const f of [paths.killRequested, paths.result, paths.fallback]) rmSync(f, { force: true });
+    return commit(rec, {
+      ...rec, state: 'pending', pendingSince: new Date().toISOString(), starterPid: process.pid, sessionId, reason: undefined,
+      resumes: rec.resumes + 1, resultSource: undefined,
+    }, by, { sessionId, attempt: rec.resumes + 1, previousState: rec.state, previousExitCode: rec.exitCode ?? null });
+  });
+}
+
+/** Writes a whole record again (the runner repairing a damaged worker.json from its copy). */
+export function repairWorker(rec: WorkerRecord): void {
+  withLock(workerPaths(rec.runDir, rec.name).lock, () => {
+    if (!readWorker(rec.runDir, rec.name)) writeJsonAtomic(workerPaths(rec.runDir, rec.name).workerJson, rec);
+  });
+}

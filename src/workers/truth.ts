@@ -1,0 +1,65 @@
+// Pure: what a worker's state is, from its record, the runner's facts and what tmux shows. The store
+// applies it; read commands (status, wait) compute it for their answer and write nothing.
+import type { ExitFact, StartFact } from './facts.js';
+import { FINISHED, type WorkerRecord, type WorkerState } from './record.js';
+import type { PaneInfo } from './panes.js';
+
+/** What tmux said about a run's panes. */
+export type Panes = Map<string, PaneInfo> | 'gone' | 'unknown';
+
+/** A worker's state as the evidence shows it, with the fields a transition to it records. */
+export interface Truth {
+  state: WorkerState;
+  reason?: string;
+  pane?: PaneInfo;
+  start?: StartFact;
+  exit?: ExitFact;
+}
+
+/** What the derivation needs besides the record; the caller gathers it (files, tmux, processes). */
+export interface Evidence {
+  facts: { start?: StartFact; exit?: ExitFact };
+  /** Panes of the run's session by id; `gone` when the session or the server is gone; `unknown` when tmux was not asked. */
+  panes: Panes;
+  /** `orch-tmux kill` asked this worker to stop. */
+  killRequested: boolean;
+  /** The agent's answer is on its declared channel. */
+  answered: boolean;
+  alive: (pid: number | undefined) => boolean;
+  nowMs: number;
+  /** How long a worker may stay pending before nobody is coming to start it. */
+  startGraceMs?: number;
+}
+
+/** How an attempt ended, from its exit fact: done only with the agent's answer and exit 0. */
+export function judgeExit(exit: ExitFact, e: Pick<Evidence, 'killRequested' | 'answered'>): { state: WorkerState; reason?: string } {
+  if (exit.hangup) return { state: 'lost', reason: 'the window was closed while the agent ran (SIGHUP)' };
+  if (e.killRequested) return { state: 'killed', reason: 'killed by orch-tmux kill' };
+  if (exit.error) return { state: 'failed', reason: exit.error };
+  if (!e.answered) return { state: 'failed', reason: 'no result' };
+  if (exit.signal) return { state: 'failed', reason: `agent ended by ${exit.signal}` };
+  if (exit.code !== 0) return { state: 'failed', reason: `agent exited with code ${exit.code}` };
+  return { state: 'done' };
+}
+
+/** The truth about one worker: finished records stand; otherwise facts first, then tmux and processes. */
+export function deriveTruth(rec: WorkerRecord, e: Evidence): Truth {
+  const { start, exit } = e.facts;
+  const paneId = start?.paneId ?? rec.paneId;
+  const known = e.panes instanceof Map ? e.panes : undefined;
+  const pane = paneId ? known?.get(paneId) : undefined;
+  if (FINISHED.has(rec.state)) return { state: rec.state, reason: rec.reason, pane };
+  if (exit) return { ...judgeExit(exit, e), pane, start, exit };
+  if (start || rec.state === 'running') {
+    if (!pane && e.panes !== 'unknown') return { state: 'lost', reason: e.panes === 'gone' ? 'tmux session or server gone' : 'worker pane vanished', start };
+    if (pane?.dead) return { state: 'failed', reason: `runner died without recording an outcome (pane exit status ${pane.deadStatus ?? '?'})`, pane, start };
+    if (!e.alive(start?.runnerPid ?? rec.runnerPid)) return { state: 'failed', reason: 'runner process is gone', pane, start };
+    return { state: 'running', pane, start };
+  }
+  // Pending: a runner records its start within a second or two; long after that, nobody will.
+  const age = e.nowMs - Date.parse(rec.pendingSince ?? rec.createdAt);
+  const noRunnerComing = e.panes === 'unknown' ? false : paneId ? !pane || pane.dead : age > 5000;
+  if (rec.starterPid !== undefined && !e.alive(rec.starterPid) && noRunnerComing) return { state: 'lost', reason: 'its starter died before the agent started', pane };
+  if (age > (e.startGraceMs ?? 20_000) && e.panes !== 'unknown') return { state: 'lost', reason: e.panes === 'gone' ? 'tmux session gone before the worker started' : 'the worker never started (its starter died?)' };
+  return { state: 'pending', pane };
+}
