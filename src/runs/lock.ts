@@ -1,4 +1,4 @@
-import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
@@ -33,7 +33,12 @@ export function acquireLock(path: string, makeDir = true): { release: () => void
     // EEXIST like O_EXCL), so a racer never reads a half-written owner.
     const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeFileSync(tmp, JSON.stringify(me), { mode: 0o600 });
+    try {
+      writeFileSync(tmp, JSON.stringify(me), { mode: 0o600 });
+    } catch (error) {
+      rmSync(tmp, { force: true }); // a full disk: leave nothing half-made behind
+      throw error;
+    }
     try {
       linkSync(tmp, path);
       return {

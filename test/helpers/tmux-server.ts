@@ -24,6 +24,35 @@ export interface TestServer {
   env: Record<string, string | undefined>;
   /** Runs the built CLI with argv (never a shell); never rejects. */
   cli: (args: string[], options?: Options) => Promise<Result>;
+  /**
+   * Runs the CLI's main() in this process with this server's environment: the same code path as `cli`
+   * after argv parsing, without a Node start-up (for batches of hostile inputs; keep one real `cli` call
+   * per channel). Calls are serialized: they swap process.env and the working directory.
+   */
+  inProcess: (args: string[], o?: { env?: Record<string, string | undefined>; cwd?: string }) => Promise<{ exitCode: number; stdout: string; stderr: string }>;
+}
+
+let inProcessQueue: Promise<unknown> = Promise.resolve();
+
+// main() in this process, with env and cwd swapped in for the call (one call at a time).
+function runInProcess(env: Record<string, string | undefined>, cwd: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const call = inProcessQueue.then(async () => {
+    const { main } = await import('../../src/cli.js');
+    const saved = { env: process.env, cwd: process.cwd() };
+    let stdout = '';
+    let stderr = '';
+    process.env = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+    process.chdir(cwd);
+    try {
+      const exitCode = await main(args, { env: process.env, cwd, out: (t) => void (stdout += t), err: (t) => void (stderr += t), isTTY: false });
+      return { exitCode, stdout: stdout.replace(/\n$/, ''), stderr: stderr.replace(/\n$/, '') };
+    } finally {
+      process.env = saved.env;
+      process.chdir(saved.cwd);
+    }
+  });
+  inProcessQueue = call.catch(() => undefined);
+  return call;
 }
 
 /**
@@ -70,7 +99,8 @@ export async function startTestServer(base: NodeJS.ProcessEnv = process.env): Pr
   const tmux = new Tmux({ socketName: name });
   const cli = (args: string[], options: Options = {}) =>
     execa(process.execPath, [cliPath, ...args], { env, extendEnv: false, reject: false, cwd: join(dir, 'work'), ...options }) as Promise<Result>;
-  return { name, tmux, dir, env, cli };
+  const inProcess = (args: string[], o: { env?: Record<string, string | undefined>; cwd?: string } = {}) => runInProcess(o.env ?? env, o.cwd ?? join(dir, 'work'), args);
+  return { name, tmux, dir, env, cli, inProcess };
 }
 
 /** Kills the server and removes its socket and the temporary folder. */

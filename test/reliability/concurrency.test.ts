@@ -61,8 +61,10 @@ describe('concurrency', () => {
       for (const w of ['clarity', 'risks', 'synth']) expect(countEvents(out.dir, 'worker.started', w), `${out.run}/${w}`).toBe(1);
       expect(eventLines(out.dir).bad).toEqual([]);
     }
-    const index = lines(join(server.dir, 'state', 'index.jsonl')).map((l) => JSON.parse(l) as { id: string });
-    expect(index.map((e) => e.id).sort()).toEqual(outs.map((o) => o.run).sort());
+    // Every line whole; a run has its creation line and, once it ended, a line saying so.
+    const index = lines(join(server.dir, 'state', 'index.jsonl')).map((l) => JSON.parse(l) as { id: string; state?: string });
+    expect([...new Set(index.map((e) => e.id))].sort()).toEqual(outs.map((o) => o.run).sort());
+    expect(index.filter((e) => e.state === 'finished').map((e) => e.id).sort()).toEqual(outs.map((o) => o.run).sort());
     expect(await settled(server), 'no runner or agent left once every worker ended').toEqual([]);
     expect(await shutdown(server)).toEqual([]);
   }, 120_000);

@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
-import { cleanEnv, fakeAgentProfile, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
+import { cleanEnv, fakeAgentProfile, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 import {
   cliBackground, countEvents, described, eventLines, newRun, notDone, processesMentioning, reportTally, settled, shutdown, statusJson, tally, workerFile, workerJson, type Run,
 } from './support.js';
@@ -22,6 +22,7 @@ async function crew(server: TestServer, run: Run, workers: Record<string, string
 }
 
 const paneLog = (run: Run, name: string) => (existsSync(workerFile(run, name, 'pane.log')) ? readFileSync(workerFile(run, name, 'pane.log'), 'utf8') : '');
+const atGate = (run: Run, name: string) => waitUntil(() => paneLog(run, name).includes('fake-agent: waiting at gate'), `${name} at its gate`, 15_000);
 const hanging = (run: Run, name: string) => waitUntil(() => paneLog(run, name).includes('fake-agent: hanging'), `${name} to hang`, 15_000);
 const result = (run: Run, name: string) => readFileSync(workerFile(run, name, 'result.md'));
 const states = async (server: TestServer, run: Run) => Object.fromEntries((await statusJson(server, run.id)).workers.map((w) => [w.name, w.state]));
@@ -49,9 +50,11 @@ describe.concurrent('faults', () => {
     tally('faults');
     const run = await newRun(server);
     const kept = await finishedWorker(server, run);
-    await crew(server, run, { slow: '[[sleep:2500]]', victim: '[[hang-once]]' });
+    await crew(server, run, { slow: '[[gate:slow]]', victim: '[[hang-once]]' });
     await hanging(run, 'victim');
+    await atGate(run, 'slow');
     process.kill(workerJson(run, 'victim').agentPid as number, 'SIGKILL');
+    openGate(server, 'slow');
     const after = await waitRun(server, run);
     expect(after).toEqual({ code: 1, workers: { fast: 'done', slow: 'done', victim: 'failed' } });
     expect(workerJson(run, 'victim')).toMatchObject({ state: 'failed', signal: 'SIGKILL' });
@@ -70,10 +73,12 @@ describe.concurrent('faults', () => {
     tally('faults');
     const run = await newRun(server);
     const kept = await finishedWorker(server, run);
-    await crew(server, run, { slow: '[[sleep:2500]]', victim: '[[hang-once]]' });
+    await crew(server, run, { slow: '[[gate:slow]]', victim: '[[hang-once]]' });
     await hanging(run, 'victim');
+    await atGate(run, 'slow');
     const agentPid = workerJson(run, 'victim').agentPid as number;
     process.kill(workerJson(run, 'victim').runnerPid as number, 'SIGKILL');
+    openGate(server, 'slow');
     // The agent loses its terminal with the runner: it must not live on as an orphan.
     await waitUntil(() => !processesMentioning(run.dir).some((p) => p.pid === agentPid), 'the orphaned agent to end', 10_000);
     const s = await statusJson(server, run.id);
@@ -94,7 +99,7 @@ describe.concurrent('faults', () => {
     tally('faults');
     const doc = join(server.dir, 'doc.md');
     // The document is inline in each reviewer's prompt, so its directive makes every reviewer take a while.
-    writeFileSync(doc, '# Plan\n\nShip it. [[sleep:2500]]\n');
+    writeFileSync(doc, '# Plan\n\nShip it. [[gate:reviewers]]\n');
     const review = cliBackground(server, ['review', doc, '--agent', fakeAgentProfile, '--lenses', 'clarity,risks,correctness', '--json']);
     const runsRoot = join(server.dir, 'runs');
     const dir = await waitUntil(() => (existsSync(runsRoot) ? readdirSync(runsRoot).find((d) => existsSync(join(runsRoot, d, 'run.json'))) : undefined), 'the run directory', 15_000);
@@ -104,6 +109,7 @@ describe.concurrent('faults', () => {
     review.kill('SIGKILL');
     const killed = await review;
     expect(killed.signal).toBe('SIGKILL');
+    openGate(server, 'reviewers');
     expect((await waitRun(server, run, 30, lenses)).code).toBe(0);
     const results = Object.fromEntries(lenses.map((l) => [l, result(run, l)]));
     expect(Object.keys(await states(server, run)).sort()).toEqual(lenses);
@@ -125,7 +131,7 @@ describe.concurrent('faults', () => {
     tally('faults');
     const run = await newRun(server);
     const kept = await finishedWorker(server, run);
-    await crew(server, run, { slow: '[[sleep:2000]]', victim: '[[crash-once:3]]' });
+    await crew(server, run, { slow: '[[gate:slow]]', victim: '[[crash-once:3]]' });
     expect((await waitRun(server, run, 30, ['victim'])).workers).toEqual({ victim: 'failed' });
     const watch = cliBackground(server, ['monitor', '--watch', '--interval', '0.2']);
     // Shot right after it recorded the resume: the worst moment (worker.json says pending, no runner yet).
@@ -134,6 +140,7 @@ describe.concurrent('faults', () => {
     expect((await watch).signal).toBe('SIGKILL');
     const lock = join(server.dir, 'state', 'monitor.lock');
     expect(existsSync(lock), 'the dead monitor left its lock').toBe(true);
+    openGate(server, 'slow');
     const once = await server.cli(['monitor', '--once', '--json']);
     expect(once.exitCode, described(once)).toBe(0);
     expect((JSON.parse(String(once.stdout)) as { skipped?: boolean }).skipped, 'a stale lock does not stop the next monitor').toBeUndefined();
@@ -153,14 +160,16 @@ describe.concurrent('faults', () => {
     tally('faults');
     const run = await newRun(server);
     const kept = await finishedWorker(server, run);
-    await crew(server, run, { slow: '[[sleep:3000]]', victim: '[[hang-once]]' });
+    await crew(server, run, { slow: '[[gate:slow]]', victim: '[[hang-once]]' });
     await hanging(run, 'victim');
+    await atGate(run, 'slow');
     const pid = Number((await execa('tmux', ['-L', server.name, 'display-message', '-p', '#{pid}'], { env: cleanEnv(), extendEnv: false })).stdout);
     process.kill(pid, 'SIGKILL');
     const after = await waitRun(server, run, 15);
     expect(after).toEqual({ code: 1, workers: { fast: 'done', slow: 'lost', victim: 'lost' } });
     expect(await states(server, run)).toEqual({ fast: 'done', slow: 'lost', victim: 'lost' });
     expect(result(run, 'fast').equals(kept)).toBe(true);
+    openGate(server, 'slow'); // the resumed `slow` replays its prompt, gate included
     const m = await server.cli(['monitor', '--once']);
     expect(m.exitCode, described(m)).toBe(0);
     expect(await waitRun(server, run)).toEqual({ code: 0, workers: { fast: 'done', slow: 'done', victim: 'done' } });
@@ -179,7 +188,10 @@ describe.concurrent('faults', () => {
     if (process.getuid?.() === 0) {
       const m = await execa('mount', ['-t', 'tmpfs', '-o', 'size=512k,mode=0700', 'orch-test-full', mnt], { reject: false });
       if (m.exitCode !== 0) {
-        console.log(`reliability: full-disk fault skipped: root but cannot mount a tmpfs (${m.stderr.trim()}); chmod does not stop root`);
+        const why = `root but cannot mount a tmpfs (${m.stderr.trim()}), and chmod does not stop root`;
+        // Loud in CI, where the fault must be tried; a reason and a skip on a developer machine.
+        if (process.env.CI) throw new Error(`the full-disk fault cannot be made here: ${why}`);
+        console.log(`reliability: full-disk fault skipped: ${why}`);
         skip();
       }
       how = 'tmpfs';
@@ -188,8 +200,9 @@ describe.concurrent('faults', () => {
     try {
       const run = await newRun(server, [], { ORCH_TMUX_RUNS: mnt });
       const kept = await finishedWorker(server, run);
-      await crew(server, run, { s1: '[[sleep:3000]]', s2: '[[sleep:3000]]' });
-      await waitUntil(() => ['s1', 's2'].every((n) => workerJson(run, n).sessionId && paneLog(run, n).includes('ms)')), 'both agents working', 15_000);
+      await crew(server, run, { s1: '[[gate:full]]', s2: '[[gate:full]]' });
+      // Both agents run and wait at their gate: the disk fills while they work, before either answers.
+      for (const n of ['s1', 's2']) await atGate(run, n);
       const filler = join(mnt, 'filler');
       if (how === 'tmpfs') {
         const fd = openSync(filler, 'w');
@@ -202,6 +215,9 @@ describe.concurrent('faults', () => {
         }
         closeSync(fd);
       } else for (const n of ['s1', 's2']) chmodSync(join(run.dir, 'workers', n), 0o500);
+      // The fault is real at this exact moment: a new file in a worker's folder cannot be written.
+      expect(() => writeFileSync(join(run.dir, 'workers', 's1', 'probe'), 'x'), 'the disk is full (or the folder read-only) now').toThrow(/ENOSPC|EACCES/);
+      openGate(server, 'full');
       const during = await waitRun(server, run, 30);
       expect(during.code, 'wait ends (no hang) and reports a failure').toBe(1);
       expect(during.workers.fast).toBe('done');
@@ -234,7 +250,7 @@ describe.concurrent('faults', () => {
     const other = await newRun(server);
     await crew(server, other, { ok: '[[reply:ok]]' });
     await finishedWorker(server, run);
-    await crew(server, run, { slow: '[[sleep:2000]]', slow2: '[[sleep:2000]]' });
+    await crew(server, run, { slow: '[[gate:slow]]', slow2: '[[gate:slow]]' });
     rmSync(run.dir, { recursive: true, force: true });
     const s = await server.cli(['status', run.id]);
     expect(s.exitCode).toBe(2);
@@ -250,6 +266,7 @@ describe.concurrent('faults', () => {
     const ls = await server.cli(['ls', '--json']);
     expect((JSON.parse(String(ls.stdout)) as { runs: { id: string }[] }).runs.map((r) => r.id)).toContain(run.id);
     // The workers end on their own; nothing of theirs keeps running.
+    openGate(server, 'slow');
     await waitUntil(() => processesMentioning(run.dir).length === 0, 'the deleted run\'s workers to end', 15_000);
     // The user can still stop what is left of the run (its tmux session).
     const k = await server.cli(['kill', run.id, '--grace', '0']);
@@ -263,8 +280,8 @@ describe.concurrent('faults', () => {
     tally('faults');
     const run = await newRun(server);
     const kept = await finishedWorker(server, run);
-    await crew(server, run, { slow: '[[sleep:2500]]', victim: '[[sleep:2500]]' });
-    await waitUntil(() => paneLog(run, 'victim').includes('ms)'), 'victim working', 15_000);
+    await crew(server, run, { slow: '[[gate:slow]]', victim: '[[gate:victim]]' });
+    await atGate(run, 'victim');
     writeFileSync(workerFile(run, 'victim', 'worker.json'), '{"name": "victim", "state": "runn');
     const s = await statusJson(server, run.id);
     const victim = s.workers.find((w) => w.name === 'victim')!;
@@ -273,6 +290,8 @@ describe.concurrent('faults', () => {
     expect(s.workers.find((w) => w.name === 'fast')!.state).toBe('done');
     const m = await server.cli(['monitor', '--once']);
     expect(m.exitCode, described(m)).toBe(0);
+    openGate(server, 'slow');
+    openGate(server, 'victim');
     // The run does not hang on the damaged worker.
     const w = await waitRun(server, run, 30);
     expect(w.code).not.toBe(124);
@@ -295,7 +314,9 @@ describe.concurrent('faults', () => {
     writeFileSync(join(bin, 'tmux'), `#!/bin/sh\ncase "$*" in *"wait-for -S"*) sleep 1;; esac\nexec '${realTmux}' "$@"\n`);
     chmodSync(join(bin, 'tmux'), 0o755);
     const run = await newRun(server);
-    await crew(server, run, { quick: '[[reply:quick]]', quick2: '[[reply:second]]', slow: '[[sleep:1500]]' }, { PATH: `${bin}:${server.env.PATH}` });
+    await crew(server, run, { quick: '[[reply:quick]]', quick2: '[[reply:second]]', slow: '[[gate:slow]]' }, { PATH: `${bin}:${server.env.PATH}` });
+    expect(await waitRun(server, run, 30, ['quick', 'quick2'])).toEqual({ code: 0, workers: { quick: 'done', quick2: 'done' } });
+    openGate(server, 'slow');
     expect(await waitRun(server, run, 30)).toEqual({ code: 0, workers: { quick: 'done', quick2: 'done', slow: 'done' } });
     expect(result(run, 'quick').toString()).toBe('quick');
     expect(result(run, 'quick2').toString()).toBe('second');
@@ -307,9 +328,10 @@ describe.concurrent('faults', () => {
     tally('faults');
     const run = await newRun(server);
     await finishedWorker(server, run);
-    await crew(server, run, { slow: '[[sleep:1500]]' });
+    await crew(server, run, { slow: '[[gate:slow]]' });
     // What a writer killed (or a disk filled) in the middle of an append leaves: half a line, no newline.
     writeFileSync(join(run.dir, 'events.jsonl'), '{"time":"2026-01-01T00:00:00.000Z","kind":"worker.st', { flag: 'a' });
+    openGate(server, 'slow');
     expect(await notDone(server, run.id, 30), 'every worker done').toEqual([]);
     const { events } = eventLines(run.dir);
     expect(events.some((e) => e.kind === 'worker.done' && e.worker === 'slow'), 'the event after the torn line survives').toBe(true);

@@ -215,7 +215,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, job: (i
 }
 
 /** A short description of a CLI result for assertion messages. */
-export function described(r: Result): string {
+export function described(r: Pick<Result, "exitCode" | "stdout" | "stderr"> | { exitCode: number | undefined; stdout: unknown; stderr: unknown }): string {
   return `exit ${r.exitCode}\nstdout: ${String(r.stdout).slice(0, 600)}\nstderr: ${String(r.stderr).slice(0, 600)}`;
 }
 
@@ -337,6 +337,19 @@ export async function notDone(server: TestServer, runId: string, timeoutS = 120)
   if (!String(r.stdout)) return [{ name: '(wait)', state: `exit ${r.exitCode}`, reason: String(r.stderr) }];
   const out = JSON.parse(String(r.stdout)) as { workers: { name: string; state: string; reason?: string }[] };
   return out.workers.filter((w) => w.state !== 'done').map((w) => ({ name: w.name, state: w.state, reason: w.reason }));
+}
+
+/**
+ * Runs a batch of hostile cases through one channel: the first through the real CLI (a process, argv
+ * parsing and all), the rest through main() in this process (the same code after argv, no Node start-up).
+ * Results come back in order, shaped like execa's (exitCode, stdout, stderr).
+ */
+export async function batch(server: TestServer, cases: string[][], o: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<{ exitCode: number | undefined; stdout: unknown; stderr: unknown }[]> {
+  const out: { exitCode: number | undefined; stdout: unknown; stderr: unknown }[] = [];
+  for (const [i, args] of cases.entries()) {
+    out.push(i === 0 ? await server.cli(args, { env: o.env ?? server.env, ...(o.cwd ? { cwd: o.cwd } : {}) }) : await server.inProcess(args, o));
+  }
+  return out;
 }
 
 /** Starts the CLI in the background like `server.cli`, keeping the handle (pid, kill). */
