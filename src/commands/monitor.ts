@@ -1,9 +1,9 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { acquireLock } from '../runs/lock.js';
 import { monitorPass, type PassReport } from '../monitor/pass.js';
 import { stateHome } from '../runs/paths.js';
+import { RunWatcher } from '../workers/watch.js';
 import { printJson, type Command, type Context } from './command.js';
 import { numberOption } from './options.js';
 
@@ -37,14 +37,25 @@ export const command: Command = {
         show(ctx, await monitorPass({ server: ctx.server, env: ctx.env }), false);
         return 0;
       }
-      let stop = false;
-      const onSignal = () => void (stop = true);
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      while (!stop) {
-        show(ctx, await monitorPass({ server: ctx.server, env: ctx.env }), true);
-        const until = Date.now() + interval * 1000;
-        while (!stop && Date.now() < until) await delay(Math.min(200, until - Date.now()));
+      // Woken by any change in a supervised run's worker folders (a finish, a start); the interval is
+      // only for silence checks and for discovering new runs. Watching starts before each pass.
+      let dirs: string[] = [];
+      while (!stop.signal.aborted) {
+        const watcher = new RunWatcher(dirs);
+        try {
+          const report = await monitorPass({ server: ctx.server, env: ctx.env });
+          show(ctx, report, true);
+          const now = report.runs.map((r) => r.dir).sort();
+          const added = now.some((d) => !dirs.includes(d));
+          dirs = now;
+          if (!added) await watcher.changed(interval * 1000, stop.signal);
+        } finally {
+          watcher.close();
+        }
       }
       return 0;
     } finally {

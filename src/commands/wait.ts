@@ -23,7 +23,7 @@ export const command: Command = {
     const outcome = await waitForWorkers(run, tmuxForRun(run, ctx.server), names, { any: values.any === true, timeoutMs: timeout === undefined ? undefined : timeout * 1000 });
     const failed = outcome.workers.filter((w) => w.state === 'failed' || w.state === 'killed' || w.state === 'lost');
     const code = outcome.timedOut ? 124 : failed.length ? 1 : 0;
-    if (ctx.json) printJson(ctx, { run: run.id, finished: outcome.finished, timedOut: outcome.timedOut, exitCode: code, workers: outcome.workers });
+    if (ctx.json) printJson(ctx, { run: run.id, finished: outcome.finished, timedOut: outcome.timedOut, exitCode: code, missedWakeups: outcome.missedWakeups, workers: outcome.workers });
     else {
       ctx.out(workerTable(outcome.workers));
       if (outcome.timedOut) ctx.err(`orch-tmux wait: timed out after ${timeout} s\n`);

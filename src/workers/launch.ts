@@ -8,7 +8,8 @@ import { workerPaths } from '../runs/paths.js';
 import { checkDirectory, reopenRun, type RunRecord } from '../runs/run.js';
 import { runnerScript } from '../paths.js';
 import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js';
-import { readWorker, workerChannel, type WorkerRecord } from './record.js';
+import { readWorker, type WorkerRecord } from './record.js';
+import { RunWatcher } from './watch.js';
 import { hasPane, sessionPanes } from './panes.js';
 import { createWorker, settleWorker } from './store.js';
 import { readFacts } from './facts.js';
@@ -129,7 +130,17 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
 /** Waits (woken by wait-for, checked on disk) until the runner reports the agent started, or ended already. */
 export async function waitForStart(tmux: Tmux, run: RunRecord, name: string, timeoutMs: number, paneId?: string): Promise<WorkerRecord> {
   const deadline = Date.now() + timeoutMs;
+  const watcher = new RunWatcher([run.dir]);
+  try {
+    return await startWatched(watcher, tmux, run, name, deadline, timeoutMs, paneId);
+  } finally {
+    watcher.close();
+  }
+}
+
+async function startWatched(watcher: RunWatcher, tmux: Tmux, run: RunRecord, name: string, deadline: number, timeoutMs: number, paneId?: string): Promise<WorkerRecord> {
   for (let round = 0; ; round++) {
+    watcher.reset();
     const rec = readWorker(run.dir, name);
     const facts = rec ? readFacts(run.dir, name, rec.resumes) : {};
     if (rec && (facts.start || facts.exit || rec.state !== 'pending')) {
@@ -142,6 +153,6 @@ export async function waitForStart(tmux: Tmux, run: RunRecord, name: string, tim
     }
     const left = deadline - Date.now();
     if (left <= 0) throw new OrchError(`Worker ${name} did not start within ${Math.round(timeoutMs / 1000)} s: look at its window with \`orch-tmux log ${run.id} ${name}\``);
-    await tmux.waitFor(workerChannel(run.id, name), { timeoutMs: Math.min(left, 1000) }).catch(() => undefined);
+    await watcher.changed(Math.min(left, 1000));
   }
 }

@@ -100,6 +100,9 @@ export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now
  * shows the runner gone. Returns the record as written (or as it was when nothing changed).
  */
 export function settleWorker(runDir: string, name: string, o: { panes: Panes; by: string; fallback?: WorkerRecord }): WorkerRecord | undefined {
+  // Nothing to change (the common case for the monitor): no lock, no write, no file event for watchers.
+  const seen = readWorker(runDir, name);
+  if (seen && (FINISHED.has(seen.state) || deriveTruth(seen, gatherEvidence(seen, o.panes)).state === seen.state)) return seen;
   return update(runDir, name, (rec) => {
     if (FINISHED.has(rec.state)) return undefined;
     const truth = deriveTruth(rec, gatherEvidence(rec, o.panes));

@@ -1,30 +1,45 @@
 import type { RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
-import { FINISHED, runChannel } from './record.js';
+import { FINISHED } from './record.js';
 import { runStatus, type WorkerStatus } from './status.js';
+import { filesSignature, RunWatcher } from './watch.js';
 
 export interface WaitOutcome {
   finished: boolean;
   timedOut: boolean;
   workers: WorkerStatus[];
+  /** Fallback checks that found a change in the files no watch event announced: should stay 0. */
+  missedWakeups: number;
 }
 
-/** How often the files and tmux are checked when no wake-up comes (a runner killed -9 sends none). */
-const FALLBACK_CHECK_MS = 2000;
+/** How often the files and tmux are checked when no change comes (a runner killed -9 writes nothing). */
+export const FALLBACK_CHECK_MS = 2000;
 
-/** Waits until the named workers (all when none named) finish, or any of them with `any`; woken by wait-for, decided by the files. */
+/** Waits until the named workers (all when none named) finish, or any of them with `any`; woken by file changes, decided by the files and tmux. */
 export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[], o: { any?: boolean; timeoutMs?: number; onTick?: (w: WorkerStatus[]) => void } = {}): Promise<WaitOutcome> {
   const deadline = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs;
-  for (;;) {
-    const all = await runStatus(run, tmux);
-    const workers = names.length ? all.filter((w) => names.includes(w.name)) : all;
-    o.onTick?.(workers);
-    const finished = workers.filter((w) => FINISHED.has(w.state));
-    if (o.any ? finished.length > 0 || workers.length === 0 : finished.length === workers.length) {
-      return { finished: true, timedOut: false, workers };
+  // Watching starts before the first look, so no finish between a look and the wait goes unheard.
+  const watcher = new RunWatcher([run.dir]);
+  let missedWakeups = 0;
+  try {
+    for (;;) {
+      watcher.reset();
+      const before = filesSignature(run.dir);
+      const all = await runStatus(run, tmux);
+      const workers = names.length ? all.filter((w) => names.includes(w.name)) : all;
+      o.onTick?.(workers);
+      const finished = workers.filter((w) => FINISHED.has(w.state));
+      if (o.any ? finished.length > 0 || workers.length === 0 : finished.length === workers.length) {
+        return { finished: true, timedOut: false, workers, missedWakeups };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) return { finished: false, timedOut: true, workers, missedWakeups };
+      const how = await watcher.changed(Math.min(left, FALLBACK_CHECK_MS));
+      // The fallback is for what writes no file (a runner killed -9, a vanished pane); a file change it
+      // finds should have woken us: counted, so a regression shows in tests and the benchmark.
+      if (how === 'timeout' && filesSignature(run.dir) !== before) missedWakeups++;
     }
-    const left = deadline - Date.now();
-    if (left <= 0) return { finished: false, timedOut: true, workers };
-    await tmux.waitFor(runChannel(run.id), { timeoutMs: Math.min(left, FALLBACK_CHECK_MS) }).catch(() => undefined);
+  } finally {
+    watcher.close();
   }
 }

@@ -1,0 +1,100 @@
+// Every waiter hears every finish: each waiter watches the run's worker folders itself (inotify through
+// fs.watch), set up before it looks at the files, so a finish between its look and its wait still wakes
+// it. Nothing is shared between waiters, so any number of them can wait at once. (A tmux `wait-for`
+// channel per run loses wake-ups: tmux keeps one pending signal per channel, the first waiter takes it,
+// and a second signal before anyone waits cancels the first; measured on tmux 3.3a.)
+import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { join } from 'node:path';
+import { runPaths } from '../runs/paths.js';
+
+/** Watches the worker folders of some runs; `changed()` resolves at the next change (or a timeout). */
+export class RunWatcher {
+  private readonly watchers = new Map<string, FSWatcher>();
+  private dirty = false;
+  private wake: (() => void) | undefined;
+
+  constructor(runDirs: readonly string[]) {
+    for (const dir of runDirs) {
+      const workers = runPaths(dir).workers;
+      this.add(workers, true);
+      for (const name of safeReaddir(workers)) this.add(join(workers, name), false);
+    }
+  }
+
+  // One watcher per folder; a new worker folder is watched as soon as its parent reports it.
+  private add(dir: string, parent: boolean): void {
+    if (this.watchers.has(dir)) return;
+    try {
+      const w = watch(dir, { persistent: false }, (_event, file) => {
+        if (parent && file) this.add(join(dir, String(file)), false);
+        this.poke();
+      });
+      w.on('error', () => {
+        w.close();
+        this.watchers.delete(dir);
+      });
+      this.watchers.set(dir, w);
+    } catch {
+      /* not there (yet), or not a folder: the fallback check covers it */
+    }
+  }
+
+  private poke(): void {
+    this.dirty = true;
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /** Forget changes seen so far: call right before looking at the files. */
+  reset(): void {
+    this.dirty = false;
+  }
+
+  /** 'change' at the first change since `reset()` (at once if one came already), else 'timeout'. */
+  changed(timeoutMs: number, signal?: AbortSignal): Promise<'change' | 'timeout'> {
+    if (this.dirty) return Promise.resolve('change');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done('timeout'), Math.max(0, timeoutMs));
+      const onAbort = () => done('timeout');
+      const done = (how: 'change' | 'timeout') => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        this.wake = undefined;
+        resolve(how);
+      };
+      this.wake = () => done('change');
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  close(): void {
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/** A fingerprint of what the runners and the store have written (file names and mtimes in the worker folders). */
+export function filesSignature(runDir: string): string {
+  const workers = runPaths(runDir).workers;
+  const parts: string[] = [];
+  for (const name of safeReaddir(workers).sort()) {
+    for (const file of safeReaddir(join(workers, name)).sort()) {
+      if (!/^(worker\.json|(start|exit)-\d+\.facts)$/.test(file)) continue;
+      try {
+        parts.push(`${name}/${file}@${statSync(join(workers, name, file)).mtimeMs}`);
+      } catch {
+        /* gone meanwhile */
+      }
+    }
+  }
+  return parts.join('|');
+}
