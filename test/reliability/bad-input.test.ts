@@ -1,5 +1,8 @@
 // Bad input: every row of the table in bad-inputs.ts exits 2, quickly, with one line on stderr containing the
-// row's fragment (case-insensitive) and nothing on stdout; docs/reliability.md lists the same rows.
+// row's fragment (case-insensitive) and nothing on stdout; under --json, the same failure is one JSON object on
+// stdout, {"error": {code, message, exit: 2}}. docs/reliability.md lists the same rows. The first row of each
+// command goes through the real CLI (a process); the others through main() in this process (same code, no
+// Node start-up per row).
 import { execa } from 'execa';
 import { chmodSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -64,6 +67,7 @@ afterAll(async () => {
 });
 
 const fill = (arg: string) => arg.replace(/\{[a-z0-9-]+\}/g, (t) => values[t] ?? t);
+const firstOfCommand = new Set(BAD_INPUTS.filter((r, i) => BAD_INPUTS.findIndex((o) => o.command === r.command) === i));
 
 describe.concurrent('bad input: exit 2, one line on stderr', () => {
   for (const r of BAD_INPUTS) {
@@ -74,14 +78,22 @@ describe.concurrent('bad input: exit 2, one line on stderr', () => {
       }
       tally('badInputs');
       const args = r.args.map(fill);
-      const res = await execa(process.execPath, [cliPath, ...args], {
-        env: { ...server.env, ...r.env }, extendEnv: false, reject: false, cwd: join(server.dir, 'work'), timeout: r.timeoutMs ?? 8_000,
-      });
-      const what = `${displayArgs(r.args)}\n${res.timedOut ? 'TIMED OUT (killed)\n' : ''}${described(res)}`;
+      const env = { ...server.env, ...r.env };
+      const res = firstOfCommand.has(r)
+        ? await execa(process.execPath, [cliPath, ...args], { env, extendEnv: false, reject: false, cwd: join(server.dir, 'work'), timeout: r.timeoutMs ?? 8_000 })
+        : await server.inProcess(args, { env });
+      const what = `${displayArgs(r.args)}\n${'timedOut' in res && res.timedOut ? 'TIMED OUT (killed)\n' : ''}${described(res)}`;
       expect(res.exitCode, what).toBe(2);
       expect(oneLine(res.stderr), `one line on stderr: ${what}`).toBe(true);
       expect(String(res.stderr).toLowerCase(), what).toContain(r.expect.toLowerCase());
       expect(String(res.stdout), `nothing on stdout: ${what}`).toBe('');
+      // The same row under --json (right after the command name, before any `--`): the error as JSON on stdout.
+      const json = await server.inProcess([args[0]!, '--json', ...args.slice(1)], { env });
+      expect(json.exitCode, `--json: ${described(json)}`).toBe(2);
+      const parsed = JSON.parse(String(json.stdout)) as { error: { code: string; message: string; exit: number } };
+      expect(Object.keys(parsed), `--json: ${described(json)}`).toEqual(['error']);
+      expect(parsed.error).toEqual({ code: expect.stringMatching(/^[a-z][a-z_]*$/), message: expect.any(String), exit: 2 });
+      expect(parsed.error.message.toLowerCase(), `--json: ${described(json)}`).toContain(r.expect.toLowerCase());
     }, 30_000);
   }
 });

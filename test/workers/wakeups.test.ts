@@ -1,0 +1,114 @@
+// Every waiter hears every finish: 8 workers finish within ~100 ms of each other while 4 CLI `wait`s (one
+// with --any), one in-process waiter and one `monitor --watch` wait on them, 20 times over. Each returns (or
+// acts) well before the 2 s fallback could have fired, and no fallback wake ever finds a change it missed.
+import { readdirSync, readlinkSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect } from 'vitest';
+import { findRun, tmuxForRun } from '../../src/runs/run.js';
+import { FALLBACK_CHECK_MS, waitForWorkers } from '../../src/workers/wait.js';
+import { cliBackground } from '../reliability/support.js';
+import { fakeAgentProfile, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
+import { newRun, parseOut, workerDir, type NewRun } from '../commands/support.js';
+
+const TRIALS = 20;
+const WORKERS = 8;
+/** Well under the fallback: a waiter that missed its wake-up would show up here as ~2 s. */
+const BOUND_MS = 1000;
+
+/** True once the process has an inotify instance open: it watches the run, so it has looked or is about to. */
+function watching(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify';
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
+
+/** When each worker's agent exited (the runner's exit fact), epoch ms. */
+function exits(run: NewRun, names: string[]): number[] {
+  return names.map((n) => Date.parse(/^time=(.*)$/m.exec(readFileSync(join(workerDir(run, n), 'exit-0.facts'), 'utf8'))![1]!));
+}
+
+/** Runs main() in this process with the server's environment (the library, as a script would). */
+async function withServerEnv<T>(server: TestServer, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env;
+  process.env = Object.fromEntries(Object.entries(server.env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+  try {
+    return await fn();
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe('wake-ups', () => {
+  test(`${TRIALS} trials: 8 finishes, 4 CLI waits (one --any), an in-process waiter and monitor --watch all hear them in time`, async ({ server }) => {
+    const run = await newRun(server);
+    // A worker that stays up keeps the run active, so the monitor keeps watching it from trial to trial.
+    expect((await server.inProcess(['spawn', run.id, 'anchor', '--agent', fakeAgentProfile, '--prompt', '[[gate:anchor]]'])).exitCode).toBe(0);
+    const monitor = cliBackground(server, ['monitor', '--watch', '--interval', '30', '--json']);
+    const passes: { time: number; done: Set<string> }[] = [];
+    let buffered = '';
+    monitor.stdout!.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const report = JSON.parse(buffered.slice(0, nl)) as { runs: { workers: { name: string; state: string }[] }[] };
+        buffered = buffered.slice(nl + 1);
+        passes.push({ time: Date.now(), done: new Set(report.runs.flatMap((r) => r.workers).filter((w) => w.state === 'done').map((w) => w.name)) });
+      }
+    });
+    await waitUntil(() => passes.length > 0 && watching(monitor.pid!), 'monitor --watch to watch');
+    const late: string[] = [];
+    for (let t = 0; t < TRIALS; t++) {
+      const names = Array.from({ length: WORKERS }, (_, i) => `t${t}-w${i}`);
+      for (const name of names) {
+        const r = await server.inProcess(['spawn', run.id, name, '--agent', fakeAgentProfile, '--prompt', `[[gate:go${t}]]`]);
+        expect(r.exitCode, r.stderr).toBe(0);
+      }
+      const started = Date.now();
+      const clis = [
+        ...[0, 1, 2].map(() => cliBackground(server, ['wait', run.id, ...names, '--timeout', '60', '--json'])),
+        cliBackground(server, ['wait', run.id, ...names, '--any', '--timeout', '60', '--json']),
+      ];
+      const returned: (number | undefined)[] = clis.map(() => undefined);
+      clis.forEach((p, i) => void p.then(() => (returned[i] = Date.now())));
+      let ticked = false;
+      const inProc = withServerEnv(server, async () => {
+        const r = findRun(run.id);
+        const out = await waitForWorkers(r, tmuxForRun(r), names, { onTick: () => void (ticked = true) });
+        return { at: Date.now(), missed: out.missedWakeups };
+      });
+      await waitUntil(() => ticked && clis.every((p) => watching(p.pid!)), 'every waiter watching');
+      openGate(server, `go${t}`);
+      const results = await Promise.all(clis);
+      const own = await inProc;
+      const ends = exits(run, names);
+      const [first, last] = [Math.min(...ends), Math.max(...ends)];
+      expect(last - first, 'the 8 finishes came within ~100 ms of each other').toBeLessThan(500);
+      results.forEach((r, i) => {
+        const any = i === 3;
+        const json = parseOut<{ exitCode: number; missedWakeups: number }>(r);
+        expect(json.exitCode, String(r.stderr)).toBe(0);
+        expect(json.missedWakeups, `trial ${t}, wait ${i}: a fallback wake found a missed change`).toBe(0);
+        const after = returned[i]! - (any ? first : last);
+        if (after >= BOUND_MS) late.push(`trial ${t}: wait ${i}${any ? ' --any' : ''} returned ${after} ms after the ${any ? 'first' : 'last'} exit`);
+      });
+      expect(own.missed).toBe(0);
+      if (own.at - last >= BOUND_MS) late.push(`trial ${t}: the in-process waiter returned ${own.at - last} ms after the last exit`);
+      // The monitor acts on the finishes: a pass that saw all 8 done, soon after the last exit.
+      await waitUntil(() => passes.some((p) => p.time >= last && names.every((n) => p.done.has(n))), `monitor --watch to see trial ${t} done`, 10_000);
+      const seen = passes.find((p) => p.time >= last && names.every((n) => p.done.has(n)))!;
+      if (seen.time - last >= BOUND_MS + 500) late.push(`trial ${t}: monitor --watch saw them ${seen.time - last} ms after the last exit`);
+      expect(Date.now() - started, `trial ${t} took longer than a fallback interval would allow to hide`).toBeLessThan(60_000);
+    }
+    expect(late, `fallback interval is ${FALLBACK_CHECK_MS} ms`).toEqual([]);
+    openGate(server, 'anchor');
+    monitor.kill('SIGTERM');
+    await monitor;
+  }, 300_000);
+});
