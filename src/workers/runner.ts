@@ -149,16 +149,18 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   return end(current, tmux, attempt, { code: exit.code, signal: exit.signal, hangup: hangup || exit.signal === 'SIGHUP' });
 }
 
-// Reports the end: the transcript caught up when the answer may come from it, the exit fact, the wake-up
-// signals, then the worker settled through the store.
+// Reports the end: the transcript caught up when the answer may come from it, the worker settled through
+// the store (result.md, worker.json, the event), then the exit fact and the wake-up signals, so whoever
+// wakes finds the record final. If the store cannot write (a full disk), the fact still tells the truth.
 async function end(rec: WorkerRecord, tmux: Tmux, attempt: number, o: Omit<ExitFact, 'time'>): Promise<number> {
   const paths = workerPaths(rec.runDir, rec.name);
   if (!o.hangup && process.env.TMUX_PANE && (rec.lastMessage === 'pane' || !readAnswer(rec))) await syncTranscript(paths.paneLog);
-  safely(() => writeExitFact(rec.runDir, rec.name, attempt, { ...o, time: new Date().toISOString() }));
-  await announce(tmux, rec);
+  const exit: ExitFact = { ...o, time: new Date().toISOString() };
   if (!readWorker(rec.runDir, rec.name)) safely(() => repairWorker(rec));
   let settled: WorkerRecord | undefined;
-  safely(() => (settled = settleWorker(rec.runDir, rec.name, { panes: 'unknown', by: 'runner', fallback: rec })));
+  safely(() => (settled = settleWorker(rec.runDir, rec.name, { panes: 'unknown', by: 'runner', fallback: rec, exit })));
+  safely(() => writeExitFact(rec.runDir, rec.name, attempt, exit));
+  await announce(tmux, rec);
   const pane = process.env.TMUX_PANE;
   if (pane) await tmux.run([['set-option', '-w', '-t', pane, '@orch_state', settled?.state ?? 'ended']]).catch(() => undefined);
   if (o.error) process.stderr.write(`orch-tmux: ${o.error}\n`);

@@ -8,7 +8,7 @@ import { appendEvent } from '../runs/events.js';
 import { withLock } from '../runs/lock.js';
 import { workerPaths } from '../runs/paths.js';
 import { readAnswer, readFallback } from './answer.js';
-import { readFacts } from './facts.js';
+import { readFacts, type ExitFact } from './facts.js';
 import { alive } from './panes.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type WorkerState } from './record.js';
 import { findSessionId } from './session-id.js';
@@ -85,8 +85,9 @@ export function recordSessionId(runDir: string, name: string, sessionId: string,
 }
 
 /** The evidence the truth is derived from, gathered now (files and processes; tmux panes are the caller's). */
-export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now()) {
-  const facts = readFacts(rec.runDir, rec.name, rec.resumes);
+export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now(), exit?: ExitFact) {
+  const read = readFacts(rec.runDir, rec.name, rec.resumes);
+  const facts = exit ? { ...read, exit } : read;
   return {
     facts, panes, nowMs, alive,
     killRequested: existsSync(workerPaths(rec.runDir, rec.name).killRequested),
@@ -97,15 +98,16 @@ export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now
 /**
  * Brings worker.json up to what the evidence shows: pending -> running on the start fact, running ->
  * done|failed|killed|lost on the exit fact (result.md from the declared channel first), or when tmux
- * shows the runner gone. Returns the record as written (or as it was when nothing changed).
+ * shows the runner gone. `exit` is an exit fact not yet on disk (the runner settles before it publishes
+ * the fact, so a waiter woken by it finds worker.json and result.md final). Returns the record as written.
  */
-export function settleWorker(runDir: string, name: string, o: { panes: Panes; by: string; fallback?: WorkerRecord }): WorkerRecord | undefined {
+export function settleWorker(runDir: string, name: string, o: { panes: Panes; by: string; fallback?: WorkerRecord; exit?: ExitFact }): WorkerRecord | undefined {
   // Nothing to change (the common case for the monitor): no lock, no write, no file event for watchers.
   const seen = readWorker(runDir, name);
-  if (seen && (FINISHED.has(seen.state) || deriveTruth(seen, gatherEvidence(seen, o.panes)).state === seen.state)) return seen;
+  if (seen && (FINISHED.has(seen.state) || deriveTruth(seen, gatherEvidence(seen, o.panes, Date.now(), o.exit)).state === seen.state)) return seen;
   return update(runDir, name, (rec) => {
     if (FINISHED.has(rec.state)) return undefined;
-    const truth = deriveTruth(rec, gatherEvidence(rec, o.panes));
+    const truth = deriveTruth(rec, gatherEvidence(rec, o.panes, Date.now(), o.exit));
     return apply(rec, truth, o.by);
   }, o.fallback);
 }

@@ -1,32 +1,36 @@
-// wait: woken by the runner's tmux wait-for signal (not by polling), bounded by --timeout, JSON for programs.
-import { execa } from 'execa';
+// wait: woken by file changes in the run (inotify, not polling), bounded by --timeout, JSON for programs.
 import { describe, expect } from 'vitest';
-import { runChannel } from '../../src/workers/record.js';
-import { cleanEnv, test, waitUntil } from '../helpers/tmux-server.js';
+import { openGate, test, waitUntil, watching } from '../helpers/tmux-server.js';
+import { cliBackground } from '../reliability/support.js';
 import { newRun, spawnFake, workerJson, parseOut } from './support.js';
 
 describe('wait', () => {
-  test('returns right after the last worker exits (event-driven, not the 2 s fallback poll)', async ({ server }) => {
+  test('returns right after the last worker exits (event-driven, not the fallback poll)', async ({ server }) => {
     const run = await newRun(server);
-    await spawnFake(server, run.id, 'quick', '[[sleep:50]]');
-    await spawnFake(server, run.id, 'slow', '[[sleep:400]]');
-    const wait = await server.cli(['wait', run.id]);
-    const returned = Date.now();
-    expect(wait.exitCode).toBe(0);
+    await spawnFake(server, run.id, 'quick', '[[gate:quick]]');
+    await spawnFake(server, run.id, 'slow', '[[gate:slow]]');
+    const wait = cliBackground(server, ['wait', run.id, '--json']);
+    let returned = 0;
+    void wait.then(() => (returned = Date.now()));
+    // Both finish while wait is blocked: it watches the run (an inotify instance) before it looks.
+    await waitUntil(() => watching(wait.pid!), 'wait to watch the run');
+    openGate(server, 'quick');
+    await waitUntil(() => workerJson(run, 'quick').state === 'done', 'quick to finish');
+    openGate(server, 'slow');
+    const r = await wait;
+    expect(r.exitCode).toBe(0);
+    expect(parseOut(r).missedWakeups).toBe(0);
     const last = Math.max(...['quick', 'slow'].map((n) => Date.parse(workerJson(run, n).endedAt as string)));
-    // The runner stamps endedAt, then signals. `slow` ends ~0.4 s into wait's first 2 s wait-for, so a
-    // missed wake-up would show as >= ~1.5 s here; the wake-up path takes ~20 ms (1 s bound for loaded CI).
+    // A missed wake-up would show as ~5 s (the fallback check); the wake-up path takes milliseconds
+    // (a 2 s bound for a loaded machine).
     expect(returned).toBeGreaterThanOrEqual(last);
-    expect(returned - last).toBeLessThan(1000);
+    expect(returned - last).toBeLessThan(2000);
   });
 
   test('a worker that finished before wait started is seen at once', async ({ server }) => {
     const run = await newRun(server);
     await spawnFake(server, run.id, 'done-early', 'hi');
     await waitUntil(() => workerJson(run, 'done-early').state === 'done', 'the worker to finish');
-    // The runner's end signal found no waiter, so tmux keeps it for the next one: take it, so a wait that
-    // blocked before looking at the files would sit out its 2 s fallback instead of being woken by it.
-    await execa('tmux', ['-L', server.name, 'wait-for', runChannel(run.id)], { env: cleanEnv(), extendEnv: false, timeout: 300, reject: false });
     const started = Date.now();
     const wait = await server.cli(['wait', run.id, 'done-early']);
     expect(wait.exitCode).toBe(0);
@@ -55,9 +59,10 @@ describe('wait', () => {
     await spawnFake(server, run.id, 'fast', '[[reply:ok]]');
     const r = await server.cli(['wait', run.id, '--any', '--timeout', '10', '--json']);
     expect(r.exitCode).toBe(0);
-    // wait --json: { run, finished, timedOut, exitCode (what wait exits with), workers: status --json's worker objects }
+    // wait --json: { run, finished, timedOut, exitCode (what wait exits with), missedWakeups, workers: status --json's worker objects }
     const out = parseOut(r);
-    expect(Object.keys(out).sort()).toEqual(['exitCode', 'finished', 'run', 'timedOut', 'workers']);
+    expect(Object.keys(out).sort()).toEqual(['exitCode', 'finished', 'missedWakeups', 'run', 'timedOut', 'workers']);
+    expect(out.missedWakeups).toBe(0);
     expect(out).toMatchObject({ run: run.id, finished: true, timedOut: false, exitCode: 0 });
     expect(out.workers.map((w: { name: string; state: string }) => [w.name, w.state])).toEqual([['fast', 'done'], ['stuck', 'running']]);
     expect(out.workers[0]).toMatchObject({ exitCode: 0, signal: null, result: `${run.dir}/workers/fast/result.md` });

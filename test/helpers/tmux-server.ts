@@ -3,7 +3,7 @@
 // caller but PATH and the tmux socket folder) and a CLI runner that point orch-tmux at it.
 import { execa, type Options, type Result } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test as base } from 'vitest';
@@ -124,6 +124,21 @@ export const test = base.extend<{ server: TestServer }>({
     }
   },
 });
+
+/** True once the process has an inotify instance open: a waiter that watches the run (Linux /proc). */
+export function watching(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === 'anon_inode:inotify';
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
+}
 
 /** Opens a gate the fake agent waits at (`[[gate:NAME]]`): the test decides when that agent goes on. */
 export function openGate(server: TestServer, name: string): void {

@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe } from 'vitest';
-import { cleanEnv, fakeAgentProfile, test, waitUntil } from '../helpers/tmux-server.js';
+import { cleanEnv, fakeAgentProfile, openGate, test, waitUntil } from '../helpers/tmux-server.js';
 import {
   cliBackground, countEvents, described, eventLines, fakeMessage, newRun, notDone, notifyRecorder, notifyRecords, oneLine, reportTally, settled, shutdown, workerFile,
   workerJson, writePolicy, type Run,
@@ -71,7 +71,7 @@ describe('concurrency', () => {
 
   test('two `review --resume` of the same run at once: the synthesis starts once, reviewers are not redone', async ({ server, expect }) => {
     const doc = join(server.dir, 'doc.md');
-    writeFileSync(doc, '# Plan\n\nShip it. [[sleep:1500]]\n');
+    writeFileSync(doc, '# Plan\n\nShip it. [[gate:reviewers]]\n');
     // A review whose driver died after the reviewers started (as in the faults test).
     const review = cliBackground(server, ['review', doc, '--agent', fakeAgentProfile, '--lenses', 'clarity,risks', '--json']);
     const runsRoot = join(server.dir, 'runs');
@@ -80,7 +80,11 @@ describe('concurrency', () => {
     await waitUntil(() => ['clarity', 'risks'].every((l) => existsSync(workerFile(run, l, 'worker.json')) && workerJson(run, l).state === 'running'), 'reviewers running', 20_000);
     review.kill('SIGKILL');
     await review;
-    const both = await Promise.all([1, 2].map(() => server.cli(['review', '--resume', run.id, '--json'])));
+    // Both resumes start while the reviewers still run; then the reviewers may finish.
+    const resuming = Promise.all([1, 2].map(() => server.cli(['review', '--resume', run.id, '--json'])));
+    await waitUntil(() => countEvents(run.dir, 'run.driving') > 1, 'a resumed driver to take the run');
+    openGate(server, 'reviewers');
+    const both = await resuming;
     for (const r of both) {
       expect.soft(r.exitCode, `no internal error: ${described(r)}`).not.toBe(70);
       expect.soft(r.exitCode === 0 || (r.exitCode === 2 && oneLine(r.stderr)), `0, or 2 with one line: ${described(r)}`).toBe(true);

@@ -360,8 +360,9 @@ describe.concurrent('injection', () => {
       const before = existsSync(record) ? readFileSync(record, 'utf8').split('\n').filter(Boolean).length : 0;
       const r = await server.cli(['send', run.id, 't', '--settle-ms', '30', '--', p.text]);
       if (r.exitCode === 2 && oneLine(r.stderr)) continue; // refused: fine
-      // Give the agent a moment to act on whatever arrived, then compare.
-      await new Promise((res) => setTimeout(res, 400));
+      // The agent records each submission: wait (bounded) for one to arrive, then compare.
+      const count = () => (existsSync(record) ? readFileSync(record, 'utf8').split('\n').filter(Boolean).length : 0);
+      await waitUntil(() => count() > before, 'the agent to record the message', 5_000).catch(() => undefined);
       const lines = existsSync(record) ? readFileSync(record, 'utf8').split('\n').filter(Boolean).slice(before).map((l) => (JSON.parse(l) as { text: string }).text) : [];
       if (lines.length !== 1 || lines[0] !== p.text) problems.push(`${p.what}: exit ${r.exitCode}, agent got ${JSON.stringify(lines)}`);
       // Leave a clean composer for the next one.
@@ -424,19 +425,21 @@ describe.concurrent('injection', () => {
     const c = mkdtempSync(join(tmpdir(), 'c'));
     try {
       const tmux = (args: string[]) => execa('tmux', ['-L', server.name, ...args], { env: cleanEnv(), extendEnv: false });
+      // Control: an unescaped #() in status-right runs when the line is drawn (E: expands it like the status
+      // line). Drawn after each step, its job's file is the condition the test waits for: a job the step's
+      // line had started would have run by then too.
+      const control = async () => {
+        await tmux(['set-option', '-t', '=keepalive:', 'status-right', `#(touch ${c}/ctl)`]);
+        await tmux(['display-message', '-p', '-t', '=keepalive:', '#{E:status-right}']);
+        await waitUntil(() => existsSync(join(c, 'ctl')), 'the control job to run', 10_000);
+        rmSync(join(c, 'ctl'));
+      };
       const draw = async (session: string) => {
-        let shown = '';
-        for (let i = 0; i < 3; i++) {
-          shown = (await tmux(['display-message', '-p', '-t', `=${session}:`, '#{E:status-right}'])).stdout;
-          await new Promise((res) => setTimeout(res, 60));
-        }
+        const shown = (await tmux(['display-message', '-p', '-t', `=${session}:`, '#{E:status-right}'])).stdout;
+        await control();
         return shown;
       };
-      // Control: an unescaped #() in status-right runs when the line is drawn (E: expands it like the status line).
-      await tmux(['set-option', '-t', '=keepalive:', 'status-right', `#(touch ${c}/ctl)`]);
-      await draw('keepalive');
-      expect(existsSync(join(c, 'ctl')), 'the control job ran: the check below can see a job that runs').toBe(true);
-      rmSync(join(c, 'ctl'));
+      await control();
       const steps = [
         `#(touch ${c}/s1)`, `##(touch ${c}/s2)`, `#{pane_id}#S#(touch ${c}/s3)`, `#[fg=red]#(touch ${c}/s4)`,
         `#{E:#(touch ${c}/s5)}`, `$(touch ${c}/s6) \`touch ${c}/s7\``, `#{?pane_dead,#(touch ${c}/s8),x}`, '%% #% 100% %H ; x\\;',

@@ -4,7 +4,7 @@ import { execa, type ResultPromise } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { fakeAgentProfile, test, waitUntil } from '../helpers/tmux-server.js';
+import { fakeAgentProfile, openGate, test, waitUntil } from '../helpers/tmux-server.js';
 import {
   builtinLenses, cliJson, fakeAnswerFor, readEvents, runDirs, sessionNames, workerNames, workerRecord, workerText, writeWork,
   type DriveJson,
@@ -138,14 +138,15 @@ describe('review with the fake agent', () => {
   });
 
   test('--detach returns at once with the run id; the run is driven in its orch window and completes', async ({ server }) => {
-    // Reviewers take 0.8 s, so the run cannot have finished when --detach returns.
-    const doc = writeWork(server, 'doc.md', `${DOC}\n[[sleep:800]]\n`);
+    // Reviewers wait at a gate, so the run cannot have finished when --detach returns.
+    const doc = writeWork(server, 'doc.md', `${DOC}\n[[gate:reviewers]]\n`);
     const r = await server.cli(['review', doc, '--agent', fakeAgentProfile, '--detach']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const id = String(r.stdout).trim();
     expect(id).toMatch(/^\d{8}-\d{6}-review-doc-md-[0-9a-f]{4}$/);
     const dir = join(server.dir, 'runs', id);
     expect(existsSync(join(dir, 'synthesis.md'))).toBe(false);
+    openGate(server, 'reviewers');
 
     await waitUntil(() => existsSync(join(dir, 'synthesis.md')) && readEvents(dir).some((e) => e.kind === 'run.finished'), 'the detached run to finish', 30_000);
     expect(readFileSync(join(dir, 'synthesis.md'), 'utf8')).toBe(workerText(dir, 'synth', 'result.md'));
@@ -161,8 +162,8 @@ describe('review with the fake agent', () => {
   });
 
   test('kill -9 of review mid-run, then --resume (from another directory) finishes without rerunning reviewers', async ({ server }) => {
-    // The directive is in the document, so every reviewer sleeps; the synth gets the reviews, not the text.
-    const doc = writeWork(server, 'slow.md', `${DOC}\n[[sleep:1500]]\n`);
+    // The directive is in the document, so every reviewer waits at the gate; the synth gets the reviews, not the text.
+    const doc = writeWork(server, 'slow.md', `${DOC}\n[[gate:reviewers]]\n`);
     const profile = join(server.dir, 'work', 'fake.yaml');
     writeWork(server, 'fake.yaml', readFileSync(fakeAgentProfile));
     // Relative document and profile paths: --resume must not depend on the directory it is typed in.
@@ -173,6 +174,7 @@ describe('review with the fake agent', () => {
     review.kill('SIGKILL');
     const killed = await review;
     expect(killed.signal).toBe('SIGKILL');
+    openGate(server, 'reviewers');
     expect(existsSync(join(runDir, 'synthesis.md'))).toBe(false);
     expect(existsSync(join(runDir, 'workers', 'synth'))).toBe(false);
     const before = Object.fromEntries(REVIEWERS.map((n) => [n, workerRecord(runDir, n).startedAt]));
