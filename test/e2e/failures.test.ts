@@ -16,11 +16,13 @@ test('a failed turn (HTTP 500): the worker fails with codex\'s message and wait 
     const wait = await server.cli(['wait', run, '--timeout', '60', '--json'], { env: codex.env });
     expect(wait.exitCode).toBe(1);
     const w = JSON.parse(wait.stdout).workers[0];
-    expect(w.state).toBe('failed');
-    expect(w.exitCode).toBe(1);
-    const result = readFileSync(w.result, 'utf8');
-    expect(result).toContain('experiencing high demand');
-    expect(result).toContain('tail of its terminal transcript');
+    // codex wrote no last message: no result; what it printed is kept for people in fallback.md, marked.
+    expect(w).toMatchObject({ state: 'failed', exitCode: 1, reason: 'no result', result: null });
+    const runDir = JSON.parse((await server.cli(['status', run, '--json'], { env: codex.env })).stdout).dir;
+    expect(JSON.parse(readFileSync(join(runDir, 'workers', 'w', 'worker.json'), 'utf8')).resultSource).toMatch(/^fallback:/);
+    const fallback = readFileSync(join(runDir, 'workers', 'w', 'fallback.md'), 'utf8');
+    expect(fallback).toContain('experiencing high demand');
+    expect(fallback).toContain('It is not a result');
     expect(codex.stub.requests.filter((q) => q.kind === 'turn').length).toBeGreaterThanOrEqual(1);
   } finally {
     await codex.stub.close();
