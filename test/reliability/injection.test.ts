@@ -426,20 +426,24 @@ describe.concurrent('injection', () => {
     try {
       const tmux = (args: string[]) => execa('tmux', ['-L', server.name, ...args], { env: cleanEnv(), extendEnv: false });
       // Control: an unescaped #() in status-right runs when the line is drawn (E: expands it like the status
-      // line). Drawn after each step, its job's file is the condition the test waits for: a job the step's
-      // line had started would have run by then too.
-      const control = async () => {
-        await tmux(['set-option', '-t', '=keepalive:', 'status-right', `#(touch ${c}/ctl)`]);
-        await tmux(['display-message', '-p', '-t', '=keepalive:', '#{E:status-right}']);
-        await waitUntil(() => existsSync(join(c, 'ctl')), 'the control job to run', 10_000);
-        rmSync(join(c, 'ctl'));
-      };
-      const draw = async (session: string) => {
-        const shown = (await tmux(['display-message', '-p', '-t', `=${session}:`, '#{E:status-right}'])).stdout;
-        await control();
+      // line). Each step's line is drawn, again and again, beside a control line with a job of its own,
+      // until the control's job has run: the condition the test waits for. A job in the step's line, drawn
+      // the same way as often, would have run too. (A new control command each time: tmux runs a given
+      // #() job again only after status-interval.)
+      let controls = 0;
+      const draw = async (session?: string) => {
+        const file = join(c, `ctl${++controls}`);
+        await tmux(['set-option', '-t', '=keepalive:', 'status-right', `#(touch ${file})`]);
+        let shown = '';
+        await waitUntil(async () => {
+          if (session) shown = (await tmux(['display-message', '-p', '-t', `=${session}:`, '#{E:status-right}'])).stdout;
+          await tmux(['display-message', '-p', '-t', '=keepalive:', '#{E:status-right}']);
+          return existsSync(file);
+        }, 'the control job to run', 10_000);
+        rmSync(file);
         return shown;
       };
-      await control();
+      await draw();
       const steps = [
         `#(touch ${c}/s1)`, `##(touch ${c}/s2)`, `#{pane_id}#S#(touch ${c}/s3)`, `#[fg=red]#(touch ${c}/s4)`,
         `#{E:#(touch ${c}/s5)}`, `$(touch ${c}/s6) \`touch ${c}/s7\``, `#{?pane_dead,#(touch ${c}/s8),x}`, '%% #% 100% %H ; x\\;',
