@@ -13,7 +13,7 @@ import { killWorker } from '../workers/kill.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { sendMessage } from '../workers/send.js';
-import { PANE_FIELDS, paneInfo, type PaneInfo } from '../workers/panes.js';
+import { PANE_FIELDS, paneInfo, paneMap, type PaneInfo, type PaneMap } from '../workers/panes.js';
 import { allWorkersFinished, settleWorker } from '../workers/store.js';
 import { deriveTruth } from '../workers/truth.js';
 import { gatherEvidence } from '../workers/store.js';
@@ -63,7 +63,7 @@ function socketPathOf(server: TmuxServer, env: NodeJS.ProcessEnv): string | unde
 }
 
 /** Finds live runs: sessions carrying @orch_run_dir on each known server, plus active runs in the index. */
-async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () => void): Promise<{ tmux: Tmux; runs: RunRecord[]; sessions: Set<string>; panes: Map<string, PaneInfo> }[]> {
+async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () => void): Promise<{ tmux: Tmux; runs: RunRecord[]; sessions: Set<string>; panes: PaneMap }[]> {
   const servers = new Map<string, TmuxServer>();
   if (explicit.socketName || explicit.socketPath) servers.set('explicit', explicit);
   else for (const e of readIndex()) if (e.socketPath) servers.set(e.socketPath, { socketPath: e.socketPath });
@@ -71,6 +71,7 @@ async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () 
   for (const server of servers.values()) {
     const tmux = new Tmux(server);
     let rows: Record<(typeof LIST_FIELDS)[number], string>[] = [];
+    const listedAt = Date.now();
     try {
       count();
       rows = await tmux.listPanes(LIST_FIELDS);
@@ -96,7 +97,7 @@ async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () 
       }
     }
     const sessions = new Set(rows.map((r) => r.session_name));
-    out.push({ tmux, runs, sessions, panes: new Map(rows.map((r) => [r.pane_id, paneInfo(r)])) });
+    out.push({ tmux, runs, sessions, panes: paneMap(rows.map((r) => [r.pane_id, paneInfo(r)]), listedAt) });
   }
   return out;
 }
@@ -116,7 +117,9 @@ export async function monitorPass(o: { server: TmuxServer; env: NodeJS.ProcessEn
   const report: PassReport = { time: new Date().toISOString(), runs: [], actions: 0, tmuxCalls: 0 };
   for (const { tmux, runs, sessions, panes } of await discover(o.server, o.env, count)) {
     for (const run of runs) {
-      const obs = await superviseRun(run, tmux, sessions.has(run.session) ? panes : 'gone', o.env, o.nowMs ?? Date.now(), count);
+      // A session missing from the listing is gone, unless the run was made after the listing was asked for.
+      const gone = !sessions.has(run.session) && !(Date.parse(run.created) >= (panes.listedAt ?? 0));
+      const obs = await superviseRun(run, tmux, gone ? 'gone' : panes, o.env, o.nowMs ?? Date.now(), count);
       report.actions += obs.workers.reduce((n, w) => n + w.actions.length, 0);
       report.runs.push(obs);
     }
@@ -125,7 +128,7 @@ export async function monitorPass(o: { server: TmuxServer; env: NodeJS.ProcessEn
   return report;
 }
 
-async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: Map<string, PaneInfo> | 'gone', env: NodeJS.ProcessEnv, nowMs: number, count: () => void): Promise<RunObservation> {
+async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gone', env: NodeJS.ProcessEnv, nowMs: number, count: () => void): Promise<RunObservation> {
   let policy: Policy;
   try {
     policy = loadPolicy(run.dir, run.cwd, env);

@@ -27,11 +27,20 @@ export function paneInfo(row: Record<(typeof PANE_FIELDS)[number], string>): Pan
   };
 }
 
+/** Panes by id, with the time the listing was asked for: a pane made after it cannot be in it. */
+export type PaneMap = Map<string, PaneInfo> & { listedAt?: number };
+
+/** A pane listing taken at `listedAt` (epoch ms, taken before tmux was asked). */
+export function paneMap(entries: Iterable<[string, PaneInfo]>, listedAt: number): PaneMap {
+  return Object.assign(new Map(entries), { listedAt });
+}
+
 /** Panes of the run's session by pane id; `gone` when the session or server is gone. */
-export async function sessionPanes(tmux: Tmux, session: string): Promise<Map<string, PaneInfo> | 'gone'> {
+export async function sessionPanes(tmux: Tmux, session: string): Promise<PaneMap | 'gone'> {
+  const listedAt = Date.now();
   try {
     const rows = await tmux.listPanes(PANE_FIELDS, session);
-    return new Map(rows.map((r) => [r.pane_id, paneInfo(r)]));
+    return paneMap(rows.map((r) => [r.pane_id, paneInfo(r)]), listedAt);
   } catch (error) {
     if (error instanceof NoServerError || error instanceof TargetNotFoundError) return 'gone';
     throw error;

@@ -2,10 +2,10 @@
 // applies it; read commands (status, wait) compute it for their answer and write nothing.
 import type { ExitFact, StartFact } from './facts.js';
 import { FINISHED, type WorkerRecord, type WorkerState } from './record.js';
-import type { PaneInfo } from './panes.js';
+import type { PaneInfo, PaneMap } from './panes.js';
 
 /** What tmux said about a run's panes. */
-export type Panes = Map<string, PaneInfo> | 'gone' | 'unknown';
+export type Panes = PaneMap | 'gone' | 'unknown';
 
 /** A worker's state as the evidence shows it, with the fields a transition to it records. */
 export interface Truth {
@@ -51,6 +51,10 @@ export function deriveTruth(rec: WorkerRecord, e: Evidence): Truth {
   if (FINISHED.has(rec.state)) return { state: rec.state, reason: rec.reason, pane };
   if (exit) return { ...judgeExit(exit, e), pane, start, exit };
   if (start || rec.state === 'running') {
+    // A listing asked for before the runner reported its start cannot show its pane: no evidence either way.
+    const startedMs = Date.parse(start?.time ?? rec.startedAt ?? '');
+    const stale = known?.listedAt !== undefined && !(startedMs < known.listedAt);
+    if (!pane && stale) return { state: 'running', start };
     if (!pane && e.panes !== 'unknown') return { state: 'lost', reason: e.panes === 'gone' ? 'tmux session or server gone' : 'worker pane vanished', start };
     if (pane?.dead) return { state: 'failed', reason: `runner died without recording an outcome (pane exit status ${pane.deadStatus ?? '?'})`, pane, start };
     if (!e.alive(start?.runnerPid ?? rec.runnerPid)) return { state: 'failed', reason: 'runner process is gone', pane, start };

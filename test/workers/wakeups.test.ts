@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { findRun, tmuxForRun } from '../../src/runs/run.js';
 import { FALLBACK_CHECK_MS, waitForWorkers } from '../../src/workers/wait.js';
+import { spawnWorker } from '../../src/workers/launch.js';
+import { loadProfile } from '../../src/agents/resolve.js';
 import { cliBackground } from '../reliability/support.js';
 import { fakeAgentProfile, openGate, test, waitUntil, watching, type TestServer } from '../helpers/tmux-server.js';
 import { newRun, parseOut, workerDir, type NewRun } from '../commands/support.js';
@@ -51,10 +53,12 @@ describe('wake-ups', () => {
     const late: string[] = [];
     for (let t = 0; t < TRIALS; t++) {
       const names = Array.from({ length: WORKERS }, (_, i) => `t${t}-w${i}`);
-      for (const name of names) {
-        const r = await server.inProcess(['spawn', run.id, name, '--agent', fakeAgentProfile, '--prompt', `[[gate:go${t}]]`]);
-        expect(r.exitCode, r.stderr).toBe(0);
-      }
+      // The 8 start at once through the library (what `spawn` calls), in this process.
+      await withServerEnv(server, async () => {
+        const r = findRun(run.id);
+        const profile = loadProfile(fakeAgentProfile);
+        await Promise.all(names.map((name) => spawnWorker({ run: r, tmux: tmuxForRun(r), name, prompt: `[[gate:go${t}]]`, profile, env: process.env })));
+      });
       const started = Date.now();
       const clis = [
         ...[0, 1, 2].map(() => cliBackground(server, ['wait', run.id, ...names, '--timeout', '60', '--json'])),
@@ -68,17 +72,18 @@ describe('wake-ups', () => {
         const out = await waitForWorkers(r, tmuxForRun(r), names, { onTick: () => void (ticked = true) });
         return { at: Date.now(), missed: out.missedWakeups };
       });
-      await waitUntil(() => ticked && clis.every((p) => watching(p.pid!)), 'every waiter watching');
+      await waitUntil(() => ticked && clis.every((p) => watching(p.pid!)), 'every waiter watching').catch((e) => { throw new Error(`${String(e)}: ticked=${ticked} watching=${clis.map((p) => watching(p.pid!))} exits=${clis.map((p) => p.exitCode)}`); });
       openGate(server, `go${t}`);
       const results = await Promise.all(clis);
       const own = await inProc;
       const ends = exits(run, names);
       const [first, last] = [Math.min(...ends), Math.max(...ends)];
-      expect(last - first, 'the 8 finishes came within ~100 ms of each other').toBeLessThan(500);
+      // The 8 end together (at the gate), well inside one fallback interval (on an idle machine, ~100 ms).
+      expect(last - first, 'the 8 finishes came close together').toBeLessThan(FALLBACK_CHECK_MS);
       results.forEach((r, i) => {
         const any = i === 3;
         const json = parseOut<{ exitCode: number; missedWakeups: number }>(r);
-        expect(json.exitCode, String(r.stderr)).toBe(0);
+        expect(json.exitCode, `${String(r.stderr)} ${JSON.stringify((json as unknown as { workers: unknown[] }).workers)}`).toBe(0);
         expect(json.missedWakeups, `trial ${t}, wait ${i}: a fallback wake found a missed change`).toBe(0);
         const after = returned[i]! - (any ? first : last);
         if (after >= BOUND_MS) late.push(`trial ${t}: wait ${i}${any ? ' --any' : ''} returned ${after} ms after the ${any ? 'first' : 'last'} exit`);
