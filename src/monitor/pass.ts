@@ -145,12 +145,14 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     const mem: WorkerMemory = memory.workers[name] ?? { answered: [] };
     memory.workers[name] = mem;
     // The monitor is a writer: it settles what the evidence shows (a runner killed -9, a vanished pane).
-    let rec: WorkerRecord;
+    let found: WorkerRecord | undefined;
     try {
-      rec = settleWorker(run.dir, name, { panes: allPanes, by: 'monitor' }) ?? readWorker(run.dir, name)!;
+      found = settleWorker(run.dir, name, { panes: allPanes, by: 'monitor' }) ?? readWorker(run.dir, name);
     } catch {
-      rec = readWorker(run.dir, name)!; // a full disk: supervise from what is on disk
+      found = readWorker(run.dir, name); // a full disk, or the folder moved aside: supervise from what is on disk
     }
+    if (!found) continue;
+    const rec = found;
     const truth = deriveTruth(rec, gatherEvidence(rec, allPanes, nowMs));
     const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
     let screen: Classification | undefined;

@@ -126,10 +126,11 @@ function updateRun(dir: string, change: (run: RunRecord) => RunRecord | undefine
   });
 }
 
-// Records the end of a run once: run.json, the index line (so `ls` and the monitor need not open it), the event.
-function endRun(dir: string, state: 'finished' | 'killed', by: string, detail: Record<string, unknown> = {}): RunRecord | undefined {
+// Records the end of a run once: run.json, the index line (so `ls` and the monitor need not open it), the
+// event. `may` is checked under the run's lock, which spawn and resume take too when they reopen a run.
+function endRun(dir: string, state: 'finished' | 'killed', by: string, detail: Record<string, unknown> = {}, may: () => boolean = () => true): RunRecord | undefined {
   const ended = updateRun(dir, (run) => {
-    if (run.state === state || (runEnded(run.state) && state !== 'killed')) return undefined;
+    if (run.state === state || (runEnded(run.state) && state !== 'killed') || !may()) return undefined;
     return { ...run, state, endedAt: new Date().toISOString(), ...(detail.ok === undefined ? {} : { ok: Boolean(detail.ok) }) };
   });
   if (!ended) return undefined;
@@ -142,7 +143,7 @@ function endRun(dir: string, state: 'finished' | 'killed', by: string, detail: R
 export function endRunIfFinished(dir: string, by: string, allFinished: (dir: string) => boolean, detail?: Record<string, unknown>): RunRecord | undefined {
   try {
     if (lockHolder(runPaths(dir).driverLock) || !allFinished(dir)) return undefined;
-    return endRun(dir, 'finished', by, detail);
+    return endRun(dir, 'finished', by, detail, () => !lockHolder(runPaths(dir).driverLock) && allFinished(dir));
   } catch {
     return undefined; // a removed or damaged run directory has nothing left to end
   }
@@ -153,9 +154,9 @@ export function markRunKilled(dir: string): RunRecord | undefined {
   return endRun(dir, 'killed', 'kill');
 }
 
-/** A new worker in a finished run makes it active again. */
-export function reopenRun(dir: string): void {
-  const reopened = updateRun(dir, (run) => (run.state === 'finished' || run.state === 'failed' ? { ...run, state: 'active', endedAt: undefined, ok: undefined } : undefined));
+/** A new worker in a finished run makes it active again; a resumed one too, in a killed run (`evenKilled`). */
+export function reopenRun(dir: string, evenKilled = false): void {
+  const reopened = updateRun(dir, (run) => (run.state === 'finished' || run.state === 'failed' || (evenKilled && run.state === 'killed') ? { ...run, state: 'active', endedAt: undefined, ok: undefined } : undefined));
   if (!reopened) return;
   addToIndex({ ...indexEntryOf(reopened), state: 'active' });
   appendEvent(dir, { kind: 'run.reopened' });

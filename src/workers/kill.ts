@@ -5,7 +5,7 @@ import type { RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
 import { sessionPanes } from './panes.js';
 import { FINISHED, readWorker, type WorkerState } from './record.js';
-import { settleWorker, transition } from './store.js';
+import { RefusedTransition, settleWorker, transition } from './store.js';
 import { waitForWorkers } from './wait.js';
 
 function signal(pid: number | undefined, sig: NodeJS.Signals): void {
@@ -28,16 +28,22 @@ export async function killWorker(run: RunRecord, tmux: Tmux, name: string, grace
   if (rec.paneId) await tmux.sendKeys(rec.paneId, rec.keys?.interrupt ?? ['C-c']).catch(() => undefined);
   const stopped = async (ms: number) => (await waitForWorkers(run, tmux, [name], { timeoutMs: ms })).finished;
   let done = await stopped(graceMs);
+  // Read again before each signal: a worker that was pending when the kill began has an agent pid now.
   if (!done) {
-    signal(rec.agentPid, 'SIGTERM');
+    signal(readWorker(run.dir, name)?.agentPid, 'SIGTERM');
     done = await stopped(1000);
   }
   if (!done) {
-    signal(rec.agentPid, 'SIGKILL');
+    signal(readWorker(run.dir, name)?.agentPid, 'SIGKILL');
     done = await stopped(2000);
   }
   const settled = settleWorker(run.dir, name, { panes: await sessionPanes(tmux, run.session), by: 'kill' });
   if (settled && FINISHED.has(settled.state)) return settled.state;
-  // The runner is gone too and reported nothing: record the outcome ourselves.
-  return transition(run.dir, name, 'killed', { endedAt: new Date().toISOString(), reason: 'killed by orch-tmux kill' }, 'kill')?.state ?? 'killed';
+  // The runner is gone too and reported nothing: record the outcome ourselves (unless it just did).
+  try {
+    return transition(run.dir, name, 'killed', { endedAt: new Date().toISOString(), reason: 'killed by orch-tmux kill' }, 'kill')?.state ?? 'killed';
+  } catch (error) {
+    if (error instanceof RefusedTransition) return readWorker(run.dir, name)?.state ?? 'killed';
+    throw error;
+  }
 }

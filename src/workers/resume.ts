@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { acquireLock } from '../runs/lock.js';
 import { OrchError, UsageError } from '../errors.js';
 import { workerPaths } from '../runs/paths.js';
-import { ensureSession, type RunRecord } from '../runs/run.js';
+import { ensureSession, reopenRun, type RunRecord } from '../runs/run.js';
 import { runnerScript } from '../paths.js';
 import type { Tmux } from '../tmux/index.js';
 import { forwardedEnv, waitForStart } from './launch.js';
@@ -10,7 +10,7 @@ import { writeEnvFile } from './env-file.js';
 import { hasPane, sessionPanes } from './panes.js';
 import { readWorker, type WorkerRecord } from './record.js';
 import { sessionIdOf } from './session-id.js';
-import { markResuming, settleWorker } from './store.js';
+import { markResuming, RefusedTransition, settleWorker } from './store.js';
 
 export { sessionIdOf } from './session-id.js';
 
@@ -50,9 +50,12 @@ async function resumeLocked(run: RunRecord, tmux: Tmux, before: WorkerRecord, se
   let rec: WorkerRecord | undefined;
   try {
     rec = markResuming(run.dir, name, sessionId, 'resume');
-  } catch {
+  } catch (error) {
+    if (!(error instanceof RefusedTransition)) throw error;
     throw new OrchError(`Worker ${name} is ${readWorker(run.dir, name)?.state ?? 'gone'} now: someone else resumed it`, { code: 'resume_in_progress' });
   }
+  // A run that had ended (every worker finished, or killed) is active again while this worker runs.
+  reopenRun(run.dir, true);
   await ensureSession(run, tmux);
   const panes = await sessionPanes(tmux, run.session);
   const paths = workerPaths(run.dir, name);

@@ -135,7 +135,7 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   if (stdinText !== undefined) child.stdin!.end(stdinText);
 
   safely(() => writeStartFact(runDir, name, attempt, { pid: child.pid!, runnerPid: process.pid, paneId: pane, time: new Date().toISOString() }));
-  safely(() => settleWorker(runDir, name, { panes: 'unknown', by: 'runner', fallback: current }));
+  safely(() => settleWorker(runDir, name, { panes: 'unknown', by: 'runner', fallback: current, attempt }));
   await tmux.signal(workerChannel(rec.run, name)).catch(() => undefined);
 
   const exit = await exited;
@@ -158,7 +158,7 @@ async function end(rec: WorkerRecord, tmux: Tmux, attempt: number, o: Omit<ExitF
   const exit: ExitFact = { ...o, time: new Date().toISOString() };
   if (!readWorker(rec.runDir, rec.name)) safely(() => repairWorker(rec));
   let settled: WorkerRecord | undefined;
-  safely(() => (settled = settleWorker(rec.runDir, rec.name, { panes: 'unknown', by: 'runner', fallback: rec, exit })));
+  safely(() => (settled = settleWorker(rec.runDir, rec.name, { panes: 'unknown', by: 'runner', fallback: rec, exit, attempt })));
   safely(() => writeExitFact(rec.runDir, rec.name, attempt, exit));
   await announce(tmux, rec);
   const pane = process.env.TMUX_PANE;

@@ -101,12 +101,13 @@ export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now
  * shows the runner gone. `exit` is an exit fact not yet on disk (the runner settles before it publishes
  * the fact, so a waiter woken by it finds worker.json and result.md final). Returns the record as written.
  */
-export function settleWorker(runDir: string, name: string, o: { panes: Panes; by: string; fallback?: WorkerRecord; exit?: ExitFact }): WorkerRecord | undefined {
+export function settleWorker(runDir: string, name: string, o: { panes: Panes; by: string; fallback?: WorkerRecord; exit?: ExitFact; attempt?: number }): WorkerRecord | undefined {
   // Nothing to change (the common case for the monitor): no lock, no write, no file event for watchers.
   const seen = readWorker(runDir, name);
   if (seen && (FINISHED.has(seen.state) || deriveTruth(seen, gatherEvidence(seen, o.panes, Date.now(), o.exit)).state === seen.state)) return seen;
   return update(runDir, name, (rec) => {
-    if (FINISHED.has(rec.state)) return undefined;
+    // A runner settles only its own attempt: one left over from before a resume changes nothing.
+    if (FINISHED.has(rec.state) || (o.attempt !== undefined && o.attempt !== rec.resumes)) return undefined;
     const truth = deriveTruth(rec, gatherEvidence(rec, o.panes, Date.now(), o.exit));
     return apply(rec, truth, o.by);
   }, o.fallback);

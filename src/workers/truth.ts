@@ -51,10 +51,11 @@ export function deriveTruth(rec: WorkerRecord, e: Evidence): Truth {
   if (FINISHED.has(rec.state)) return { state: rec.state, reason: rec.reason, pane };
   if (exit) return { ...judgeExit(exit, e), pane, start, exit };
   if (start || rec.state === 'running') {
-    // A listing asked for before the runner reported its start cannot show its pane: no evidence either way.
+    // A listing asked for before the runner reported its start says nothing about this attempt's pane
+    // (missing, or still dead from the attempt before a resume): no evidence either way.
     const startedMs = Date.parse(start?.time ?? rec.startedAt ?? '');
     const stale = known?.listedAt !== undefined && !(startedMs < known.listedAt);
-    if (!pane && stale) return { state: 'running', start };
+    if (stale) return { state: 'running', pane, start };
     if (!pane && e.panes !== 'unknown') return { state: 'lost', reason: e.panes === 'gone' ? 'tmux session or server gone' : 'worker pane vanished', start };
     if (pane?.dead) return { state: 'failed', reason: `runner died without recording an outcome (pane exit status ${pane.deadStatus ?? '?'})`, pane, start };
     if (!e.alive(start?.runnerPid ?? rec.runnerPid)) return { state: 'failed', reason: 'runner process is gone', pane, start };

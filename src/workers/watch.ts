@@ -26,8 +26,14 @@ export class RunWatcher {
     if (this.watchers.has(dir)) return;
     try {
       const w = watch(dir, { persistent: false }, (_event, file) => {
-        if (parent && file) this.add(join(dir, String(file)), false);
-        this.poke();
+        const name = file === null ? '' : String(file);
+        if (parent) {
+          // A worker folder came, or went (set aside and made again under the same name): watch it afresh.
+          if (name) this.renew(join(dir, name));
+          this.poke();
+        } else if (!name || RECORD_FILES.test(name)) {
+          this.poke(); // a transcript or a lock file changing is no news
+        }
       });
       w.on('error', () => {
         w.close();
@@ -37,6 +43,12 @@ export class RunWatcher {
     } catch {
       /* not there (yet), or not a folder: the fallback check covers it */
     }
+  }
+
+  private renew(dir: string): void {
+    this.watchers.get(dir)?.close();
+    this.watchers.delete(dir);
+    this.add(dir, false);
   }
 
   private poke(): void {
@@ -54,6 +66,7 @@ export class RunWatcher {
   /** 'change' at the first change since `reset()` (at once if one came already), else 'timeout'. */
   changed(timeoutMs: number, signal?: AbortSignal): Promise<'change' | 'timeout'> {
     if (this.dirty) return Promise.resolve('change');
+    if (signal?.aborted) return Promise.resolve('timeout');
     return new Promise((resolve) => {
       const timer = setTimeout(() => done('timeout'), Math.max(0, timeoutMs));
       const onAbort = () => done('timeout');
@@ -74,6 +87,9 @@ export class RunWatcher {
   }
 }
 
+/** The files whose change is news to a waiter: the record and the runner's facts. */
+const RECORD_FILES = /^(worker\.json|(start|exit)-\d+\.facts)$/;
+
 function safeReaddir(dir: string): string[] {
   try {
     return readdirSync(dir);
@@ -88,7 +104,7 @@ export function filesSignature(runDir: string): string {
   const parts: string[] = [];
   for (const name of safeReaddir(workers).sort()) {
     for (const file of safeReaddir(join(workers, name)).sort()) {
-      if (!/^(worker\.json|(start|exit)-\d+\.facts)$/.test(file)) continue;
+      if (!RECORD_FILES.test(file)) continue;
       try {
         parts.push(`${name}/${file}@${statSync(join(workers, name, file)).mtimeMs}`);
       } catch {
