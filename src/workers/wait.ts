@@ -13,7 +13,7 @@ export interface WaitOutcome {
 }
 
 /** How often the files and tmux are checked when no change comes (a runner killed -9 writes nothing, a pane vanishes). */
-export const FALLBACK_CHECK_MS = 5000;
+export const FALLBACK_CHECK_MS = 10_000;
 
 /** Waits until the named workers (all when none named) finish, or any of them with `any`; woken by file changes, decided by the files and tmux. */
 export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[], o: { any?: boolean; timeoutMs?: number; onTick?: (w: WorkerStatus[]) => void } = {}): Promise<WaitOutcome> {
