@@ -77,7 +77,8 @@ describe('concurrency', () => {
     const runsRoot = join(server.dir, 'runs');
     const dir = await waitUntil(() => (existsSync(runsRoot) ? readdirSync(runsRoot).find((d) => existsSync(join(runsRoot, d, 'run.json'))) : undefined), 'the run', 15_000);
     const run = { ...(JSON.parse(readFileSync(join(runsRoot, dir, 'run.json'), 'utf8')) as Run), dir: join(runsRoot, dir) };
-    await waitUntil(() => ['clarity', 'risks'].every((l) => existsSync(workerFile(run, l, 'worker.json')) && workerJson(run, l).state === 'running'), 'reviewers running', 20_000);
+    // Running, and its event logged: the driver is killed after the store's whole step, not between its two writes.
+    await waitUntil(() => ['clarity', 'risks'].every((l) => existsSync(workerFile(run, l, 'worker.json')) && workerJson(run, l).state === 'running' && countEvents(run.dir, 'worker.started', l) === 1), 'reviewers running', 20_000);
     review.kill('SIGKILL');
     await review;
     // Both resumes start while the reviewers still run; then the reviewers may finish.

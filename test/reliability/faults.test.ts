@@ -105,7 +105,7 @@ describe.concurrent('faults', () => {
     const dir = await waitUntil(() => (existsSync(runsRoot) ? readdirSync(runsRoot).find((d) => existsSync(join(runsRoot, d, 'run.json'))) : undefined), 'the run directory', 15_000);
     const run = { ...(JSON.parse(readFileSync(join(runsRoot, dir, 'run.json'), 'utf8')) as Run), dir: join(runsRoot, dir) };
     const lenses = ['clarity', 'correctness', 'risks'];
-    await waitUntil(() => lenses.every((l) => existsSync(workerFile(run, l, 'worker.json')) && workerJson(run, l).state === 'running'), 'three reviewers running', 20_000);
+    await waitUntil(() => lenses.every((l) => existsSync(workerFile(run, l, 'worker.json')) && workerJson(run, l).state === 'running' && countEvents(run.dir, 'worker.started', l) === 1), 'three reviewers running', 20_000);
     review.kill('SIGKILL');
     const killed = await review;
     expect(killed.signal).toBe('SIGKILL');

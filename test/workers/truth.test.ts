@@ -7,12 +7,13 @@ import { fakeAgentProfile, fakeTuiProfile, openGate, test, waitUntil, type TestS
 import { newRun, parseOut, spawnFake, workerDir, workerJson, type NewRun } from '../commands/support.js';
 import { eventsOf, monitorOnce, observed } from '../monitor/support.js';
 
-/** Every file under a folder with its mtime (ns), for "nothing was written" checks. */
+/** Every file under a folder with its mtime (ns), for "nothing was written" checks (lock and temp files aside). */
 function mtimes(dir: string): Record<string, bigint> {
   const out: Record<string, bigint> = {};
   const walk = (d: string) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
+      if (/\.lock$|\.tmp$/.test(e.name)) continue;
       if (e.isDirectory()) walk(p);
       else out[p] = statSync(p, { bigint: true }).mtimeNs;
     }
@@ -70,6 +71,9 @@ describe('worker truth', () => {
     expect((await server.cli(['wait', run.id, 'done', '--timeout', '30'])).exitCode).toBe(0);
     await spawnFake(server, run.id, 'busy', '[[gate:busy]]');
     await waitUntil(() => paneLog(run, 'busy').includes('waiting at gate'), 'busy at its gate');
+    // The writers are done: the runner's own settle after its start (no lock left, worker.json says running).
+    const lock = join(workerDir(run, 'busy'), 'worker.lock');
+    await waitUntil(() => workerJson(run, 'busy').state === 'running' && !existsSync(lock), 'busy settled');
     const before = mtimes(run.dir);
     for (const args of [
       ['status', run.id], ['status', run.id, '--json'], ['status'], ['status', '--all', '--json'], ['ls'], ['ls', '--json'],
