@@ -78,9 +78,10 @@ describe('monitor: death', () => {
     await spawnFake(server, run.id, 'w', 'work [[hang-once]]');
     await waitUntil(async () => workerJson(run, 'w').sessionId && /hanging/.test(await screenOf(server, run, 'w')), 'the session id, then the hang');
     const before = workerJson(run, 'w');
-    // SIGKILL: nothing gets to record an outcome, like a crash of the machine.
-    process.kill(Number(before.agentPid), 'SIGKILL');
+    // SIGKILL, the runner first (so it cannot see its agent die and record it): nothing records an outcome,
+    // like a crash of the machine.
     process.kill(Number(before.runnerPid), 'SIGKILL');
+    process.kill(Number(before.agentPid), 'SIGKILL');
     expect(workerJson(run, 'w').state).toBe('running');
     const report = await monitorOnce(server);
     expect(observed(report, 'w')).toMatchObject({ state: 'failed', actions: ['resume:1'] });

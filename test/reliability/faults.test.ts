@@ -274,7 +274,7 @@ describe.concurrent('faults', () => {
     const has = await execa('tmux', ['-L', server.name, 'has-session', '-t', `=${run.session}`], { reject: false, env: cleanEnv(), extendEnv: false });
     expect(has.exitCode, 'the deleted run\'s session is gone after kill').not.toBe(0);
     expect(await shutdown(server)).toEqual([]);
-  }, 90_000);
+  }, 180_000);
 
   test('damaged worker.json: status and monitor keep going, and the worker\'s own runner repairs it when it ends', async ({ server, expect }) => {
     tally('faults');
