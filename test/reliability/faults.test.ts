@@ -282,6 +282,8 @@ describe.concurrent('faults', () => {
     const kept = await finishedWorker(server, run);
     await crew(server, run, { slow: '[[gate:slow]]', victim: '[[gate:victim]]' });
     await atGate(run, 'victim');
+    // The damage comes after every writer is done with the start (the runner's own settle included).
+    await waitUntil(() => workerJson(run, 'victim').state === 'running' && !existsSync(workerFile(run, 'victim', 'worker.lock')), 'victim settled');
     writeFileSync(workerFile(run, 'victim', 'worker.json'), '{"name": "victim", "state": "runn');
     const s = await statusJson(server, run.id);
     const victim = s.workers.find((w) => w.name === 'victim')!;
