@@ -1,6 +1,6 @@
 // Golden tests of the screen classifier: real captures of codex 0.169 and of the fake agent, plus synthetic
 // screens for the rules no capture shows (quoted prompts, silence, dead panes, rate limits).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +9,6 @@ import { classifyScreen, liveRegion, type ClassifyInput, type ScreenState, type 
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const capturesDir = join(repo, 'test/fixtures/captures');
-const sharedCodexDir = join(repo, '../shared/fixtures/codex-tui');
 
 const codexPatterns = (parse(readFileSync(join(repo, 'templates/agents/codex-tui.yaml'), 'utf8')) as { states: StatePatterns }).states;
 const fakePatterns = (parse(readFileSync(join(repo, 'test/fixtures/agents/fake-tui.yaml'), 'utf8')) as { states: StatePatterns }).states;
@@ -88,14 +87,6 @@ function expectGolden(table: Record<string, Expected>, file: string, screen: str
   expect({ state: got.state, rateLimited: got.rateLimited ?? false }, got.reason).toEqual({ state: want?.state, rateLimited: want?.rateLimited ?? false });
   return got;
 }
-
-describe.runIf(existsSync(sharedCodexDir))('shared codex captures (../shared/fixtures/codex-tui)', () => {
-  it.each(existsSync(sharedCodexDir) ? filesIn(sharedCodexDir) : [])('%s', (file) => {
-    const screen = capture(sharedCodexDir, file);
-    expectGolden(CODEX, file, screen);
-    expect(capture(join(capturesDir, 'codex-tui'), file), `test/fixtures/captures/codex-tui/${file} is a stale copy`).toBe(screen);
-  });
-});
 
 describe('codex captures (test/fixtures/captures/codex-tui)', () => {
   const dir = join(capturesDir, 'codex-tui');
