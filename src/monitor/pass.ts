@@ -14,9 +14,8 @@ import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../wor
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { sendMessage } from '../workers/send.js';
 import { PANE_FIELDS, paneInfo, paneMap, type PaneInfo, type PaneMap } from '../workers/panes.js';
-import { allWorkersFinished, settleWorker } from '../workers/store.js';
+import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/store.js';
 import { deriveTruth } from '../workers/truth.js';
-import { gatherEvidence } from '../workers/store.js';
 import { classifyScreen, type Classification } from './classify.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from './config.js';
 import { notify } from './notify.js';
