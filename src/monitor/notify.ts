@@ -13,8 +13,12 @@ export interface Notice {
   detail?: Record<string, unknown>;
 }
 
-/** Tells the user: the configured command gets the JSON on stdin (never argv), attached clients get a message. Never throws. */
-export async function notify(policy: Policy, tmux: Tmux | undefined, session: string | undefined, notice: Notice): Promise<void> {
+/**
+ * Tells the user: the configured command gets the JSON on stdin (never argv), attached clients get a
+ * message. Never throws. With `batch`, the client message is added to it for one `tellClients` later
+ * (a pass that sees 30 finishes shows one line, with one tmux call instead of 30).
+ */
+export async function notify(policy: Policy, tmux: Tmux | undefined, session: string | undefined, notice: Notice, batch?: string[]): Promise<void> {
   const [program, ...args] = policy.notify.command;
   if (program) {
     const r = await execa(program, args, { input: `${JSON.stringify(notice)}\n`, timeout: 10_000, reject: false, stdout: 'ignore', stderr: 'pipe' });
@@ -26,8 +30,14 @@ export async function notify(policy: Policy, tmux: Tmux | undefined, session: st
       }
     }
   }
-  if (policy.notify.tmux && tmux && session) {
-    const text = `orch-tmux: ${notice.worker ? `${notice.worker} ` : ''}${notice.event.replace('_', ' ')}`;
-    await tmux.notifyClients(`=${session}:`, text).catch(() => undefined);
-  }
+  if (!policy.notify.tmux) return;
+  const text = `${notice.worker ? `${notice.worker} ` : ''}${notice.event.replace('_', ' ')}`;
+  if (batch) batch.push(text);
+  else await tellClients(tmux, session, [text]);
+}
+
+/** Shows the messages to the clients attached to the session, in one line. Never throws. */
+export async function tellClients(tmux: Tmux | undefined, session: string | undefined, messages: string[]): Promise<void> {
+  if (!tmux || !session || messages.length === 0) return;
+  await tmux.notifyClients(`=${session}:`, `orch-tmux: ${messages.join(', ')}`).catch(() => undefined);
 }

@@ -18,7 +18,7 @@ import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/sto
 import { deriveTruth } from '../workers/truth.js';
 import { classifyScreen, type Classification } from './classify.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from './config.js';
-import { notify } from './notify.js';
+import { notify, tellClients } from './notify.js';
 import { decide, silenceStart, type Action, type WorkerMemory } from './policy.js';
 
 /** What the monitor knows about one run between passes (monitor.json in the run directory). */
@@ -138,7 +138,9 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     process.stderr.write(`orch-tmux monitor: ${String((error as Error).message)} (using the safe defaults)\n`);
   }
   const memory = readMemory(run);
-  const observations: WorkerObservation[] = [];
+  // First what the files and the listing show, then every screen that needs a look at once (a tmux
+  // client each, run side by side), then the policy's actions one worker at a time.
+  const seen: { rec: WorkerRecord; mem: WorkerMemory; truth: ReturnType<typeof deriveTruth> }[] = [];
   for (const name of listWorkerNames(run.dir)) {
     if (!readWorker(run.dir, name)) continue;
     const mem: WorkerMemory = memory.workers[name] ?? { answered: [] };
@@ -150,15 +152,18 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     } catch {
       found = readWorker(run.dir, name); // a full disk, or the folder moved aside: supervise from what is on disk
     }
-    if (!found) continue;
-    const rec = found;
-    const truth = deriveTruth(rec, gatherEvidence(rec, allPanes, nowMs));
+    if (found) seen.push({ rec: found, mem, truth: deriveTruth(found, gatherEvidence(found, allPanes, nowMs)) });
+  }
+  const looks = await Promise.all(seen.map(({ rec, mem, truth }) => (truth.state === 'running' && truth.pane && !truth.pane.dead ? look(tmux, rec, truth.pane, mem, policy, nowMs, count) : undefined)));
+  const messages: string[] = [];
+  const observations: WorkerObservation[] = [];
+  for (const [i, { rec, mem, truth }] of seen.entries()) {
+    const name = rec.name;
     const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
     let screen: Classification | undefined;
     if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
-      const seen = await look(tmux, rec, truth.pane, mem, policy, nowMs, count);
-      screen = seen?.screen;
-      obs.captured = seen?.captured ?? false;
+      screen = looks[i]?.screen;
+      obs.captured = looks[i]?.captured ?? false;
       if (screen) {
         obs.screen = screen.state;
         obs.reason = screen.reason;
@@ -179,7 +184,7 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
       sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv) && !rec.rehearsal,
     });
     for (const action of actions) {
-      obs.actions.push(await act(action, run, tmux, rec, mem, policy, env, count));
+      obs.actions.push(await act(action, run, tmux, rec, mem, policy, env, count, messages));
     }
     observations.push(obs);
   }
@@ -188,8 +193,9 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
   const settled = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.actions.some((a) => a.startsWith('resume')));
   const ended = settled ? endRunIfFinished(run.dir, 'monitor', allWorkersFinished) : undefined;
   if (ended) {
-    await notify(policy, tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { workers: observations.map((w) => ({ name: w.name, state: w.state })) } });
+    await notify(policy, tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { workers: observations.map((w) => ({ name: w.name, state: w.state })) } }, messages);
   }
+  await tellClients(tmux, run.session, messages);
   try {
     writeJsonAtomic(runPaths(run.dir).monitorState, memory, 0o600, false);
     writeJsonAtomic(runPaths(run.dir).status, { time: new Date(nowMs).toISOString(), run: run.id, session: run.session, workers: observations }, 0o600, false);
@@ -228,9 +234,9 @@ async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMe
 }
 
 // Carries out one action and records it; returns a short label for the report.
-async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord, mem: WorkerMemory, policy: Policy, env: NodeJS.ProcessEnv, count: () => void): Promise<string> {
+async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord, mem: WorkerMemory, policy: Policy, env: NodeJS.ProcessEnv, count: () => void, messages: string[]): Promise<string> {
   const event = (kind: string, detail: Record<string, unknown> = {}) => appendEvent(run.dir, { worker: rec.name, kind, detail: { by: 'monitor', ...detail } });
-  const tell = (ev: string, detail: Record<string, unknown> = {}) => notify(policy, tmux, run.session, { event: ev, run: run.id, worker: rec.name, runDir: run.dir, time: new Date().toISOString(), detail });
+  const tell = (ev: string, detail: Record<string, unknown> = {}) => notify(policy, tmux, run.session, { event: ev, run: run.id, worker: rec.name, runDir: run.dir, time: new Date().toISOString(), detail }, messages);
   const pane = rec.paneId!;
   switch (action.kind) {
     case 'approve': {

@@ -17,6 +17,11 @@ const WORKERS = 8;
 /** Well under the fallback (10 s): a waiter that missed its wake-up would show up here as ~10 s; a slow
  *  CPU (the suite runs beside two CPU burners too) can delay a woken waiter a second or two. */
 const BOUND_MS = 4000;
+/** monitor --watch's own fallback is its interval, 30 s here: a pass that missed its wake-up shows as ~30 s.
+ *  A pass while 9 workers start or end takes up to ~2 s on a loaded 2-core machine, and a finish seen
+ *  during a pass is acted on by the next one, so its bound is a third of its fallback. */
+const MONITOR_INTERVAL_S = 30;
+const MONITOR_BOUND_MS = 10_000;
 
 /** When each worker's agent exited (the runner's exit fact), epoch ms. */
 function exits(run: NewRun, names: string[]): number[] {
@@ -39,7 +44,7 @@ describe('wake-ups', () => {
     const run = await newRun(server);
     // A worker that stays up keeps the run active, so the monitor keeps watching it from trial to trial.
     expect((await server.inProcess(['spawn', run.id, 'anchor', '--agent', fakeAgentProfile, '--prompt', '[[gate:anchor]]'])).exitCode).toBe(0);
-    const monitor = cliBackground(server, ['monitor', '--watch', '--interval', '30', '--json']);
+    const monitor = cliBackground(server, ['monitor', '--watch', '--interval', String(MONITOR_INTERVAL_S), '--json']);
     const passes: { time: number; done: Set<string> }[] = [];
     let buffered = '';
     monitor.stdout!.on('data', (d: Buffer) => {
@@ -92,12 +97,12 @@ describe('wake-ups', () => {
       expect(own.missed).toBe(0);
       if (own.at - last >= BOUND_MS) late.push(`trial ${t}: the in-process waiter returned ${own.at - last} ms after the last exit`);
       // The monitor acts on the finishes: a pass that saw all 8 done, soon after the last exit.
-      await waitUntil(() => passes.some((p) => p.time >= last && names.every((n) => p.done.has(n))), `monitor --watch to see trial ${t} done`, 10_000);
+      await waitUntil(() => passes.some((p) => p.time >= last && names.every((n) => p.done.has(n))), `monitor --watch to see trial ${t} done`, MONITOR_INTERVAL_S * 1000 + 10_000);
       const seen = passes.find((p) => p.time >= last && names.every((n) => p.done.has(n)))!;
-      if (seen.time - last >= BOUND_MS) late.push(`trial ${t}: monitor --watch saw them ${seen.time - last} ms after the last exit`);
+      if (seen.time - last >= MONITOR_BOUND_MS) late.push(`trial ${t}: monitor --watch saw them ${seen.time - last} ms after the last exit`);
       expect(Date.now() - started, `trial ${t} took longer than a fallback interval would allow to hide`).toBeLessThan(60_000);
     }
-    expect(late, `fallback interval is ${FALLBACK_CHECK_MS} ms`).toEqual([]);
+    expect(late, `fallback intervals: wait ${FALLBACK_CHECK_MS} ms, monitor ${MONITOR_INTERVAL_S} s`).toEqual([]);
     openGate(server, 'anchor');
     monitor.kill('SIGTERM');
     await monitor;
