@@ -6,7 +6,7 @@
 // and the fake agent (test/fixtures/fake-agent.mjs) so the agent's own time is known. Prints a table and
 // writes bench/results.json (median and p95 of every figure, baseline figures from the same run).
 // Targets are reported PASS/MISS; the script never fails on them. Options: --quick, --only a,b (sections:
-// startup launch notice pool send), --keep (keep the temp dir), --json (print results.json too).
+// startup launch notice pool send waiters), --keep (keep the temp dir), --json (print results.json too).
 import { $, argv, fs, path, os } from 'zx';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -24,8 +24,8 @@ const QUICK = Boolean(argv.quick);
 const ONLY = argv.only ? new Set(String(argv.only).split(',')) : undefined;
 const want = (s) => !ONLY || ONLY.has(s);
 const C = QUICK
-  ? { startup: 5, launch: { 1: 2, 4: 2, 16: 1, 32: 1 }, notice: { 1: 2, 8: 1, 32: 1 }, gapMs: 130, pool: [8, 32, 64], passes: 3, changed: 1, sweeps: 2, watchS: 5, watchAt: [64], status: 1, send: 100 }
-  : { startup: 10, launch: { 1: 8, 4: 8, 16: 2, 32: 2 }, notice: { 1: 8, 8: 3, 32: 2 }, gapMs: 130, pool: [8, 32, 64], passes: 6, changed: 3, sweeps: 6, watchS: 30, watchAt: [8, 64], status: 3, send: 1000 };
+  ? { startup: 5, launch: { 1: 2, 4: 2, 16: 1, 32: 1 }, notice: { 1: 2, 8: 1, 32: 1 }, gapMs: 130, pool: [8, 32, 64], passes: 3, changed: 1, sweeps: 2, watchS: 5, watchAt: [64], status: 1, send: 100, waiterTrials: 2 }
+  : { startup: 10, launch: { 1: 8, 4: 8, 16: 2, 32: 2 }, notice: { 1: 8, 8: 3, 32: 2 }, gapMs: 130, pool: [8, 32, 64], passes: 6, changed: 3, sweeps: 6, watchS: 30, watchAt: [8, 64], status: 3, send: 1000, waiterTrials: 5 };
 
 // --launch 1:3,4:3 / --notice 1:5 override a section's worker counts and trials (for a closer look).
 for (const key of ['launch', 'notice']) {
@@ -350,6 +350,14 @@ async function benchNotice() {
     };
   }
   fig('notice', out);
+}
+
+// ---------- 8. every waiter hears every finish (scripts/bench/waiters.mjs, its own private server) ----------
+async function benchWaiters() {
+  log('waiters: last exit -> each of N concurrent waits returns (scripts/bench/waiters.mjs)');
+  const r = await run([node, helper('waiters.mjs'), '--trials', String(C.waiterTrials), '--json'], { env: process.env, cwd: root, timeoutMs: 1_800_000 });
+  if (r.code !== 0) throw new Error(`waiters.mjs exited ${r.code}: ${r.stderr.slice(-1000)}`);
+  fig('waiters', JSON.parse(r.stdout.trim().split('\n').pop()));
 }
 
 // ---------- 3-6. a pool of idle workers: monitor passes, memory, watching cost, status ----------
@@ -677,6 +685,11 @@ function table() {
   }
   if (F.status) rows.push([`status --json: ${F.status.indexedRuns} runs indexed, ${F.status.liveWorkers} live workers [CPU] (tmux processes)`, `${pm(F.status.ms)} [${f1(F.status.cpuS.median, ' s')}] (${F.status.tmuxProcesses ?? 'count: full run only'})`, '']);
   if (F.status) rows.push(['  status <run> --json (one live run)', pm(F.status.oneRunMs), '']);
+  for (const [w, byN] of Object.entries(F.waiters?.figures ?? {})) {
+    for (const [n, x] of Object.entries(byN)) {
+      rows.push([`Last exit -> each of ${n} concurrent \`wait\`s returns, ${w} workers: median / max (missed wake-ups)`, `${f1(x.wait.median)} / ${f1(x.wait.max)} (${x.missedWakeups})`, `${n} x 500 ms poller: ${f1(x.poller500.median)} / ${f1(x.poller500.max)}`]);
+    }
+  }
   if (F.send) rows.push([`send: ${F.send.messages} mixed messages`, `${F.send.perSecond} msg/s, ${(F.send.exactlyOnceShare * 100).toFixed(1)}% exactly once; per send ${pm(F.send.perSendMs)}`, '']);
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
@@ -706,7 +719,7 @@ try {
   results.meta.loadavg.start = loadAvg();
   await $`tmux -L ${socket} -f /dev/null new-session -d -s keepalive -x 200 -y 50`;
   log(`private tmux server -L ${socket}, temp ${tmp}${QUICK ? ' (quick)' : ''}`);
-  const sections = [['startup', benchStartup], ['launch', benchLaunch], ['notice', benchNotice], ['pool', benchPool], ['send', benchSend]];
+  const sections = [['startup', benchStartup], ['launch', benchLaunch], ['notice', benchNotice], ['pool', benchPool], ['send', benchSend], ['waiters', benchWaiters]];
   for (const [name, fn] of sections) {
     if (!want(name)) continue;
     const t = now();

@@ -29,11 +29,14 @@ export interface WorkerStatus {
   resultSource?: string;
 }
 
-/** Every worker of a run with its derived state; reads only. */
-export async function runStatus(run: RunRecord, tmux: Tmux): Promise<WorkerStatus[]> {
+/**
+ * Every worker of a run with its derived state; reads only. `filesOnly` leaves tmux unasked (panes
+ * unknown: nothing is judged lost), for a waiter woken by a file change, which the files answer.
+ */
+export async function runStatus(run: RunRecord, tmux: Tmux, o: { filesOnly?: boolean } = {}): Promise<WorkerStatus[]> {
   const names = listWorkerNames(run.dir);
   // Finished workers are settled by their files: ask tmux only when some worker may still be live.
-  const live = names.some((n) => {
+  const live = !o.filesOnly && names.some((n) => {
     const r = readWorker(run.dir, n);
     return !r || !FINISHED.has(r.state);
   });

@@ -21,11 +21,14 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
   // Watching starts before the first look, so no finish between a look and the wait goes unheard.
   const watcher = new RunWatcher([run.dir]);
   let missedWakeups = 0;
+  let how: 'change' | 'timeout' | undefined;
   try {
     for (;;) {
       watcher.reset();
       const before = filesSignature(run.dir);
-      const all = await runStatus(run, tmux);
+      // A file change is answered by the files (a finish is on disk before its fact wakes us); tmux is
+      // asked at the first look and at the fallback, for what writes no file (a runner killed -9).
+      const all = await runStatus(run, tmux, { filesOnly: how === 'change' });
       const workers = names.length ? all.filter((w) => names.includes(w.name)) : all;
       o.onTick?.(workers);
       const finished = workers.filter((w) => FINISHED.has(w.state));
@@ -34,7 +37,7 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
       }
       const left = deadline - Date.now();
       if (left <= 0) return { finished: false, timedOut: true, workers, missedWakeups };
-      const how = await watcher.changed(Math.min(left, FALLBACK_CHECK_MS));
+      how = await watcher.changed(Math.min(left, FALLBACK_CHECK_MS));
       // The fallback is for what writes no file (a runner killed -9, a vanished pane); a file change it
       // finds should have woken us: counted, so a regression shows in tests and the benchmark.
       if (how === 'timeout' && filesSignature(run.dir) !== before) missedWakeups++;
