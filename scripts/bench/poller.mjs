@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bench baseline: the capture-and-hash poller today's tmux agent tools run. Every sweep runs one
 // `tmux capture-pane -p` process per pane, one after another, hashes the text (sha256) and, when the
-// hash changed, looks for the finished marker (tmux's "Pane is dead" line under remain-on-exit, or the
+// hash changed, looks for the finished marker (tmux's "Pane is dead" line under remain-on-exit, a bare agent's own
+// "[agent exited N]" line, or the
 // pane being gone); then it sleeps the interval (500 ms) and sweeps again.
 // Usage: node poller.mjs '<json>' with { socket, panes: [%id...], intervalMs?, mode: notice|watch|once, durationMs?, timeoutMs? }
 // Prints one JSON object: notices (pane -> wall ms), sweeps, sweepMs[], cpu (s, own and reaped tmux clients).
@@ -36,7 +37,7 @@ async function sweep() {
     const hash = createHash('sha256').update(text).digest('hex');
     if (hashes.get(pane) !== hash) {
       hashes.set(pane, hash);
-      if (/^Pane is dead/m.test(text)) notices[pane] ??= t;
+      if (/^(Pane is dead|\[agent exited)/m.test(text)) notices[pane] ??= t;
     }
   }
   sweepMs.push(now() - t0);

@@ -95,7 +95,9 @@ async function orchTrial(w, n, t) {
 async function pollerTrial(w, n, t) {
   const session = `bare-${w}-${n}-${t}`;
   const gate = `b-${w}-${n}-${t}`;
-  const script = 'fake-agent --last-message "$1" - < "$3"; c=$?; printf "%s\\n" "$EPOCHREALTIME" > "$2"; exit $c';
+  // The exit also shows on the screen ("[agent exited N]"), as an agent's end does: in some trials here the
+  // pollers never saw tmux's remain-on-exit line on 7 of 8 panes (tmux 3.3a; cause not found).
+  const script = 'fake-agent --last-message "$1" - < "$3"; c=$?; printf "%s\\n" "$EPOCHREALTIME" > "$2"; printf "[agent exited %s]\\n" "$c"; exit $c';
   const dirs = Array.from({ length: w }, (_, i) => {
     const dir = join(tmp, session, `w${i}`);
     mkdirSync(dir, { recursive: true });

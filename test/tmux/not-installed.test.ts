@@ -1,15 +1,17 @@
 // Every command that needs tmux, run with a PATH that has node and no tmux: exit 2 and one stderr line
 // that names tmux and how to install it (TmuxNotInstalledError through the CLI), and nothing created.
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect } from 'vitest';
-import { fakeAgentProfile, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
+import { afterAll, beforeAll, describe, expect, test as plain } from 'vitest';
+import { fakeAgentProfile, startTestServer, stopTestServer, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 
 /** A folder holding only a `node` symlink, to use as the whole PATH. */
 function nodeOnlyPath(server: TestServer): string {
   const dir = join(server.dir, 'node-only');
-  mkdirSync(dir, { recursive: true });
-  symlinkSync(process.execPath, join(dir, 'node'));
+  if (!existsSync(dir)) {
+    mkdirSync(dir, { recursive: true });
+    symlinkSync(process.execPath, join(dir, 'node'));
+  }
   return dir;
 }
 
@@ -57,32 +59,35 @@ const COMMANDS: [string, (run: string, server: TestServer) => string[]][] = [
 ];
 
 describe('without tmux on PATH', () => {
-  test.for(COMMANDS)('%s exits 2 with one line naming tmux and how to install it', async ([, argv], { server }) => {
-    const { run, paneId } = await runWithWorker(server);
-    try {
-      const before = runDirs(server);
-      const r = await server.cli(argv(run, server), { env: { ...server.env, PATH: nodeOnlyPath(server) } });
-      const stderr = String(r.stderr); // execa drops the final newline
-      expect({ exitCode: r.exitCode, stderr }).toEqual({ exitCode: 2, stderr: expect.stringMatching(/tmux is not installed/) });
-      expect(stderr.split('\n')).toHaveLength(1);
-      expect(stderr).toMatch(/^orch-tmux \S+: tmux is not installed or not on PATH: install it \(Debian\/Ubuntu: `apt-get install tmux`, macOS: `brew install tmux`\)/);
-      expect(String(r.stdout)).toBe('');
-      expect(runDirs(server)).toEqual(before);
-    } finally {
-      await stopWorker(server, run, paneId);
-    }
+  // One server and one run with a live worker for every command: each fails before touching anything,
+  // so they can share them (and each checks that nothing was created).
+  let server: TestServer;
+  let made: { run: string; paneId: string };
+  beforeAll(async () => {
+    server = await startTestServer();
+    made = await runWithWorker(server);
+  });
+  afterAll(async () => {
+    if (made) await stopWorker(server, made.run, made.paneId);
+    if (server) await stopTestServer(server);
   });
 
-  test('ls does not need tmux: it lists the runs, liveness unknown (live: null), not "dead"', async ({ server }) => {
-    const { run, paneId } = await runWithWorker(server);
-    try {
-      const r = await server.cli(['ls', '--json'], { env: { ...server.env, PATH: nodeOnlyPath(server) } });
-      expect(r.exitCode).toBe(0);
-      const { runs } = JSON.parse(String(r.stdout)) as { runs: { id: string; live: boolean | null }[] };
-      expect(runs.map((x) => [x.id, x.live])).toEqual([[run, null]]);
-    } finally {
-      await stopWorker(server, run, paneId);
-    }
+  plain.for(COMMANDS)('%s exits 2 with one line naming tmux and how to install it', async ([, argv]) => {
+    const before = runDirs(server);
+    const r = await server.cli(argv(made.run, server), { env: { ...server.env, PATH: nodeOnlyPath(server) } });
+    const stderr = String(r.stderr); // execa drops the final newline
+    expect({ exitCode: r.exitCode, stderr }).toEqual({ exitCode: 2, stderr: expect.stringMatching(/tmux is not installed/) });
+    expect(stderr.split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^orch-tmux \S+: tmux is not installed or not on PATH: install it \(Debian\/Ubuntu: `apt-get install tmux`, macOS: `brew install tmux`\)/);
+    expect(String(r.stdout)).toBe('');
+    expect(runDirs(server)).toEqual(before);
+  });
+
+  plain('ls does not need tmux: it lists the runs, liveness unknown (live: null), not "dead"', async () => {
+    const r = await server.cli(['ls', '--json'], { env: { ...server.env, PATH: nodeOnlyPath(server) } });
+    expect(r.exitCode).toBe(0);
+    const { runs } = JSON.parse(String(r.stdout)) as { runs: { id: string; live: boolean | null }[] };
+    expect(runs.map((x) => [x.id, x.live])).toEqual([[made.run, null]]);
   });
 
   test('doctor reports the missing tmux and fails (exit 1)', async ({ server }) => {
