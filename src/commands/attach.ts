@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runProgram } from '../run-program.js';
 import { findRun, tmuxForRun } from '../runs/run.js';
 import { printJson, type Command } from './command.js';
 
@@ -19,7 +19,7 @@ export const command: Command = {
       else ctx.out(`tmux ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a}'`)).join(' ')}\n`);
       return 0;
     }
-    const result = await execa('tmux', argv, { stdio: 'inherit', reject: false });
+    const result = await runProgram('tmux', argv, { inherit: true });
     return result.exitCode ?? 1;
   },
 };

@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { describeEnd, runProgram } from '../run-program.js';
 import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { whichProgram } from '../agents/resolve.js';
@@ -28,10 +28,10 @@ export function cronCommand(ctx: Context): string {
 }
 
 async function readCrontab(): Promise<string> {
-  const r = await execa('crontab', ['-l'], { reject: false });
+  const r = await runProgram('crontab', ['-l'], { timeoutMs: 30_000 });
   if (r.exitCode === 0) return r.stdout;
   if (/no crontab/i.test(r.stderr)) return '';
-  throw new UsageError(`crontab -l failed: ${r.stderr.trim() || r.shortMessage}`);
+  throw new UsageError(`crontab -l failed: ${r.stderr.trim() || describeEnd('crontab', r)}`);
 }
 
 /** `orch-tmux cron`: print, install (once) or remove the crontab line for `monitor --once`. */
@@ -58,7 +58,8 @@ export const command: Command = {
     const current = await readCrontab();
     const kept = current.split('\n').filter((l) => l.trim() !== '' && !l.includes(MARK));
     const next = verb === 'install' ? [...kept, line] : kept;
-    await execa('crontab', ['-'], { input: next.length ? `${next.join('\n')}\n` : '' });
+    const written = await runProgram('crontab', ['-'], { input: next.length ? `${next.join('\n')}\n` : '', timeoutMs: 30_000 });
+    if (written.exitCode !== 0) throw new Error(`crontab - failed: ${written.stderr.trim() || describeEnd('crontab', written)}`);
     if (ctx.json) printJson(ctx, { action: verb, line });
     else ctx.out(verb === 'install' ? `installed: ${line}\n` : 'removed the orch-tmux monitor line\n');
     return 0;

@@ -1,5 +1,5 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { execa } from 'execa';
+import { runProgram } from '../run-program.js';
 import { whichProgram } from '../agents/resolve.js';
 import { indexPath } from '../runs/index-file.js';
 import { runsRoot, stateHome } from '../runs/paths.js';
@@ -27,7 +27,7 @@ export const command: Command = {
     const tmuxPath = whichProgram('tmux', ctx.env);
     let version: string | null = null;
     if (tmuxPath) {
-      const r = await execa(tmuxPath, ['-V'], { reject: false });
+      const r = await runProgram(tmuxPath, ['-V'], { timeoutMs: 10_000 });
       version = /(\d+\.\d+[a-z]?)/.exec(r.stdout)?.[1] ?? null;
     }
     const numeric = version ? Number.parseFloat(version) : 0;

@@ -1,7 +1,7 @@
-import { execa } from 'execa';
 import { appendEvent } from '../runs/events.js';
 import type { Tmux } from '../tmux/index.js';
 import type { Policy } from './config.js';
+import { describeEnd, runProgram } from '../run-program.js';
 
 /** One notification: what happened, where, and when (the JSON the notify command reads on stdin). */
 export interface Notice {
@@ -21,10 +21,10 @@ export interface Notice {
 export async function notify(policy: Policy, tmux: Tmux | undefined, session: string | undefined, notice: Notice, batch?: string[]): Promise<void> {
   const [program, ...args] = policy.notify.command;
   if (program) {
-    const r = await execa(program, args, { input: `${JSON.stringify(notice)}\n`, timeout: 10_000, reject: false, stdout: 'ignore', stderr: 'pipe' });
-    if (r.failed) {
+    const r = await runProgram(program, args, { input: `${JSON.stringify(notice)}\n`, timeoutMs: 10_000 });
+    if (r.exitCode !== 0) {
       try {
-        appendEvent(notice.runDir, { worker: notice.worker, kind: 'notify.failed', detail: { event: notice.event, exitCode: r.exitCode ?? null, error: (r.stderr || r.shortMessage || '').toString().slice(0, 300) } });
+        appendEvent(notice.runDir, { worker: notice.worker, kind: 'notify.failed', detail: { event: notice.event, exitCode: r.exitCode ?? null, error: (r.stderr || describeEnd(program, r)).slice(0, 300) } });
       } catch {
         /* nowhere to log it: still not fatal */
       }

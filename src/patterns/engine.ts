@@ -2,7 +2,7 @@
 // the same code resumes a run (finished workers are kept, missing or failed ones start again).
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { execa } from 'execa';
+import { describeEnd, runProgram } from '../run-program.js';
 import type { AgentProfile } from '../agents/profile.js';
 import { loadProfile, resolveProgram } from '../agents/resolve.js';
 import { UsageError } from '../errors.js';
@@ -166,7 +166,7 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
     if (pattern.stages.some((s) => s.agent === 'synth') && !inputs.noSynth) checkAgent(synth, penv.env);
   }
   if (inputs.worktrees && pattern.stages.some((s) => s.write)) {
-    const r = await execa('git', ['-C', penv.cwd, 'rev-parse', '--show-toplevel'], { reject: false });
+    const r = await runProgram('git', ['-C', penv.cwd, 'rev-parse', '--show-toplevel'], { timeoutMs: 30_000 });
     if (r.exitCode !== 0) throw new UsageError(`--worktrees needs a git repository, and ${penv.cwd} is not in one: run from a git checkout or drop --worktrees`);
   }
   const stages = planWorkers(pattern, values, inputs.noSynth);
@@ -349,7 +349,8 @@ async function worktreeFor(run: RunRecord, name: string): Promise<string> {
   const dir = join(run.dir, 'worktrees', name);
   if (!existsSync(dir)) {
     mkdirSync(join(run.dir, 'worktrees'), { recursive: true, mode: 0o700 });
-    await execa('git', ['-C', run.cwd, 'worktree', 'add', '--detach', dir]);
+    const r = await runProgram('git', ['-C', run.cwd, 'worktree', 'add', '--detach', dir], { timeoutMs: 120_000 });
+    if (r.exitCode !== 0) throw new Error(`git worktree add failed: ${r.stderr.trim() || describeEnd('git', r)}`);
   }
   return dir;
 }

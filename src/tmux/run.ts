@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { runProgram } from '../run-program.js';
 import { classifyTmuxError, TmuxError, TmuxNotInstalledError } from './errors.js';
 
 /** Which tmux server a client talks to: `-L name`, `-S path`, or the default server. */
@@ -46,26 +46,14 @@ export async function runTmux(server: TmuxServer, commands: readonly (readonly s
   });
   const subcommand = commands.map((c) => c[0]).join(';');
   const args = commands.flat();
-  let result;
-  try {
-    result = await execa('tmux', argv, {
-      input: options.input,
-      timeout: options.timeoutMs ?? 15_000,
-      cancelSignal: options.signal,
-      reject: false,
-      stripFinalNewline: false,
-      encoding: 'utf8',
-    });
-  } catch (error) {
-    throw new TmuxError(subcommand, args, undefined, String(error));
-  }
-  if ((result as { code?: string }).code === 'ENOENT' || /ENOENT/.test(String(result.originalMessage ?? ''))) {
-    throw new TmuxNotInstalledError(subcommand, args);
-  }
-  if (result.isCanceled) throw new TmuxError(subcommand, args, undefined, 'canceled');
-  if (result.timedOut) throw new TmuxError(subcommand, args, undefined, `timed out after ${options.timeoutMs ?? 15_000} ms`);
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const result = await runProgram('tmux', argv, { input: options.input, timeoutMs, signal: options.signal });
+  if (result.error?.code === 'ENOENT') throw new TmuxNotInstalledError(subcommand, args);
   // tmux never started (E2BIG for an argv over 128 KiB, EACCES ...): no exit code and no stderr to read.
-  if (result.exitCode === undefined) throw new TmuxError(subcommand, args, undefined, String(result.originalMessage ?? result.shortMessage));
+  if (result.error) throw new TmuxError(subcommand, args, undefined, String(result.error.message));
+  if (result.canceled) throw new TmuxError(subcommand, args, undefined, 'canceled');
+  if (result.timedOut) throw new TmuxError(subcommand, args, undefined, `timed out after ${timeoutMs} ms`);
+  if (result.exitCode === undefined) throw new TmuxError(subcommand, args, undefined, `killed by ${result.signal ?? 'a signal'}`);
   if (result.exitCode !== 0 || result.stderr.length > 0) {
     throw classifyTmuxError(subcommand, args, result.exitCode, result.stderr);
   }

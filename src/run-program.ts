@@ -1,0 +1,87 @@
+// Runs a program (argv, never a shell) and collects what it printed. Node's own child_process, not execa:
+// execa's import alone costs ~0.19 CPU-s, paid by every CLI call and by every worker's runner.
+import { spawn } from 'node:child_process';
+
+/** What a program did: its exit (or why it never ran, or was stopped) and its output as UTF-8. */
+export interface ProgramResult {
+  /** Undefined when it never ran (`error` says why: ENOENT, E2BIG, EACCES ...) or was killed by a signal. */
+  exitCode?: number;
+  signal?: NodeJS.Signals;
+  stdout: string;
+  stderr: string;
+  /** Killed after `timeoutMs`. */
+  timedOut: boolean;
+  /** Killed because `signal` aborted. */
+  canceled: boolean;
+  error?: NodeJS.ErrnoException;
+}
+
+/** Options: text for stdin, a time limit (SIGTERM, then SIGKILL 2 s later), an AbortSignal, or the caller's terminal. */
+export interface ProgramOptions {
+  input?: string | Uint8Array;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Give the program this process's stdin, stdout and stderr (nothing is collected). */
+  inherit?: boolean;
+}
+
+/** Runs `file args`; never rejects: every outcome is in the result. */
+export function runProgram(file: string, args: readonly string[], o: ProgramOptions = {}): Promise<ProgramResult> {
+  return new Promise((resolve) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timedOut = false;
+    let canceled = false;
+    let settled = false;
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, args, { stdio: o.inherit ? 'inherit' : [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    } catch (error) {
+      // Some failures to start are thrown, not emitted (E2BIG: an argv over the kernel's limit).
+      resolve({ stdout: '', stderr: '', timedOut: false, canceled: false, error: error as NodeJS.ErrnoException });
+      return;
+    }
+    const stop = () => {
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+    };
+    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => { timedOut = true; stop(); }, o.timeoutMs);
+    const onAbort = () => { canceled = true; stop(); };
+    if (o.signal?.aborted) onAbort();
+    else o.signal?.addEventListener('abort', onAbort, { once: true });
+    const finish = (result: Omit<ProgramResult, 'stdout' | 'stderr' | 'timedOut' | 'canceled'>) => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      o.signal?.removeEventListener('abort', onAbort);
+      resolve({ ...result, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut, canceled });
+    };
+    child.stdout?.on('data', (d: Buffer) => out.push(d));
+    child.stderr?.on('data', (d: Buffer) => err.push(d));
+    // A program that never started has no pid; one that started reports its end through 'close'.
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) finish({ error });
+    });
+    child.once('close', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }));
+    // A program that left a background child holding its stdout or stderr: its own end is the end.
+    child.once('exit', (code, signal) => {
+      setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finish({ exitCode: code ?? undefined, signal: signal ?? undefined });
+      }, 1000).unref();
+    });
+    if (child.stdin && o.input !== undefined) {
+      child.stdin.on('error', () => undefined); // a program that exits without reading its input
+      child.stdin.end(o.input);
+    }
+  });
+}
+
+/** One line saying how a program ended, for error messages. */
+export function describeEnd(file: string, r: ProgramResult): string {
+  if (r.error) return `${file}: ${r.error.code ?? r.error.message}`;
+  if (r.timedOut) return `${file} timed out`;
+  if (r.signal) return `${file} was killed by ${r.signal}`;
+  return `${file} exited ${r.exitCode}`;
+}
