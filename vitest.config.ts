@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -12,5 +13,6 @@ export default defineConfig({
     // at a time) left half the machine idle. Three files at once; every wait is on a condition, not a clock.
     maxWorkers: 3,
     minWorkers: 1,
+    sequence: { sequencer: SlowestFirst },
   },
 });
