@@ -23,6 +23,8 @@ export interface ProgramOptions {
   signal?: AbortSignal;
   /** Give the program this process's stdin, stdout and stderr (nothing is collected). */
   inherit?: boolean;
+  /** End this long after the program exits even if a child of it still holds its output pipes. */
+  outputGraceMs?: number;
 }
 
 /** Runs `file args`; never rejects: every outcome is in the result. */
@@ -63,14 +65,19 @@ export function runProgram(file: string, args: readonly string[], o: ProgramOpti
       if (child.pid === undefined) finish({ error });
     });
     child.once('close', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }));
-    // A program that left a background child holding its stdout or stderr: its own end is the end.
-    child.once('exit', (code, signal) => {
-      setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        finish({ exitCode: code ?? undefined, signal: signal ?? undefined });
-      }, 1000).unref();
-    });
+    // A program that may leave a background child holding its stdout or stderr (a user's notify command):
+    // its own end is the end, after a grace for the output. Only there: a timer can run before output
+    // still in the pipe is read, when this process was busy.
+    const grace = o.outputGraceMs;
+    if (grace !== undefined) {
+      child.once('exit', (code, signal) => {
+        setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          finish({ exitCode: code ?? undefined, signal: signal ?? undefined });
+        }, grace).unref();
+      });
+    }
     if (child.stdin && o.input !== undefined) {
       child.stdin.on('error', () => undefined); // a program that exits without reading its input
       child.stdin.end(o.input);

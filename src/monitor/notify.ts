@@ -21,7 +21,7 @@ export interface Notice {
 export async function notify(policy: Policy, tmux: Tmux | undefined, session: string | undefined, notice: Notice, batch?: string[]): Promise<void> {
   const [program, ...args] = policy.notify.command;
   if (program) {
-    const r = await runProgram(program, args, { input: `${JSON.stringify(notice)}\n`, timeoutMs: 10_000 });
+    const r = await runProgram(program, args, { input: `${JSON.stringify(notice)}\n`, timeoutMs: 10_000, outputGraceMs: 1000 });
     if (r.exitCode !== 0) {
       try {
         appendEvent(notice.runDir, { worker: notice.worker, kind: 'notify.failed', detail: { event: notice.event, exitCode: r.exitCode ?? null, error: (r.stderr || describeEnd(program, r)).slice(0, 300) } });
