@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { workerPaths } from '../runs/paths.js';
 import type { WorkerRecord } from './record.js';
+import { readFacts } from './facts.js';
 import { transcriptTail } from './transcript.js';
 
 /** Where a result came from: the declared channel, or a rehearsal's stand-in. */
@@ -23,8 +24,10 @@ function nonEmpty(path: string): string | undefined {
   }
 }
 
+// The transcript tail of the current attempt only: a resumed worker's pane.log still holds the earlier ones.
 function paneTail(rec: WorkerRecord): string | undefined {
-  const tail = transcriptTail(workerPaths(rec.runDir, rec.name).paneLog, 60);
+  const from = readFacts(rec.runDir, rec.name, rec.resumes).start?.logOffset ?? 0;
+  const tail = transcriptTail(workerPaths(rec.runDir, rec.name).paneLog, 60, from);
   return tail.length ? `${tail.join('\n')}\n` : undefined;
 }
 

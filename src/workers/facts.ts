@@ -11,6 +11,8 @@ export interface StartFact {
   runnerPid: number;
   paneId?: string;
   time: string;
+  /** Bytes in pane.log before this attempt's agent started: a `pane` answer is what came after. */
+  logOffset?: number;
 }
 
 /** The agent of this attempt has ended. */
@@ -61,7 +63,9 @@ export function readFacts(runDir: string, name: string, attempt: number): { star
   const paths = workerPaths(runDir, name);
   const s = parse(paths.startFacts(attempt));
   const e = parse(paths.exitFacts(attempt));
-  const start = s && s.time ? { pid: Number(s.pid), runnerPid: Number(s.runnerPid), paneId: s.paneId || undefined, time: s.time } : undefined;
+  const start = s && s.time
+    ? { pid: Number(s.pid), runnerPid: Number(s.runnerPid), paneId: s.paneId || undefined, time: s.time, logOffset: s.logOffset ? Number(s.logOffset) : undefined }
+    : undefined;
   const exit = e && e.time
     ? { code: e.code === undefined || e.code === '' ? null : Number(e.code), signal: e.signal || null, time: e.time, hangup: e.hangup === '1', error: e.error || undefined }
     : undefined;

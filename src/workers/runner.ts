@@ -4,7 +4,7 @@
 // signalling, and any reader that comes first derives the same answer from the facts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createWriteStream, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { basename, dirname } from 'node:path';
 import { constants } from 'node:os';
@@ -91,6 +91,8 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
       safely(() => recordSessionId(runDir, name, sessionId!, current));
     }
   };
+  // Where this attempt's part of pane.log begins (the pane channel's answer is read from there on).
+  const logOffset = sizeOf(paths.paneLog);
   let child: ChildProcess;
   try {
     child = spawn(argv[0]!, argv.slice(1), {
@@ -134,7 +136,7 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   if (failedToStart) return end(current, tmux, attempt, { code: 127, signal: null, hangup: false, error: `could not start ${argv[0]}: ${failedToStart.message}` });
   if (stdinText !== undefined) child.stdin!.end(stdinText);
 
-  safely(() => writeStartFact(runDir, name, attempt, { pid: child.pid!, runnerPid: process.pid, paneId: pane, time: new Date().toISOString() }));
+  safely(() => writeStartFact(runDir, name, attempt, { pid: child.pid!, runnerPid: process.pid, paneId: pane, time: new Date().toISOString(), logOffset }));
   safely(() => settleWorker(runDir, name, { panes: 'unknown', by: 'runner', fallback: current, attempt }));
   await tmux.signal(workerChannel(rec.run, name)).catch(() => undefined);
 
@@ -221,5 +223,13 @@ function safely(write: () => unknown): void {
     write();
   } catch (error) {
     process.stderr.write(`orch-tmux runner: could not record: ${String((error as Error).message ?? error)}\n`);
+  }
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
   }
 }

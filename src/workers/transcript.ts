@@ -2,11 +2,12 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import stripAnsi from 'strip-ansi';
 
 /** The last `maxBytes` of a file as text; empty when the file is missing. */
-export function readTail(path: string, maxBytes = 256 * 1024): string {
+export function readTail(path: string, maxBytes = 256 * 1024, fromByte = 0): string {
   let fd: number | undefined;
   try {
     const size = statSync(path).size;
-    const start = Math.max(0, size - maxBytes);
+    const start = Math.max(0, fromByte, size - maxBytes);
+    if (start >= size) return '';
     const buf = Buffer.alloc(size - start);
     fd = openSync(path, 'r');
     readSync(fd, buf, 0, buf.length, start);
@@ -31,7 +32,7 @@ export function cleanTranscript(raw: string): string[] {
   return lines;
 }
 
-/** The last `count` lines of a pane log, cleaned. */
-export function transcriptTail(path: string, count: number): string[] {
-  return cleanTranscript(readTail(path)).slice(-count);
+/** The last `count` lines of a pane log, cleaned; only what came after byte `fromByte` (one attempt's part). */
+export function transcriptTail(path: string, count: number, fromByte = 0): string[] {
+  return cleanTranscript(readTail(path, undefined, fromByte)).slice(-count);
 }

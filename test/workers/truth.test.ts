@@ -65,6 +65,27 @@ describe('worker truth', () => {
     expect(synthPrompt).toContain('lens: Clarity');
   });
 
+  test('a pane-channel worker resumed after a crash: its answer is the new attempt\'s part of the transcript only', async ({ server }) => {
+    // The fake agent in exec mode with the pane declared as its channel (as a CLI without -o would be).
+    const profile = join(server.dir, 'fake-pane.yaml');
+    writeFileSync(profile, readFileSync(fakeAgentProfile, 'utf8').replace('lastMessage: file', 'lastMessage: pane').replace(/--last-message, "\{\{lastMessageFile\}\}", /g, ''));
+    const run = await newRun(server);
+    const spawned = await server.cli(['spawn', run.id, 'p', '--agent', profile, '--prompt', '[[reply:the second attempt answers]] [[crash-once:3]]']);
+    expect(spawned.exitCode, String(spawned.stderr)).toBe(0);
+    expect((await server.cli(['wait', run.id, '--timeout', '30'])).exitCode).toBe(1);
+    expect(workerJson(run, 'p')).toMatchObject({ state: 'failed', exitCode: 3, resultSource: 'pane' });
+    expect(readFileSync(join(workerDir(run, 'p'), 'result.md'), 'utf8')).toContain('fake-agent: crashing with 3');
+    const resumed = await server.cli(['resume', run.id, 'p']);
+    expect(resumed.exitCode, String(resumed.stderr)).toBe(0);
+    expect((await server.cli(['wait', run.id, '--timeout', '30'])).exitCode).toBe(0);
+    expect(workerJson(run, 'p')).toMatchObject({ state: 'done', resumes: 1, resultSource: 'pane' });
+    const answer = readFileSync(join(workerDir(run, 'p'), 'result.md'), 'utf8');
+    expect(answer).toContain('the second attempt answers');
+    // The first attempt is still in pane.log, and in no part of the second attempt's answer.
+    expect(paneLog(run, 'p')).toContain('fake-agent: crashing with 3');
+    expect(answer).not.toContain('crashing with 3');
+  });
+
   test('status, wait, ls, result and log change no file in a run directory', async ({ server }) => {
     const run = await newRun(server);
     await spawnFake(server, run.id, 'done', '[[reply:fine]]');
