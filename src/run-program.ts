@@ -65,6 +65,13 @@ export function runProgram(file: string, args: readonly string[], o: ProgramOpti
       if (child.pid === undefined) finish({ error });
     });
     child.once('close', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }));
+    // Stopped (timeout, abort): its own end is the end, even if a child of it still holds the pipes.
+    child.once('exit', (code, signal) => {
+      if (!timedOut && !canceled) return;
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      finish({ exitCode: code ?? undefined, signal: signal ?? undefined });
+    });
     // A program that may leave a background child holding its stdout or stderr (a user's notify command):
     // its own end is the end, after a grace for the output. Only there: a timer can run before output
     // still in the pipe is read, when this process was busy.

@@ -138,9 +138,10 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     process.stderr.write(`orch-tmux monitor: ${String((error as Error).message)} (using the safe defaults)\n`);
   }
   const memory = readMemory(run);
-  // First what the files and the listing show, then every screen that needs a look at once (a tmux
-  // client each, run side by side), then the policy's actions one worker at a time.
-  const seen: { rec: WorkerRecord; mem: WorkerMemory; truth: ReturnType<typeof deriveTruth> }[] = [];
+  // Each screen is captured right before its worker's actions (an earlier worker's kill or resume may take
+  // seconds: a screen captured before it could be stale by the time keys are sent).
+  const messages: string[] = [];
+  const observations: WorkerObservation[] = [];
   for (const name of listWorkerNames(run.dir)) {
     if (!readWorker(run.dir, name)) continue;
     const mem: WorkerMemory = memory.workers[name] ?? { answered: [] };
@@ -152,18 +153,15 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     } catch {
       found = readWorker(run.dir, name); // a full disk, or the folder moved aside: supervise from what is on disk
     }
-    if (found) seen.push({ rec: found, mem, truth: deriveTruth(found, gatherEvidence(found, allPanes, nowMs)) });
-  }
-  const looks = await Promise.all(seen.map(({ rec, mem, truth }) => (truth.state === 'running' && truth.pane && !truth.pane.dead ? look(tmux, rec, truth.pane, mem, policy, nowMs, count) : undefined)));
-  const messages: string[] = [];
-  const observations: WorkerObservation[] = [];
-  for (const [i, { rec, mem, truth }] of seen.entries()) {
-    const name = rec.name;
+    if (!found) continue;
+    const rec = found;
+    const truth = deriveTruth(rec, gatherEvidence(rec, allPanes, nowMs));
     const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
     let screen: Classification | undefined;
     if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
-      screen = looks[i]?.screen;
-      obs.captured = looks[i]?.captured ?? false;
+      const seen = await look(tmux, rec, truth.pane, mem, policy, nowMs, count);
+      screen = seen?.screen;
+      obs.captured = seen?.captured ?? false;
       if (screen) {
         obs.screen = screen.state;
         obs.reason = screen.reason;

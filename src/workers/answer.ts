@@ -26,7 +26,8 @@ function nonEmpty(path: string): string | undefined {
 
 // The transcript tail of the current attempt only: a resumed worker's pane.log still holds the earlier ones.
 function paneTail(rec: WorkerRecord): string | undefined {
-  const from = readFacts(rec.runDir, rec.name, rec.resumes).start?.logOffset ?? 0;
+  const facts = readFacts(rec.runDir, rec.name, rec.resumes);
+  const from = facts.start?.logOffset ?? facts.exit?.logOffset ?? 0;
   const tail = transcriptTail(workerPaths(rec.runDir, rec.name).paneLog, 60, from);
   return tail.length ? `${tail.join('\n')}\n` : undefined;
 }

@@ -24,6 +24,8 @@ export interface ExitFact {
   hangup: boolean;
   /** Why the agent could not even start (a missing program). */
   error?: string;
+  /** As in the start fact, for an agent that never started (then there is no start fact). */
+  logOffset?: number;
 }
 
 function format(fields: Record<string, string | number | boolean | null | undefined>): string {
@@ -67,7 +69,7 @@ export function readFacts(runDir: string, name: string, attempt: number): { star
     ? { pid: Number(s.pid), runnerPid: Number(s.runnerPid), paneId: s.paneId || undefined, time: s.time, logOffset: s.logOffset ? Number(s.logOffset) : undefined }
     : undefined;
   const exit = e && e.time
-    ? { code: e.code === undefined || e.code === '' ? null : Number(e.code), signal: e.signal || null, time: e.time, hangup: e.hangup === '1', error: e.error || undefined }
+    ? { code: e.code === undefined || e.code === '' ? null : Number(e.code), signal: e.signal || null, time: e.time, hangup: e.hangup === '1', error: e.error || undefined, logOffset: e.logOffset ? Number(e.logOffset) : undefined }
     : undefined;
   return { start, exit };
 }

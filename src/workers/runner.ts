@@ -101,7 +101,7 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
       stdio: [stdin, pipeOutput ? 'pipe' : 'inherit', pipeOutput ? 'pipe' : 'inherit'],
     });
   } catch (error) {
-    return end(current, tmux, attempt, { code: 127, signal: null, hangup: false, error: `could not start ${argv[0]}: ${String(error)}` });
+    return end(current, tmux, attempt, { code: 127, signal: null, hangup: false, logOffset, error: `could not start ${argv[0]}: ${String(error)}` });
   }
   // Everything that listens to the child is attached now, before any await: a fast agent may be done
   // (output flushed, 'end' and 'exit' emitted) by the time the next await returns.
@@ -133,7 +133,7 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   if (typeof stdin === 'number') {
     try { closeSync(stdin); } catch { /* already closed */ }
   }
-  if (failedToStart) return end(current, tmux, attempt, { code: 127, signal: null, hangup: false, error: `could not start ${argv[0]}: ${failedToStart.message}` });
+  if (failedToStart) return end(current, tmux, attempt, { code: 127, signal: null, hangup: false, logOffset, error: `could not start ${argv[0]}: ${failedToStart.message}` });
   if (stdinText !== undefined) child.stdin!.end(stdinText);
 
   safely(() => writeStartFact(runDir, name, attempt, { pid: child.pid!, runnerPid: process.pid, paneId: pane, time: new Date().toISOString(), logOffset }));

@@ -22,13 +22,17 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
   const watcher = new RunWatcher([run.dir]);
   let missedWakeups = 0;
   let how: 'change' | 'timeout' | undefined;
+  let askedTmuxAt = 0;
   try {
     for (;;) {
       watcher.reset();
       const before = filesSignature(run.dir);
       // A file change is answered by the files (a finish is on disk before its fact wakes us); tmux is
-      // asked at the first look and at the fallback, for what writes no file (a runner killed -9).
-      const all = await runStatus(run, tmux, { filesOnly: how === 'change' });
+      // asked at the first look and at least every fallback interval, for what writes no file (a pane
+      // that vanished, a window closed before its runner started), however busy the run's files are.
+      const filesOnly = how === 'change' && Date.now() - askedTmuxAt < FALLBACK_CHECK_MS;
+      if (!filesOnly) askedTmuxAt = Date.now();
+      const all = await runStatus(run, tmux, { filesOnly });
       const workers = names.length ? all.filter((w) => names.includes(w.name)) : all;
       o.onTick?.(workers);
       const finished = workers.filter((w) => FINISHED.has(w.state));
