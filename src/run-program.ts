@@ -65,26 +65,18 @@ export function runProgram(file: string, args: readonly string[], o: ProgramOpti
       if (child.pid === undefined) finish({ error });
     });
     child.once('close', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }));
-    // Stopped (timeout, abort): its own end is the end, even if a child of it still holds the pipes.
+    // Its own end is the end, even if a child of it still holds the pipes: at once when we stopped it
+    // (timeout, abort); after a grace for the output with `outputGraceMs` (a user's notify command). Only
+    // there: a timer can run before output still in the pipe is read, when this process was busy.
     child.once('exit', (code, signal) => {
-      if (!timedOut && !canceled) return;
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      finish({ exitCode: code ?? undefined, signal: signal ?? undefined });
+      const end = () => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        finish({ exitCode: code ?? undefined, signal: signal ?? undefined });
+      };
+      if (timedOut || canceled) end();
+      else if (o.outputGraceMs !== undefined) setTimeout(end, o.outputGraceMs).unref();
     });
-    // A program that may leave a background child holding its stdout or stderr (a user's notify command):
-    // its own end is the end, after a grace for the output. Only there: a timer can run before output
-    // still in the pipe is read, when this process was busy.
-    const grace = o.outputGraceMs;
-    if (grace !== undefined) {
-      child.once('exit', (code, signal) => {
-        setTimeout(() => {
-          child.stdout?.destroy();
-          child.stderr?.destroy();
-          finish({ exitCode: code ?? undefined, signal: signal ?? undefined });
-        }, grace).unref();
-      });
-    }
     if (child.stdin && o.input !== undefined) {
       child.stdin.on('error', () => undefined); // a program that exits without reading its input
       child.stdin.end(o.input);

@@ -9,7 +9,7 @@
 // `npm run build`; `npm run bench` runs it as its `waiters` section). --json prints the figures as JSON.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { statSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -83,11 +83,6 @@ async function orchTrial(w, n, t) {
   const last = Math.max(...stampsOf(names.map((name) => join(run.dir, 'workers', name))));
   const missed = outs.reduce((sum, o) => sum + (JSON.parse(o.stdout).missedWakeups ?? 0), 0);
   tmux('kill-session', '-t', `=${run.session}`);
-  if (process.env.BENCH_RAW) {
-    const facts = names.map((name) => statSync(join(run.dir, 'workers', name, 'exit-0.facts')).mtimeMs);
-    const stamps = stampsOf(names.map((name) => join(run.dir, 'workers', name)));
-    process.stderr.write(`  exits spread ${Math.round(last - Math.min(...stamps))} ms; last exit fact +${Math.round(Math.max(...facts) - last)} ms\n`);
-  }
   return { waits: outs.map((o) => o.at - last), missed };
 }
 
@@ -115,7 +110,6 @@ async function pollerTrial(w, n, t) {
   writeFileSync(join(gates, gate), '');
   const outs = await Promise.all(pollers.map((p) => p.done));
   const last = Math.max(...stampsOf(dirs));
-  if (process.env.BENCH_RAW) process.stderr.write(tmux('list-panes', '-s', '-t', `=${session}`, '-F', '#{pane_id} dead=#{pane_dead} #{pane_current_command} #{remain-on-exit}').stdout);
   tmux('kill-session', '-t', `=${session}`);
   return outs.map((o) => {
     const seen = Object.values(JSON.parse(o.stdout).notices);
@@ -145,7 +139,6 @@ try {
         process.stderr.write(`waiters: ${w} workers, ${n} waits, trial ${t + 1}/${trials}\n`);
         const o = await orchTrial(w, n, t);
         orch.push(...o.waits);
-        if (process.env.BENCH_RAW) process.stderr.write(`  raw: ${o.waits.map(Math.round).join(" ")}\n`);
         missed += o.missed;
         base.push(...(await pollerTrial(w, n, t)));
       }

@@ -138,10 +138,10 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     process.stderr.write(`orch-tmux monitor: ${String((error as Error).message)} (using the safe defaults)\n`);
   }
   const memory = readMemory(run);
+  const messages: string[] = []; // what attached clients are told, once at the end of the pass
+  const observations: WorkerObservation[] = [];
   // Each screen is captured right before its worker's actions (an earlier worker's kill or resume may take
   // seconds: a screen captured before it could be stale by the time keys are sent).
-  const messages: string[] = [];
-  const observations: WorkerObservation[] = [];
   for (const name of listWorkerNames(run.dir)) {
     if (!readWorker(run.dir, name)) continue;
     const mem: WorkerMemory = memory.workers[name] ?? { answered: [] };
