@@ -1,6 +1,6 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import { runProgram } from '../run-program.js';
-import { whichProgram } from '../agents/resolve.js';
+import { loadProfile, whichProgram } from '../agents/resolve.js';
 import { indexPath } from '../runs/index-file.js';
 import { runsRoot, stateHome } from '../runs/paths.js';
 import { printJson, type Command } from './command.js';
@@ -14,6 +14,36 @@ function writable(dir: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** One agent CLI as found here: where, which version, and the version its built-in profile was proven with. */
+export interface AgentCheck {
+  path: string | null;
+  version: string | null;
+  proven: string | null;
+}
+
+// `<program> --version`, bounded: the first x.y.z it prints.
+async function checkAgent(name: string, env: NodeJS.ProcessEnv): Promise<AgentCheck> {
+  let profile: { command: string[]; proven?: string } = { command: [name] };
+  try {
+    profile = loadProfile(name);
+  } catch {
+    /* a broken project profile is reported where it is used; here the program name will do */
+  }
+  const path = whichProgram(profile.command[0]!, env) ?? null;
+  let version: string | null = null;
+  if (path) {
+    const r = await runProgram(path, ['--version'], { timeoutMs: 10_000 });
+    version = /\d+\.\d+\.\d+/.exec(`${r.stdout}\n${r.stderr}`)?.[0] ?? null;
+  }
+  return { path, version, proven: profile.proven ?? null };
+}
+
+function describeAgent(name: string, a: AgentCheck): string {
+  if (!a.path) return `info ${name}: not on PATH${a.proven ? ` (profile proven with ${a.proven})` : ''}`;
+  const match = a.version && a.proven ? (a.version === a.proven ? ', as its profile was proven with' : `; its profile was proven with ${a.proven}`) : '';
+  return `info ${name} ${a.version ?? '(version unknown)'}: ${a.path}${match}`;
 }
 
 /** `orch-tmux doctor`: can orch-tmux run here, and what agents are installed. Exit 0 yes, 1 no. */
@@ -35,7 +65,9 @@ export const command: Command = {
     const tmuxMessage = !tmuxPath
       ? 'tmux is not installed: install it (Debian/Ubuntu: apt-get install tmux, macOS: brew install tmux)'
       : tmuxOk ? `tmux ${version}` : `tmux ${version ?? '(unknown version)'} is too old: orch-tmux needs tmux 3.0 or newer`;
-    const agents = Object.fromEntries(['codex', 'claude', 'gemini'].map((a) => [a, whichProgram(a, ctx.env) ?? null]));
+    const names = ['codex', 'claude', 'gemini'];
+    const checks = await Promise.all(names.map((a) => checkAgent(a, ctx.env)));
+    const agents = Object.fromEntries(names.map((a, i) => [a, checks[i]!]));
     const state = stateHome(ctx.env);
     const runs = runsRoot(undefined, ctx.env);
     const crontab = whichProgram('crontab', ctx.env) ?? null;
@@ -55,7 +87,7 @@ export const command: Command = {
         `${mark(tmuxOk)} ${tmuxMessage}${tmuxPath ? ` (${tmuxPath})` : ''}`,
         `${mark(report.state.writable)} state in ${state}${report.state.writable ? '' : ' is not writable: set ORCH_TMUX_HOME to a writable folder'}`,
         `info runs go to ${runs} (change with --run-dir or ORCH_TMUX_RUNS)`,
-        ...Object.entries(agents).map(([a, p]) => `info ${a}: ${p ?? 'not on PATH'}`),
+        ...Object.entries(agents).map(([a, check]) => describeAgent(a, check)),
         `info cron: ${crontab ?? 'crontab not found (monitor --watch works without it)'}`,
         '',
       ].join('\n'));

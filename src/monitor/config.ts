@@ -11,6 +11,8 @@ export interface Policy {
   silence: { pokeAfter: number; poke: string; interruptAfter: number; killAfter: number };
   death: { resume: boolean; maxResumes: number };
   notify: { command: string[]; tmux: boolean };
+  /** The silence keys some config file set: an agent profile's silence defaults give way to them. */
+  silenceSet?: string[];
 }
 
 /** Commands never approved automatically, whatever the allow list says. */
@@ -96,5 +98,14 @@ export function loadPolicy(runDir: string, projectDir: string, env: NodeJS.Proce
       for (const [k, v] of Object.entries(extra)) base[k] = section === 'approvals' && k === 'deny' ? [...new Set([...(base[k] as string[]), ...(v as string[])])] : v;
     }
   }
-  return policy;
+  const silenceSet = [...new Set(layers.flatMap((l) => Object.keys(l.silence ?? {})))];
+  return silenceSet.length ? { ...policy, silenceSet } : policy;
+}
+
+/** The policy for one worker: its agent profile's silence defaults, where no config file set the key. */
+export function workerPolicy(policy: Policy, rec: { silence?: Partial<Record<'pokeAfter' | 'interruptAfter' | 'killAfter', number>> }): Policy {
+  if (!rec.silence) return policy;
+  const silence = { ...policy.silence };
+  for (const [k, v] of Object.entries(rec.silence)) if (v !== undefined && !policy.silenceSet?.includes(k)) silence[k as 'pokeAfter'] = v;
+  return { ...policy, silence };
 }

@@ -9,7 +9,7 @@ import { addToIndex, readIndex } from '../runs/index-file.js';
 import { runPaths } from '../runs/paths.js';
 import { endRunIfFinished, readRun, runEnded, type RunRecord } from '../runs/run.js';
 import { NoServerError, Tmux, type TmuxServer } from '../tmux/index.js';
-import { killWorker } from '../workers/kill.js';
+import { killWorker, markInterrupted } from '../workers/kill.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { sendMessage } from '../workers/send.js';
@@ -17,7 +17,7 @@ import { PANE_FIELDS, paneInfo, paneMap, type PaneInfo, type PaneMap } from '../
 import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/store.js';
 import { deriveTruth } from '../workers/truth.js';
 import { classifyScreen, type Classification } from './classify.js';
-import { DEFAULT_POLICY, loadPolicy, type Policy } from './config.js';
+import { DEFAULT_POLICY, loadPolicy, workerPolicy, type Policy } from './config.js';
 import { notify, tellClients } from './notify.js';
 import { decide, silenceStart, type Action, type WorkerMemory } from './policy.js';
 
@@ -157,9 +157,10 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     const rec = found;
     const truth = deriveTruth(rec, gatherEvidence(rec, allPanes, nowMs));
     const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
+    const policyHere = workerPolicy(policy, rec);
     let screen: Classification | undefined;
     if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
-      const seen = await look(tmux, rec, truth.pane, mem, policy, nowMs, count);
+      const seen = await look(tmux, rec, truth.pane, mem, policyHere, nowMs, count);
       screen = seen?.screen;
       obs.captured = seen?.captured ?? false;
       if (screen) {
@@ -178,11 +179,11 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
       mem.activity = truth.pane.activity;
     }
     const actions = decide({
-      worker: rec, state: truth.state, screen, memory: mem, policy, nowMs, activityMs: truth.pane?.activity,
+      worker: rec, state: truth.state, screen, memory: mem, policy: policyHere, nowMs, activityMs: truth.pane?.activity,
       sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv) && !rec.rehearsal,
     });
     for (const action of actions) {
-      obs.actions.push(await act(action, run, tmux, rec, mem, policy, env, count, messages));
+      obs.actions.push(await act(action, run, tmux, rec, mem, policyHere, env, count, messages));
     }
     observations.push(obs);
   }
@@ -273,6 +274,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
     case 'interrupt': {
       mem.interruptedAt = silenceStart(mem, mem.activity ?? 0);
       count();
+      markInterrupted(run.dir, rec.name, `by the monitor after ${Math.round((Date.now() - mem.interruptedAt) / 1000)} s of silence`);
       await tmux.sendKeys(pane, rec.keys?.interrupt ?? ['C-c']);
       event('worker.stalled', { action: 'interrupted' });
       return 'interrupt';

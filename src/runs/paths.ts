@@ -52,6 +52,8 @@ export function workerPaths(runDir: string, name: string) {
     lastMessage: join(dir, 'last-message.txt'),
     stdout: join(dir, 'stdout.txt'),
     killRequested: join(dir, 'kill-requested'),
+    /** orch-tmux sent an exec agent its interrupt key: why, and when. */
+    interruptRequested: join(dir, 'interrupt-requested'),
     envFile: join(dir, 'env.json'),
   };
 }

@@ -5,9 +5,10 @@ import { workerPaths } from '../runs/paths.js';
 import type { WorkerRecord } from './record.js';
 import { readFacts } from './facts.js';
 import { transcriptTail } from './transcript.js';
+import { readReportFile, reportedFailure, type AgentReport } from './structured.js';
 
 /** Where a result came from: the declared channel, or a rehearsal's stand-in. */
-export type AnswerSource = 'file' | 'stdout' | 'pane' | 'rehearsal';
+export type AnswerSource = 'file' | 'stdout' | 'pane' | 'json' | 'jsonl' | 'rehearsal';
 
 /** Where a fallback came from: kept for people, never a result. */
 export type FallbackSource = 'fallback:stdout' | 'fallback:pane';
@@ -39,14 +40,29 @@ export function readAnswer(rec: WorkerRecord): { text: string; source: AnswerSou
     const text = nonEmpty(paths.rehearsal);
     return text === undefined ? undefined : { text, source: 'rehearsal' };
   }
-  const text = rec.lastMessage === 'file' ? nonEmpty(paths.lastMessage) : rec.lastMessage === 'stdout' ? nonEmpty(paths.stdout) : paneTail(rec);
-  return text === undefined ? undefined : { text, source: rec.lastMessage };
+  const text = rec.lastMessage === 'file' ? nonEmpty(paths.lastMessage)
+    : rec.lastMessage === 'stdout' ? nonEmpty(paths.stdout)
+    : rec.lastMessage === 'pane' ? paneTail(rec)
+    : agentReport(rec)?.result;
+  return text === undefined || text.trim() === '' ? undefined : { text, source: rec.lastMessage };
+}
+
+/** The agent's own account of its turn, for profiles whose answer is JSON; undefined for the others. */
+export function agentReport(rec: WorkerRecord): AgentReport | undefined {
+  if ((rec.lastMessage !== 'json' && rec.lastMessage !== 'jsonl') || !rec.json) return undefined;
+  return readReportFile(workerPaths(rec.runDir, rec.name).stdout, rec.lastMessage, rec.json);
+}
+
+/** Why the agent itself says its turn failed (an error result, refused tool calls), or undefined. */
+export function agentFailure(rec: WorkerRecord): string | undefined {
+  const report = agentReport(rec);
+  return report ? reportedFailure(report, rec.sandbox) : undefined;
 }
 
 /** What the agent left off its declared channel, marked, for a person to read. */
 export function readFallback(rec: WorkerRecord): { text: string; source: FallbackSource } | undefined {
   if (rec.rehearsal) return undefined;
-  const stdout = rec.lastMessage === 'file' ? nonEmpty(workerPaths(rec.runDir, rec.name).stdout) : undefined;
+  const stdout = rec.lastMessage === 'file' || rec.lastMessage === 'json' || rec.lastMessage === 'jsonl' ? nonEmpty(workerPaths(rec.runDir, rec.name).stdout) : undefined;
   if (stdout !== undefined) return { text: `${MARK_FALLBACK}\n${stdout}`, source: 'fallback:stdout' };
   const tail = rec.lastMessage !== 'pane' ? paneTail(rec) : undefined;
   return tail === undefined ? undefined : { text: `${MARK_FALLBACK}\n${tail}`, source: 'fallback:pane' };

@@ -26,6 +26,8 @@ export interface ExitFact {
   error?: string;
   /** As in the start fact, for an agent that never started (then there is no start fact). */
   logOffset?: number;
+  /** Processes of the agent still alive after it exited and its output drained (`pid:name` list); the runner ended them. */
+  orphans?: string;
 }
 
 function format(fields: Record<string, string | number | boolean | null | undefined>): string {
@@ -69,7 +71,7 @@ export function readFacts(runDir: string, name: string, attempt: number): { star
     ? { pid: Number(s.pid), runnerPid: Number(s.runnerPid), paneId: s.paneId || undefined, time: s.time, logOffset: s.logOffset ? Number(s.logOffset) : undefined }
     : undefined;
   const exit = e && e.time
-    ? { code: e.code === undefined || e.code === '' ? null : Number(e.code), signal: e.signal || null, time: e.time, hangup: e.hangup === '1', error: e.error || undefined, logOffset: e.logOffset ? Number(e.logOffset) : undefined }
+    ? { code: e.code === undefined || e.code === '' ? null : Number(e.code), signal: e.signal || null, time: e.time, hangup: e.hangup === '1', error: e.error || undefined, logOffset: e.logOffset ? Number(e.logOffset) : undefined, orphans: e.orphans || undefined }
     : undefined;
   return { start, exit };
 }

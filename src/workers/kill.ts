@@ -17,6 +17,11 @@ function signal(pid: number | undefined, sig: NodeJS.Signals): void {
   }
 }
 
+/** Notes, before the key goes, that orch-tmux interrupts this worker's turn and why: an exec agent's turn ended so is never done. */
+export function markInterrupted(runDir: string, name: string, why: string): void {
+  writeFileSync(workerPaths(runDir, name).interruptRequested, `${why}\n`, { mode: 0o600 });
+}
+
 /** Stops one worker: interrupt key, grace period, SIGTERM, SIGKILL; its state becomes killed, its result stays. */
 export async function killWorker(run: RunRecord, tmux: Tmux, name: string, graceMs: number): Promise<WorkerState> {
   const rec = readWorker(run.dir, name);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fillArgv, resolveProgram } from '../agents/resolve.js';
 import type { AgentProfile } from '../agents/profile.js';
@@ -50,14 +51,18 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
   const paths = workerPaths(o.run.dir, name);
   if (existsSync(paths.dir)) throw new UsageError(`Worker ${JSON.stringify(name)} already exists in run ${o.run.id}: pick another name`, { code: 'worker_exists' });
   const cwd = checkDirectory(o.cwd ?? o.run.cwd);
+  const sandbox = o.sandbox ?? 'read-only';
+  // Chosen here and recorded with the worker before its agent starts: killed in its first second, it is still resumable.
+  const newSessionId = randomUUID();
   const values: Record<string, string> = {
     ...(o.vars ?? {}),
     promptFile: paths.prompt, lastMessageFile: paths.lastMessage, workerDir: paths.dir, runDir: o.run.dir, cwd,
-    sandbox: o.sandbox ?? 'read-only',
+    sandbox, newSessionId,
   };
   const p = o.profile;
-  let argv = fillArgv(p.command, values, p.source);
-  const resumeArgv = p.resume ? fillArgv(p.resume, { ...values, sessionId: '{{sessionId}}' }, p.source) : undefined;
+  let argv = fillArgv(withSandbox(p.command, p, sandbox), values, p.source);
+  const resumeArgv = p.resume ? fillArgv(withSandbox(p.resume, p, sandbox), { ...values, sessionId: '{{sessionId}}' }, p.source) : undefined;
+  const choosesId = p.command.some((a) => a.includes('{{newSessionId}}'));
   if (!o.rehearsal) argv = resolveProgram(argv, p, env);
   const size = typeof o.prompt === 'string' ? Buffer.byteLength(o.prompt) : o.prompt.length;
   if (p.prompt === 'arg' && size > MAX_ARG_BYTES) {
@@ -66,10 +71,19 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
   return {
     name, run: o.run.id, runDir: o.run.dir, agent: p.name, agentRef: p.source.startsWith('builtin:') ? p.name : p.source, mode: p.mode, argv,
     resumeArgv: resumeArgv && !o.rehearsal ? resolveProgram(resumeArgv, p, env) : resumeArgv,
-    resumePrompt: p.resumePrompt, prompt: p.prompt, lastMessage: p.lastMessage,
+    resumePrompt: p.resumePrompt, sessionMissing: p.sessionMissing, prompt: p.prompt, lastMessage: p.lastMessage, json: p.json, sandbox,
+    silence: p.silence, exitCodes: p.exitCodes, sessionId: choosesId ? newSessionId : undefined,
     sessionIdRegex: p.sessionId?.regex, states: p.states, keys: p.keys, cwd, env: p.env, socketPath: o.run.socketPath,
     rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), starterPid: process.pid, resumes: 0, version: 0,
   };
+}
+
+/** An argv with a whole `{{sandbox}}` item replaced by the profile's own flags for that mode, where it maps them. */
+export function withSandbox(argv: readonly string[], p: AgentProfile, mode: string): string[] {
+  if (!p.sandbox) return [...argv];
+  const flags = p.sandbox[mode as keyof typeof p.sandbox];
+  if (!flags) throw new UsageError(`Agent ${p.name} has no flags for --sandbox ${mode}: use ${Object.keys(p.sandbox).join(', ')}, or add ${mode} to its profile's sandbox map`);
+  return argv.flatMap((a) => (/^\{\{\s*sandbox\s*\}\}$/.test(a) ? flags : [a]));
 }
 
 // The tmux server's environment is the one it started with, not the caller's; the caller's goes to the

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { StatePatterns } from '../monitor/classify.js';
 import { runPaths, workerPaths } from '../runs/paths.js';
 import type { AnswerSource, FallbackSource } from './answer.js';
+import type { JsonPaths, LastMessage } from '../agents/profile.js';
 
 /** Where a worker is in its life; `lost` means the run dir says running but tmux has no such pane. */
 export type WorkerState = 'pending' | 'running' | 'done' | 'failed' | 'killed' | 'lost';
@@ -35,9 +36,19 @@ export interface WorkerRecord {
   /** argv for resuming, with {{sessionId}} still to fill. */
   resumeArgv?: string[];
   resumePrompt?: string;
+  /** What the agent prints when it has no session to resume (then the task starts again under the same id). */
+  sessionMissing?: string;
   prompt: 'stdin' | 'arg' | 'file' | 'none';
-  lastMessage: 'file' | 'stdout' | 'pane';
+  lastMessage: LastMessage;
+  /** Paths into the agent's JSON output, for `lastMessage: json | jsonl`. */
+  json?: JsonPaths;
   sessionIdRegex?: string;
+  /** The sandbox mode it was given (read-only, workspace-write, danger-full-access). */
+  sandbox?: string;
+  /** The profile's silence defaults (seconds), under the user's policy. */
+  silence?: Partial<Record<'pokeAfter' | 'interruptAfter' | 'killAfter', number>>;
+  /** What the agent's exit codes mean. */
+  exitCodes?: Record<string, string>;
   /** Screen patterns and keys from the profile, frozen at spawn. */
   states: StatePatterns;
   keys: AgentKeys;

@@ -17,6 +17,8 @@ import { writeExitFact, writeStartFact, type ExitFact } from './facts.js';
 import { readWorker, runChannel, workerChannel, type WorkerRecord } from './record.js';
 import { recordSessionId, repairWorker, settleWorker } from './store.js';
 import { readTail } from './transcript.js';
+import { endProcesses, leftInGroup } from './orphans.js';
+import { readReportFile, sessionIdIn } from './structured.js';
 
 // tmux has no per-session window options, so each worker's window gets the format that shows its state.
 const STATUS_FORMAT = '#I:#W[#{@orch_state}]#F';
@@ -80,75 +82,119 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   const current: WorkerRecord = rec;
   const sessionRegex = rec.sessionIdRegex ? new RegExp(rec.sessionIdRegex) : undefined;
   let sessionId = resume ? rec.sessionId : undefined;
+  const noteSessionId = (id: string) => {
+    sessionId = id;
+    if (id !== current.sessionId) safely(() => recordSessionId(runDir, name, id, current));
+  };
+  // JSON output (`lastMessage: jsonl`) names the session in its first lines: recorded as it streams.
+  let partial = '';
+  const scanJson = (chunk: Buffer) => {
+    if (!rec.json?.sessionId || sessionId) return;
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop()!.slice(0, 1 << 20);
+    for (const line of lines) {
+      const id = sessionIdIn(line, rec.json);
+      if (id) return noteSessionId(id);
+    }
+  };
   let scanned = '';
   const scan = (chunk: Buffer) => {
+    if (rec.json) scanJson(chunk);
     if (!sessionRegex || sessionId || scanned.length > 65536) return;
     scanned += chunk.toString('utf8');
     const m = sessionRegex.exec(scanned);
-    if (m) {
-      sessionId = m[1] ?? m[0];
-      // Recorded at once, so a worker killed in its first second is still resumable.
-      safely(() => recordSessionId(runDir, name, sessionId!, current));
-    }
+    // Recorded at once, so a worker killed in its first second is still resumable.
+    if (m) noteSessionId(m[1] ?? m[0]);
   };
   // Where this attempt's part of pane.log begins (the pane channel's answer is read from there on).
   const logOffset = sizeOf(paths.paneLog);
-  let child: ChildProcess;
-  try {
-    child = spawn(argv[0]!, argv.slice(1), {
-      cwd: rec.cwd,
-      env,
-      stdio: [stdin, pipeOutput ? 'pipe' : 'inherit', pipeOutput ? 'pipe' : 'inherit'],
-    });
-  } catch (error) {
-    return end(current, tmux, attempt, { code: 127, signal: null, hangup: false, logOffset, error: `could not start ${argv[0]}: ${String(error)}` });
-  }
-  // Everything that listens to the child is attached now, before any await: a fast agent may be done
-  // (output flushed, 'end' and 'exit' emitted) by the time the next await returns.
-  const started = new Promise<Error | undefined>((res) => {
-    child.once('spawn', () => res(undefined));
-    child.once('error', (error) => res(error));
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => child.once('exit', (code, signal) => res({ code, signal })));
-  let drained: Promise<unknown> = Promise.resolve();
-  if (pipeOutput) {
-    const stdoutFile = createWriteStream(paths.stdout, { flags: 'w', mode: 0o600 });
-    child.stdout!.on('data', (d: Buffer) => { process.stdout.write(d); stdoutFile.write(d); scan(d); });
-    child.stderr!.on('data', (d: Buffer) => { process.stderr.write(d); scan(d); });
-    drained = Promise.all([
-      finished(child.stdout!).catch(() => undefined).then(() => new Promise<void>((res) => stdoutFile.end(res))),
-      finished(child.stderr!).catch(() => undefined),
-    ]);
-  }
+  let child: ChildProcess | undefined;
   let hangup = false;
   process.on('SIGINT', () => undefined); // C-c in the pane reaches the agent too (same process group)
-  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  process.on('SIGTERM', () => child?.kill('SIGTERM'));
   process.on('SIGHUP', () => {
     hangup = true;
-    child.kill('SIGHUP');
-    setTimeout(() => child.kill('SIGKILL'), 2000).unref();
+    child?.kill('SIGHUP');
+    setTimeout(() => child?.kill('SIGKILL'), 2000).unref();
   });
+  // What the agent printed last (for `sessionMissing`), kept small.
+  let heard = '';
+  const hear = (d: Buffer) => { heard = (heard + d.toString('utf8')).slice(-65536); };
 
-  const failedToStart = await started;
-  if (typeof stdin === 'number') {
-    try { closeSync(stdin); } catch { /* already closed */ }
+  // One run of the agent: started, fed, waited for, its output drained (bounded) and its leftovers ended.
+  const runOnce = async (argv: string[], stdin: 'inherit' | 'pipe' | number, stdinText: string | undefined): Promise<Omit<ExitFact, 'time'>> => {
+    heard = '';
+    try {
+      child = spawn(argv[0]!, argv.slice(1), {
+        cwd: rec.cwd,
+        env,
+        stdio: [stdin, pipeOutput ? 'pipe' : 'inherit', pipeOutput ? 'pipe' : 'inherit'],
+      });
+    } catch (error) {
+      return { code: 127, signal: null, hangup: false, logOffset, error: `could not start ${argv[0]}: ${String(error)}` };
+    }
+    const agent = child;
+    // Everything that listens to the child is attached now, before any await: a fast agent may be done
+    // (output flushed, 'end' and 'exit' emitted) by the time the next await returns.
+    const started = new Promise<Error | undefined>((res) => {
+      agent.once('spawn', () => res(undefined));
+      agent.once('error', (error) => res(error));
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => agent.once('exit', (code, signal) => res({ code, signal })));
+    let drained: Promise<unknown> = Promise.resolve();
+    if (pipeOutput) {
+      const stdoutFile = createWriteStream(paths.stdout, { flags: 'w', mode: 0o600 });
+      agent.stdout!.on('data', (d: Buffer) => { process.stdout.write(d); stdoutFile.write(d); scan(d); hear(d); });
+      agent.stderr!.on('data', (d: Buffer) => { process.stderr.write(d); if (!rec.json) scan(d); hear(d); });
+      drained = Promise.all([
+        finished(agent.stdout!).catch(() => undefined).then(() => new Promise<void>((res) => stdoutFile.end(res))),
+        finished(agent.stderr!).catch(() => undefined),
+      ]);
+    }
+
+    const failedToStart = await started;
+    if (typeof stdin === 'number') {
+      try { closeSync(stdin); } catch { /* already closed */ }
+    }
+    if (failedToStart) return { code: 127, signal: null, hangup: false, logOffset, error: `could not start ${argv[0]}: ${failedToStart.message}` };
+    if (stdinText !== undefined) agent.stdin!.end(stdinText);
+
+    safely(() => writeStartFact(runDir, name, attempt, { pid: agent.pid!, runnerPid: process.pid, paneId: pane, time: new Date().toISOString(), logOffset }));
+    safely(() => settleWorker(runDir, name, { panes: 'unknown', by: 'runner', fallback: current, attempt }));
+    await tmux.signal(workerChannel(rec.run, name)).catch(() => undefined);
+
+    const exit = await exited;
+    // An agent's child that outlives it (a self re-launched CLI) may hold the pipes open: wait, bounded.
+    const drainedInTime = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DRAIN_MS).unref())]);
+    if (!drainedInTime) {
+      agent.stdout?.destroy();
+      agent.stderr?.destroy();
+      process.stderr.write(`orch-tmux runner: the agent's output was still open ${DRAIN_MS} ms after it exited (a child of it lives on)\n`);
+    }
+    // Whatever the agent left running in the window's process group goes with it, and is named in the record.
+    const left = leftInGroup();
+    if (left.length) {
+      process.stderr.write(`orch-tmux runner: ending what the agent left running: ${left.map((p) => `${p.pid} ${p.name}`).join(', ')}\n`);
+      await endProcesses(left);
+    }
+    // An agent that names its session only in its final JSON object (`lastMessage: json`).
+    if (rec.json?.sessionId && rec.lastMessage === 'json') {
+      const id = readReportFile(paths.stdout, 'json', rec.json).sessionId;
+      if (id) noteSessionId(id);
+    }
+    const orphans = left.length ? left.map((p) => `${p.pid}:${p.name}`).join(',') : undefined;
+    return { code: exit.code, signal: exit.signal, hangup: hangup || exit.signal === 'SIGHUP', orphans };
+  };
+
+  let outcome = await runOnce(argv, stdin, stdinText);
+  // An agent killed before it saved its session cannot resume it (claude 2.1.328: "No conversation found
+  // with session ID"): nothing of the task was kept, so the task starts again under the same id.
+  if (resume && !outcome.error && !outcome.hangup && rec.sessionMissing && new RegExp(rec.sessionMissing).test(heard)) {
+    process.stderr.write(`orch-tmux runner: the agent kept no session ${rec.sessionId}: starting the task again under that id\n`);
+    const fresh = rec.prompt === 'arg' ? [...rec.argv, readFileSync(paths.prompt, 'utf8')] : rec.argv;
+    outcome = await runOnce(fresh, rec.prompt === 'stdin' ? openSync(paths.prompt, 'r') : 'inherit', undefined);
   }
-  if (failedToStart) return end(current, tmux, attempt, { code: 127, signal: null, hangup: false, logOffset, error: `could not start ${argv[0]}: ${failedToStart.message}` });
-  if (stdinText !== undefined) child.stdin!.end(stdinText);
-
-  safely(() => writeStartFact(runDir, name, attempt, { pid: child.pid!, runnerPid: process.pid, paneId: pane, time: new Date().toISOString(), logOffset }));
-  safely(() => settleWorker(runDir, name, { panes: 'unknown', by: 'runner', fallback: current, attempt }));
-  await tmux.signal(workerChannel(rec.run, name)).catch(() => undefined);
-
-  const exit = await exited;
-  // An agent's child that outlives it (a self re-launched CLI) may hold the pipes open: wait, bounded.
-  const drainedInTime = await Promise.race([drained.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), DRAIN_MS).unref())]);
-  if (!drainedInTime) {
-    child.stdout?.destroy();
-    child.stderr?.destroy();
-    process.stderr.write(`orch-tmux runner: the agent's output was still open ${DRAIN_MS} ms after it exited (a child of it lives on)\n`);
-  }
-  return end(current, tmux, attempt, { code: exit.code, signal: exit.signal, hangup: hangup || exit.signal === 'SIGHUP' });
+  return end(current, tmux, attempt, outcome);
 }
 
 // Reports the end: the transcript caught up when the answer may come from it, the worker settled through

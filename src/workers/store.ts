@@ -2,12 +2,12 @@
 // change is a checked transition of the state machine (DESIGN "Worker and run states"), made under the
 // worker's lock and logged in events.jsonl in the same step. Runners report facts; this turns them into
 // state. Read commands never call in here.
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import { appendEvent } from '../runs/events.js';
 import { withLock } from '../runs/lock.js';
 import { workerPaths } from '../runs/paths.js';
-import { readAnswer, readFallback } from './answer.js';
+import { agentFailure, agentReport, readAnswer, readFallback } from './answer.js';
 import { readFacts, type ExitFact } from './facts.js';
 import { alive } from './panes.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type WorkerState } from './record.js';
@@ -92,7 +92,20 @@ export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now
     facts, panes, nowMs, alive,
     killRequested: existsSync(workerPaths(rec.runDir, rec.name).killRequested),
     answered: facts.exit !== undefined && readAnswer(rec) !== undefined,
+    agentFailure: facts.exit !== undefined ? agentFailure(rec) : undefined,
+    interrupted: facts.exit !== undefined ? interruptedBecause(rec) : undefined,
+    exitCodes: rec.exitCodes,
   };
+}
+
+// An exec agent's turn that orch-tmux interrupted (the marker says why); an interactive agent lives on after one.
+function interruptedBecause(rec: WorkerRecord): string | undefined {
+  if (rec.mode !== 'exec') return undefined;
+  try {
+    return readFileSync(workerPaths(rec.runDir, rec.name).interruptRequested, 'utf8').trim() || 'by orch-tmux';
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -166,12 +179,15 @@ function finish(rec: WorkerRecord, truth: Truth, by: string): WorkerRecord {
       }
     }
   }
-  const sessionId = rec.sessionId ?? (rec.sessionIdRegex ? findSessionId(rec, new RegExp(rec.sessionIdRegex)) : undefined);
+  // The agent's own word on its session first (its JSON), then what was recorded, then its printed id.
+  const report = truth.exit ? agentReport(rec) : undefined;
+  const sessionId = report?.sessionId ?? rec.sessionId ?? (rec.sessionIdRegex ? findSessionId(rec, new RegExp(rec.sessionIdRegex)) : undefined);
+  const said = report ? { ...(report.cost !== undefined ? { cost: report.cost } : {}), ...(report.usage !== undefined ? { usage: report.usage } : {}) } : {};
   return commit(rec, {
     ...rec, state, reason, resultSource, sessionId,
     exitCode: truth.exit?.code ?? rec.exitCode ?? null, signal: truth.exit?.signal ?? rec.signal ?? null,
     endedAt: truth.exit?.time ?? new Date().toISOString(),
-  }, by, { exitCode: truth.exit?.code ?? null, signal: truth.exit?.signal ?? null, reason, resultSource });
+  }, by, { exitCode: truth.exit?.code ?? null, signal: truth.exit?.signal ?? null, reason, resultSource, ...said, ...(truth.exit?.orphans ? { orphans: truth.exit.orphans } : {}) });
 }
 
 /** Makes a finished worker pending again for a resume (attempt n+1); the caller then starts its runner. */
@@ -180,7 +196,7 @@ export function markResuming(runDir: string, name: string, sessionId: string, by
   return update(runDir, name, (rec) => {
     if (!allowed(rec.state, 'pending')) refuse(rec, 'pending', by);
     // The new attempt starts with no answer of its own: an old result must not pass for a new one.
-    for (const f of [paths.killRequested, paths.result, paths.fallback]) rmSync(f, { force: true });
+    for (const f of [paths.killRequested, paths.interruptRequested, paths.result, paths.fallback]) rmSync(f, { force: true });
     return commit(rec, {
       ...rec, state: 'pending', pendingSince: new Date().toISOString(), starterPid: process.pid, sessionId, reason: undefined,
       resumes: rec.resumes + 1, resultSource: undefined,

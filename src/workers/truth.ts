@@ -25,17 +25,27 @@ export interface Evidence {
   killRequested: boolean;
   /** The agent's answer is on its declared channel. */
   answered: boolean;
+  /** Why the agent's own report says the turn failed (an error result, refused tool calls). */
+  agentFailure?: string;
+  /** orch-tmux sent an exec agent its interrupt key (why): that turn is never done. */
+  interrupted?: string;
+  /** What the agent's exit codes mean (from its profile). */
+  exitCodes?: Record<string, string>;
   alive: (pid: number | undefined) => boolean;
   nowMs: number;
   /** How long a worker may stay pending before nobody is coming to start it. */
   startGraceMs?: number;
 }
 
-/** How an attempt ended, from its exit fact: done only with the agent's answer and exit 0. */
-export function judgeExit(exit: ExitFact, e: Pick<Evidence, 'killRequested' | 'answered'>): { state: WorkerState; reason?: string } {
+/** How an attempt ended, from its exit fact: done only with the agent's answer, exit 0, and no word of failure. */
+export function judgeExit(exit: ExitFact, e: Pick<Evidence, 'killRequested' | 'answered' | 'agentFailure' | 'interrupted' | 'exitCodes'>): { state: WorkerState; reason?: string } {
   if (exit.hangup) return { state: 'lost', reason: 'the window was closed while the agent ran (SIGHUP)' };
   if (e.killRequested) return { state: 'killed', reason: 'killed by orch-tmux kill' };
   if (exit.error) return { state: 'failed', reason: exit.error };
+  if (e.interrupted) return { state: 'failed', reason: `interrupted: ${e.interrupted}` };
+  if (e.agentFailure) return { state: 'failed', reason: e.agentFailure };
+  const meaning = exit.code !== null && exit.code !== 0 ? e.exitCodes?.[String(exit.code)] : undefined;
+  if (meaning) return { state: 'failed', reason: `agent exited with code ${exit.code}: ${meaning}` };
   if (!e.answered) return { state: 'failed', reason: 'no result' };
   if (exit.signal) return { state: 'failed', reason: `agent ended by ${exit.signal}` };
   if (exit.code !== 0) return { state: 'failed', reason: `agent exited with code ${exit.code}` };

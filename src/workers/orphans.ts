@@ -1,0 +1,64 @@
+// What an agent leaves behind: processes of the worker's process group still alive after the agent exited
+// (a CLI that re-launches itself in a child, a tool it started). Gemini CLI 0.61 re-launches itself; after
+// a kill -9 of the parent the child held the output pipes and the worker never ended. Linux /proc only;
+// elsewhere none are found.
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** One process: its pid and command name. */
+export interface Proc {
+  pid: number;
+  name: string;
+}
+
+// `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses, so split after the last `)`.
+function stat(pid: number | 'self'): { name: string; state: string; ppid: number; pgrp: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const close = text.lastIndexOf(')');
+    const fields = text.slice(close + 2).split(' ');
+    return { name: text.slice(text.indexOf('(') + 1, close), state: fields[0]!, ppid: Number(fields[1]), pgrp: Number(fields[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Processes in this process's group other than itself and its own direct children (its tmux clients). */
+export function leftInGroup(): Proc[] {
+  const me = stat('self');
+  if (!me) return [];
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));
+  } catch {
+    return [];
+  }
+  const out: Proc[] = [];
+  for (const p of pids) {
+    const pid = Number(p);
+    if (pid === process.pid) continue;
+    const s = stat(pid);
+    if (s && s.state !== 'Z' && s.pgrp === me.pgrp && s.ppid !== process.pid) out.push({ pid, name: s.name });
+  }
+  return out;
+}
+
+/** Ends the given processes: SIGTERM, then SIGKILL for any still there after `graceMs`. */
+export async function endProcesses(procs: Proc[], graceMs = 1000): Promise<void> {
+  const send = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch {
+      /* already gone */
+    }
+  };
+  for (const p of procs) send(p.pid, 'SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (procs.some((p) => running(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const p of procs) if (running(p.pid)) send(p.pid, 'SIGKILL');
+}
+
+// Alive and not a zombie (a zombie has ended; only its parent's wait is missing).
+function running(pid: number): boolean {
+  const s = stat(pid);
+  return s !== undefined && s.state !== 'Z';
+}

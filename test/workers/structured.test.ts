@@ -1,0 +1,110 @@
+// The agent's own word in its JSON output decides: its answer, its session id (chosen up front), its error
+// flag and the tool calls it was refused; an interrupted turn is never done; what an agent leaves running
+// after it exits is ended and named. Driven by fake-json-agent, shaped like `claude -p --output-format stream-json`.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect } from 'vitest';
+import { fixturesDir, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
+import { newRun, promptFile, workerDir, workerJson, type NewRun } from '../commands/support.js';
+import { eventsOf, monitorOnce, observed, writePolicy } from '../monitor/support.js';
+
+const profile = join(fixturesDir, 'agents', 'fake-json.yaml');
+
+async function spawnJson(server: TestServer, run: NewRun, name: string, prompt: string, extra: string[] = []) {
+  const r = await server.cli(['spawn', run.id, name, '--agent', profile, '--prompt-file', promptFile(server, `${run.id}-${name}`, prompt), ...extra]);
+  expect(r.stderr, `spawn ${name}`).toBe('');
+  expect(r.exitCode, `spawn ${name}`).toBe(0);
+}
+
+async function waitRun(server: TestServer, run: NewRun) {
+  return server.cli(['wait', run.id, '--timeout', '30']);
+}
+
+describe('structured answers (lastMessage: jsonl)', () => {
+  test('the answer is the JSON result; the session id chosen at spawn is on record before the agent answers and equals the agent\'s own', async ({ server }) => {
+    const run = await newRun(server);
+    await spawnJson(server, run, 'w', 'review [[gate:go]] [[reply:all good]]');
+    // The agent waits at its gate: the id is already in worker.json and in the argv it was given.
+    const before = workerJson(run, 'w');
+    expect(before.state).toBe('running');
+    expect(before.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(before.argv).toEqual(expect.arrayContaining(['--session-id', before.sessionId, '--permission-mode', 'default']));
+    openGate(server, 'go');
+    expect((await waitRun(server, run)).exitCode).toBe(0);
+    const after = workerJson(run, 'w');
+    expect(after).toMatchObject({ state: 'done', resultSource: 'jsonl', sessionId: before.sessionId });
+    expect(readFileSync(join(workerDir(run, 'w'), 'result.md'), 'utf8')).toBe('all good');
+    // The agent's own report of its session and cost is in the end event.
+    const stdout = readFileSync(join(workerDir(run, 'w'), 'stdout.txt'), 'utf8');
+    expect(JSON.parse(stdout.split('\n')[0]!)).toMatchObject({ type: 'system', session_id: before.sessionId });
+    const ended = eventsOf(run, 'worker.done', 'w').at(-1) ?? eventsOf(run, 'worker.state', 'w').at(-1);
+    expect(JSON.stringify(ended)).toContain('"cost":0.0001');
+  });
+
+  test('is_error true with exit 0 is failed with the agent\'s reason; an exit code the profile explains says what it means', async ({ server }) => {
+    const run = await newRun(server);
+    await spawnJson(server, run, 'err', 'task [[error]]');
+    await spawnJson(server, run, 'untrusted', 'task [[exit:55]]');
+    expect((await waitRun(server, run)).exitCode).toBe(1);
+    expect(workerJson(run, 'err')).toMatchObject({ state: 'failed', exitCode: 0, reason: 'the agent reported an error (error_during_execution)' });
+    expect(existsSync(join(workerDir(run, 'err'), 'result.md'))).toBe(false);
+    expect(workerJson(run, 'untrusted')).toMatchObject({ state: 'failed', exitCode: 55, reason: 'agent exited with code 55: the folder is not trusted' });
+  });
+
+  test('the sandbox map: a write refused under read-only is blocked, not done; under workspace-write it lands', async ({ server }) => {
+    const run = await newRun(server);
+    const cwd = join(server.dir, 'work');
+    await spawnJson(server, run, 'ro', 'edit [[write:ro.txt|x]]');
+    await spawnJson(server, run, 'rw', 'edit [[write:rw.txt|y]]', ['--sandbox', 'workspace-write']);
+    await waitRun(server, run);
+    expect(workerJson(run, 'ro')).toMatchObject({ state: 'failed', reason: 'blocked: the agent was refused 1 tool call (Write) under --sandbox read-only' });
+    expect(existsSync(join(cwd, 'ro.txt'))).toBe(false);
+    expect(workerJson(run, 'rw')).toMatchObject({ state: 'done', sandbox: 'workspace-write' });
+    expect(workerJson(run, 'rw').argv).toEqual(expect.arrayContaining(['--permission-mode', 'acceptEdits']));
+    expect(readFileSync(join(cwd, 'rw.txt'), 'utf8')).toBe('y');
+  });
+
+  test('a turn the monitor interrupts is failed "interrupted", though the agent exits 0', async ({ server }) => {
+    const run = await newRun(server);
+    await spawnJson(server, run, 'slow', 'task [[gate:never]]');
+    writePolicy(server, run, { silence: { pokeAfter: 0, interruptAfter: 0 } });
+    // First pass pokes (the silence began), the next interrupts (interruptAfter 0 after the poke).
+    await waitUntil(async () => observed(await monitorOnce(server), 'slow')?.actions.includes('interrupt'), 'the monitor to interrupt', 20_000);
+    await waitRun(server, run);
+    const rec = workerJson(run, 'slow');
+    expect(rec).toMatchObject({ state: 'failed', exitCode: 0 });
+    expect(String(rec.reason)).toMatch(/^interrupted: by the monitor after \d+ s of silence$/);
+    // The agent's own word agreed: its result line says error.
+    expect(readFileSync(join(workerDir(run, 'slow'), 'stdout.txt'), 'utf8')).toContain('"is_error":true');
+  });
+
+  test('killed -9 before it answered: one monitor pass resumes it with the id chosen at spawn', async ({ server }) => {
+    const run = await newRun(server);
+    await spawnJson(server, run, 'w', 'task [[gate:first]]');
+    const rec = workerJson(run, 'w');
+    process.kill(rec.agentPid as number, 'SIGKILL');
+    await waitRun(server, run);
+    expect(workerJson(run, 'w')).toMatchObject({ state: 'failed', reason: 'no result' });
+    const pass = await monitorOnce(server);
+    expect(observed(pass, 'w')!.actions).toEqual(['resume:1']);
+    expect((await waitRun(server, run)).exitCode).toBe(0);
+    const done = workerJson(run, 'w');
+    expect(done).toMatchObject({ state: 'done', resumes: 1, sessionId: rec.sessionId });
+    expect(readFileSync(join(workerDir(run, 'w'), 'result.md'), 'utf8')).toMatch(/^resumed fake-json done/);
+    expect(eventsOf(run, 'worker.resume', 'w').map((e) => e.detail!.sessionId)).toEqual([rec.sessionId]);
+  });
+});
+
+test('an agent that exits while a child of its holds the output ends within the drain bound; the child is ended and named', async ({ server }) => {
+  const run = await newRun(server);
+  await spawnJson(server, run, 'w', 'task [[orphan:hold]]');
+  expect((await waitRun(server, run)).exitCode).toBe(0);
+  const rec = workerJson(run, 'w');
+  expect(rec.state).toBe('done');
+  const facts = readFileSync(join(workerDir(run, 'w'), 'exit-0.facts'), 'utf8');
+  const orphans = /^orphans=(.*)$/m.exec(facts)?.[1];
+  expect(orphans, facts).toMatch(/^\d+:node$/);
+  const pid = Number(orphans!.split(':')[0]);
+  expect(existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))).toBe(false);
+  expect(JSON.stringify(eventsOf(run, 'worker.done', 'w').concat(eventsOf(run, 'worker.state', 'w')))).toContain(`"orphans":"${orphans}"`);
+});
