@@ -1,0 +1,56 @@
+// What the Claude Code and Gemini CLI end-to-end tests need: a loopback stub of each API, the pinned CLI
+// first on PATH, and their config under the test's own HOME.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { test as base, type TestServer } from '../helpers/tmux-server.js';
+// @ts-expect-error plain ESM module without types
+import { startClaudeStub } from './claude-stub.mjs';
+// @ts-expect-error plain ESM module without types
+import { startGeminiStub } from './gemini-stub.mjs';
+
+/** A running API stub: what it was asked, the user texts of each model request, and how to stop it. */
+export interface AgentStub {
+  baseUrl: string;
+  requests: { method: string; url: string; body: unknown }[];
+  turns(): string[][];
+  close(): Promise<void>;
+}
+
+export interface AgentEnv {
+  stub: AgentStub;
+  home: string;
+  work: string;
+  env: Record<string, string | undefined>;
+}
+
+/** Claude Code against the stub: API key auth, no telemetry or update checks, 2 retries at most. */
+export async function claudeFor(server: TestServer): Promise<AgentEnv> {
+  const stub = (await startClaudeStub()) as AgentStub;
+  const home = server.env.HOME!;
+  const env = {
+    ...server.env, ANTHROPIC_BASE_URL: stub.baseUrl, ANTHROPIC_API_KEY: 'sk-stub', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    DISABLE_AUTOUPDATER: '1', PATH: `${inject('claudeDir' as never)}:${server.env.PATH}`,
+  };
+  return { stub, home, work: join(server.dir, 'work'), env };
+}
+
+/** Gemini CLI against the stub: API-key auth selected in its settings, no telemetry or update checks. */
+export async function geminiFor(server: TestServer): Promise<AgentEnv> {
+  const stub = (await startGeminiStub()) as AgentStub;
+  const home = server.env.HOME!;
+  mkdirSync(join(home, '.gemini'), { recursive: true });
+  writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify({
+    security: { auth: { selectedType: 'gemini-api-key' } }, general: { disableAutoUpdate: true }, privacy: { usageStatisticsEnabled: false }, telemetry: { enabled: false },
+  }));
+  const env = { ...server.env, GEMINI_API_KEY: 'stub-key', GOOGLE_GEMINI_BASE_URL: stub.baseUrl, PATH: `${inject('geminiDir' as never)}:${server.env.PATH}` };
+  return { stub, home, work: join(server.dir, 'work'), env };
+}
+
+/** Claude Code keeps a session in ~/.claude/projects/<cwd with / and . as ->/<id>.jsonl. */
+export function claudeSessionFile(home: string, cwd: string, id: string): string {
+  return join(home, '.claude', 'projects', cwd.replace(/[/.]/g, '-'), `${id}.jsonl`);
+}
+
+export const claudeTest = base.skipIf(Boolean(inject('claudeSkip' as never)));
+export const geminiTest = base.skipIf(Boolean(inject('geminiSkip' as never)));

@@ -1,0 +1,175 @@
+// Loopback stub of the Anthropic Messages API (SSE streaming, tool use), enough to drive the real Claude
+// Code offline. Directives in the first user text of a conversation steer it: [[reply:TEXT]]
+// [[write:PATH|TEXT]] (a Write tool call) [[bash:CMD]] (a Bash tool call) [[hang]] [[hang-once]];
+// the default reply is "stub reply" (+ " for lens x" when the prompt has a line "LENS: x").
+import { createServer } from 'node:http';
+
+const DIRECTIVE = /\[\[(reply|write|bash|hang-once|hang)(?::([\s\S]*?))?\]\]/;
+
+// Starts the stub on 127.0.0.1 (port 0) and resolves to { port, baseUrl, requests, turns(), close() }.
+export async function startClaudeStub() {
+  const requests = [];
+  const hanging = new Set();
+  const hungOnce = new Set();
+  let seq = 0;
+  const nextId = (prefix) => `${prefix}_stub${String(++seq).padStart(4, '0')}`;
+
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
+
+  // Records every request; answers /v1/messages (streamed or not) and count_tokens, 404 elsewhere.
+  function handle(req, res, raw) {
+    let body;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = undefined;
+    }
+    const path = (req.url ?? '').split('?')[0];
+    requests.push({ method: req.method, url: req.url, headers: req.headers, body: body ?? raw });
+    if (req.method === 'POST' && path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: 10 });
+    if (req.method !== 'POST' || path !== '/v1/messages' || !body) return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `stub has no route ${req.method} ${path}` } });
+    respond(res, body);
+  }
+
+  // A tool result last means the tool ran: say what it returned. Otherwise obey the conversation's directive.
+  function respond(res, body) {
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    const last = messages[messages.length - 1];
+    const toolResult = Array.isArray(last?.content) ? last.content.find((p) => p?.type === 'tool_result') : undefined;
+    if (toolResult) return reply(res, body, `tool said: ${oneLine(partText(toolResult.content))}`);
+    const prompt = firstUserText(messages);
+    const match = DIRECTIVE.exec(prompt);
+    const arg = match?.[2] ?? '';
+    switch (match?.[1]) {
+      case 'reply':
+        return reply(res, body, arg);
+      case 'write': {
+        const [file, ...text] = arg.split('|');
+        return toolUse(res, body, 'Write', { file_path: file, content: text.join('|') });
+      }
+      case 'bash':
+        return toolUse(res, body, 'Bash', { command: arg, description: 'stub command' });
+      case 'hang':
+        return hang(res, body);
+      case 'hang-once':
+        if (!hungOnce.has(prompt)) {
+          hungOnce.add(prompt);
+          return hang(res, body);
+        }
+        return reply(res, body, defaultText(prompt));
+      default:
+        return reply(res, body, defaultText(prompt));
+    }
+  }
+
+  // An assistant text answer, streamed or as one JSON body.
+  function reply(res, body, text) {
+    const content = [{ type: 'text', text }];
+    if (!body.stream) return sendJson(res, 200, message(body, content, 'end_turn'));
+    start(res, body);
+    event(res, 'content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
+    event(res, 'content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
+    event(res, 'content_block_stop', { index: 0 });
+    stop(res, 'end_turn');
+  }
+
+  // One tool call (the model asks Claude Code to run a tool), its input streamed as JSON deltas.
+  function toolUse(res, body, name, input) {
+    const block = { type: 'tool_use', id: nextId('toolu'), name, input: {} };
+    if (!body.stream) return sendJson(res, 200, message(body, [{ ...block, input }], 'tool_use'));
+    start(res, body);
+    event(res, 'content_block_start', { index: 0, content_block: block });
+    event(res, 'content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) } });
+    event(res, 'content_block_stop', { index: 0 });
+    stop(res, 'tool_use');
+  }
+
+  // message_start, then nothing: the socket stays open until the client goes or close() is called.
+  function hang(res, body) {
+    if (!body.stream) {
+      hanging.add(res);
+      return;
+    }
+    start(res, body);
+    hanging.add(res);
+    res.on('close', () => hanging.delete(res));
+  }
+
+  function start(res, body) {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    event(res, 'message_start', { message: { ...message(body, [], null), usage: { input_tokens: 10, output_tokens: 1 } } });
+  }
+
+  function stop(res, reason) {
+    event(res, 'message_delta', { delta: { stop_reason: reason, stop_sequence: null }, usage: { output_tokens: 5 } });
+    event(res, 'message_stop', {});
+    res.end();
+  }
+
+  function message(body, content, stopReason) {
+    return { id: nextId('msg'), type: 'message', role: 'assistant', model: body.model ?? 'stub', content, stop_reason: stopReason, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 5 } };
+  }
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+
+  async function close() {
+    for (const res of hanging) res.destroy();
+    hanging.clear();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  // The conversations' user texts, one list per /v1/messages request.
+  const turns = () => requests.filter((q) => q.url?.startsWith('/v1/messages') && !q.url.includes('count_tokens') && q.body?.messages).map((q) => userTexts(q.body.messages));
+
+  return { port, baseUrl: `http://127.0.0.1:${port}`, requests, turns, close };
+}
+
+function event(res, type, payload) {
+  res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`);
+}
+
+function sendJson(res, status, obj) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(obj));
+}
+
+// Text of a content field: a string, or the text parts of a list.
+function partText(content) {
+  if (typeof content === 'string') return content;
+  if (!Array.isArray(content)) return '';
+  return content.map((p) => (typeof p === 'string' ? p : typeof p?.text === 'string' ? p.text : '')).join('\n');
+}
+
+// Every user text part of a conversation, in order (Claude Code adds reminders as parts of their own).
+export function userTexts(messages) {
+  const out = [];
+  for (const m of messages ?? []) {
+    if (m?.role !== 'user') continue;
+    if (typeof m.content === 'string') out.push(m.content);
+    else for (const p of m.content ?? []) if (p?.type === 'text') out.push(p.text);
+  }
+  return out;
+}
+
+function firstUserText(messages) {
+  return userTexts(messages).find((t) => DIRECTIVE.test(t) || /^[ \t]*LENS:/m.test(t)) ?? userTexts(messages).join('\n');
+}
+
+function oneLine(text) {
+  const flat = text.trim().replace(/\s+/g, ' ');
+  return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat || '(no output)';
+}
+
+function defaultText(prompt) {
+  const lens = /^[ \t]*LENS:[ \t]*(.+?)[ \t]*$/m.exec(prompt);
+  return lens ? `stub reply for lens ${lens[1]}` : 'stub reply';
+}

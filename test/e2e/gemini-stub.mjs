@@ -1,0 +1,129 @@
+// Loopback stub of the Gemini API (`models/*:streamGenerateContent?alt=sse`, `generateContent`,
+// `countTokens`), enough to drive the real Gemini CLI offline. Directives in the first user text steer it:
+// [[reply:TEXT]] [[write:PATH|TEXT]] (a write_file call) [[hang]] [[hang-once]]; the default reply is
+// "stub reply" (+ " for lens x" when the prompt has a line "LENS: x").
+import { createServer } from 'node:http';
+
+const DIRECTIVE = /\[\[(reply|write|hang-once|hang)(?::([\s\S]*?))?\]\]/;
+
+// Starts the stub on 127.0.0.1 (port 0) and resolves to { port, baseUrl, requests, turns(), close() }.
+export async function startGeminiStub() {
+  const requests = [];
+  const hanging = new Set();
+  const hungOnce = new Set();
+
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => handle(req, res, Buffer.concat(chunks).toString('utf8')));
+  });
+
+  function handle(req, res, raw) {
+    let body;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      body = undefined;
+    }
+    const path = (req.url ?? '').split('?')[0];
+    requests.push({ method: req.method, url: req.url, body: body ?? raw });
+    if (/:countTokens$/.test(path)) return sendJson(res, 200, { totalTokens: 10 });
+    const stream = /:streamGenerateContent$/.test(path);
+    if (req.method !== 'POST' || !body || !(stream || /:generateContent$/.test(path))) return sendJson(res, 404, { error: { code: 404, message: `stub has no route ${req.method} ${path}`, status: 'NOT_FOUND' } });
+    respond(res, body, stream);
+  }
+
+  // A function response last means the tool ran: say what it returned. Otherwise obey the directive.
+  function respond(res, body, stream) {
+    const contents = Array.isArray(body.contents) ? body.contents : [];
+    const lastParts = contents[contents.length - 1]?.parts ?? [];
+    const toolResult = lastParts.find((p) => p?.functionResponse);
+    if (toolResult) return answer(res, stream, [{ text: `tool said: ${oneLine(JSON.stringify(toolResult.functionResponse.response ?? {}))}` }]);
+    if (body.generationConfig?.responseMimeType === 'application/json' || body.generationConfig?.responseJsonSchema || body.generationConfig?.responseSchema) {
+      // Side requests (routing, next-speaker checks) ask for JSON: a neutral answer.
+      return answer(res, stream, [{ text: JSON.stringify({ reasoning: 'stub', next_speaker: 'user', model_choice: 'flash', complexity_reasoning: 'stub', complexity_score: 1 }) }]);
+    }
+    const prompt = firstUserText(contents);
+    const match = DIRECTIVE.exec(prompt);
+    const arg = match?.[2] ?? '';
+    switch (match?.[1]) {
+      case 'reply':
+        return answer(res, stream, [{ text: arg }]);
+      case 'write': {
+        const [file, ...text] = arg.split('|');
+        return answer(res, stream, [{ functionCall: { name: 'write_file', args: { file_path: file, content: text.join('|') } } }]);
+      }
+      case 'hang':
+        return hang(res, stream);
+      case 'hang-once':
+        if (!hungOnce.has(prompt)) {
+          hungOnce.add(prompt);
+          return hang(res, stream);
+        }
+        return answer(res, stream, [{ text: defaultText(prompt) }]);
+      default:
+        return answer(res, stream, [{ text: defaultText(prompt) }]);
+    }
+  }
+
+  function chunk(parts) {
+    return { candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 10, candidatesTokenCount: 5, totalTokenCount: 15 }, modelVersion: 'stub' };
+  }
+
+  function answer(res, stream, parts) {
+    if (!stream) return sendJson(res, 200, chunk(parts));
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(`data: ${JSON.stringify(chunk(parts))}\r\n\r\n`);
+    res.end();
+  }
+
+  function hang(res, stream) {
+    if (stream) res.writeHead(200, { 'content-type': 'text/event-stream' });
+    hanging.add(res);
+    res.on('close', () => hanging.delete(res));
+  }
+
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address();
+
+  async function close() {
+    for (const res of hanging) res.destroy();
+    hanging.clear();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(() => resolve()));
+  }
+
+  // The user texts of every generate request, one list per request.
+  const turns = () => requests.filter((q) => /generateContent/i.test(q.url ?? '') && q.body?.contents).map((q) => userTexts(q.body.contents));
+
+  return { port, baseUrl: `http://127.0.0.1:${port}`, requests, turns, close };
+}
+
+function sendJson(res, status, obj) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(obj));
+}
+
+export function userTexts(contents) {
+  const out = [];
+  for (const c of contents ?? []) if (c?.role === 'user') for (const p of c.parts ?? []) if (typeof p?.text === 'string') out.push(p.text);
+  return out;
+}
+
+function firstUserText(contents) {
+  const texts = userTexts(contents);
+  return texts.find((t) => DIRECTIVE.test(t) || /^[ \t]*LENS:/m.test(t)) ?? texts.join('\n');
+}
+
+function oneLine(text) {
+  const flat = text.trim().replace(/\s+/g, ' ');
+  return flat.length > 200 ? `${flat.slice(0, 197)}...` : flat || '(no output)';
+}
+
+function defaultText(prompt) {
+  const lens = /^[ \t]*LENS:[ \t]*(.+?)[ \t]*$/m.exec(prompt);
+  return lens ? `stub reply for lens ${lens[1]}` : 'stub reply';
+}
