@@ -3,7 +3,7 @@
 // channels. The store (store.ts) turns facts into state; the runner settles its own worker right after
 // signalling, and any reader that comes first derives the same answer from the facts.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, createWriteStream, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { basename, dirname } from 'node:path';
@@ -188,10 +188,15 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
 
   let outcome = await runOnce(argv, stdin, stdinText);
   // An agent killed before it saved its session cannot resume it (claude 2.1.328: "No conversation found
-  // with session ID"): nothing of the task was kept, so the task starts again under the same id.
+  // with session ID", gemini 0.61: "Error resuming session"): nothing of the task was kept, so the task
+  // starts again. Under a new id, recorded first: gemini refuses an id whose empty session file exists.
   if (resume && !outcome.error && !outcome.hangup && rec.sessionMissing && new RegExp(rec.sessionMissing).test(heard)) {
-    process.stderr.write(`orch-tmux runner: the agent kept no session ${rec.sessionId}: starting the task again under that id\n`);
-    const fresh = rec.prompt === 'arg' ? [...rec.argv, readFileSync(paths.prompt, 'utf8')] : rec.argv;
+    const old = rec.sessionId!;
+    const id = randomUUID();
+    process.stderr.write(`orch-tmux runner: the agent kept no session ${old}: starting the task again as session ${id}\n`);
+    noteSessionId(id);
+    const again = rec.argv.map((a) => a.split(old).join(id));
+    const fresh = rec.prompt === 'arg' ? [...again, readFileSync(paths.prompt, 'utf8')] : again;
     outcome = await runOnce(fresh, rec.prompt === 'stdin' ? openSync(paths.prompt, 'r') : 'inherit', undefined);
   }
   return end(current, tmux, attempt, outcome);

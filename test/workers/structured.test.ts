@@ -82,6 +82,7 @@ describe('structured answers (lastMessage: jsonl)', () => {
     const run = await newRun(server);
     await spawnJson(server, run, 'w', 'task [[gate:first]]');
     const rec = workerJson(run, 'w');
+    await waitUntil(() => existsSync(join(server.env.FAKE_AGENT_HOME!, `${String(rec.sessionId)}.json`)), 'the agent to save its session');
     process.kill(rec.agentPid as number, 'SIGKILL');
     await waitRun(server, run);
     expect(workerJson(run, 'w')).toMatchObject({ state: 'failed', reason: 'no result' });
@@ -92,6 +93,26 @@ describe('structured answers (lastMessage: jsonl)', () => {
     expect(done).toMatchObject({ state: 'done', resumes: 1, sessionId: rec.sessionId });
     expect(readFileSync(join(workerDir(run, 'w'), 'result.md'), 'utf8')).toMatch(/^resumed fake-json done/);
     expect(eventsOf(run, 'worker.resume', 'w').map((e) => e.detail!.sessionId)).toEqual([rec.sessionId]);
+  });
+
+  test('killed before it saved its session: the resume finds none, the task starts again under a new id recorded first, and ends done', async ({ server }) => {
+    const run = await newRun(server);
+    await spawnJson(server, run, 'w', 'task [[unsaved]] [[gate-once:first]] [[reply:fresh answer]]');
+    const rec = workerJson(run, 'w');
+    await waitUntil(() => existsSync(join(server.env.FAKE_AGENT_GATES!, 'first.seen')), 'the agent to reach its gate');
+    process.kill(rec.agentPid as number, 'SIGKILL');
+    await waitRun(server, run);
+    const pass = await monitorOnce(server);
+    expect(observed(pass, 'w')!.actions).toEqual(['resume:1']);
+    expect((await waitRun(server, run)).exitCode).toBe(0);
+    const done = workerJson(run, 'w');
+    expect(done).toMatchObject({ state: 'done', resumes: 1 });
+    expect(done.sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(done.sessionId).not.toBe(rec.sessionId);
+    expect(readFileSync(join(workerDir(run, 'w'), 'result.md'), 'utf8')).toBe('fresh answer');
+    // The new id was on record before the second start: the agent's own init line names it.
+    expect(readFileSync(join(workerDir(run, 'w'), 'stdout.txt'), 'utf8').split('\n')[0]).toContain(`"session_id":"${String(done.sessionId)}"`);
+    expect(readFileSync(join(workerDir(run, 'w'), 'pane.log'), 'utf8')).toContain(`the agent kept no session ${String(rec.sessionId)}`);
   });
 });
 
