@@ -20,7 +20,7 @@ export interface AgentProfile {
    * one): the runner then starts the task again under the same id. */
   sessionMissing?: string;
   env: Record<string, string>;
-  states: { working?: string[]; approval?: string[]; idle?: string[]; rateLimited?: string[]; footer?: string[] };
+  states: { working?: string[]; approval?: string[]; gate?: string[]; idle?: string[]; rateLimited?: string[]; footer?: string[] };
   keys: { approve: string[]; deny: string[]; interrupt: string[]; submit: string[] };
   /** Our sandbox modes to the agent's own argv items; a whole `{{sandbox}}` item expands to them. */
   sandbox?: Partial<Record<SandboxMode, string[]>>;
@@ -63,7 +63,7 @@ const KEYS = new Set(['name', 'description', 'mode', 'command', 'prompt', 'lastM
 const JSON_KEYS = new Set(['result', 'sessionId', 'error', 'errorText', 'denied', 'usage', 'cost']);
 const SILENCE_KEYS = new Set(['pokeAfter', 'interruptAfter', 'killAfter']);
 const JSON_PATH = /^(\.[A-Za-z_][\w-]*|\[\d+\])+$/;
-const STATE_KEYS = new Set(['working', 'approval', 'idle', 'rateLimited', 'footer']);
+const STATE_KEYS = new Set(['working', 'approval', 'gate', 'idle', 'rateLimited', 'footer']);
 const KEY_KEYS = new Set(['approve', 'deny', 'interrupt', 'submit']);
 
 /** Placeholders every profile may use in `command` and `resume`; `--var` names add to them. */

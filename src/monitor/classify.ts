@@ -9,6 +9,8 @@ export type ScreenState = 'working' | 'waiting_approval' | 'waiting_input' | 'st
 export interface StatePatterns {
   working?: string[];
   approval?: string[];
+  /** Startup dialogs (trust this folder, use this API key): waiting like an approval, never answered by the policy. */
+  gate?: string[];
   idle?: string[];
   rateLimited?: string[];
   footer?: string[];
@@ -38,6 +40,7 @@ export interface Classification {
   state: ScreenState;
   reason: string; // short human text: which pattern or fact decided
   rateLimited?: boolean; // a rateLimited pattern is live (state is then working or waiting_approval, never stalled)
+  gate?: boolean; // waiting_approval on a startup dialog (states.gate): a person must answer it, never the approve key
   prompt?: string; // waiting_approval: the live text from the approval match to the bottom of the live region
   fingerprint?: string; // waiting_approval: 16 hex of sha256 of the prompt, spacing/spinners/timers normalised
   silentForMs: number; // nowMs - lastActivityMs, at least 0
@@ -138,7 +141,7 @@ function seconds(ms: number): string {
 /**
  * Classifies one screen. First rule that applies wins:
  * 1. Dead pane: exit status 0 -> exited; anything else (or no status) -> dead.
- * 2. Approval live -> waiting_approval. A match counts only BELOW the lowest idle match and the lowest
+ * 2. Approval or gate live -> waiting_approval (`gate: true` for a startup dialog). A match counts only BELOW the lowest idle match and the lowest
  *    working match in the live region. Codex 0.169 keeps its composer (`› Ask Codex to do anything`) on screen
  *    even while working, and a real approval modal replaces both composer and status row; so approval text
  *    above a live composer is only quoted, and one with newer progress or a new composer below it has been
@@ -169,7 +172,10 @@ export function classifyScreen(input: ClassifyInput): Classification {
   const workingHits = findHits('working', patterns, region);
   const lowestIdle = idleHits.at(-1);
   const approvalFloor = Math.max(lowestIdle?.index ?? -1, workingHits.at(-1)?.index ?? -1);
-  const approvalHit = findHits('approval', patterns, region).find((h) => h.index > approvalFloor);
+  const gateHit = findHits('gate', patterns, region).find((h) => h.index > approvalFloor);
+  const askHit = findHits('approval', patterns, region).find((h) => h.index > approvalFloor);
+  // A live startup dialog is a gate whatever else matches: the approve key must never reach it.
+  const approvalHit = gateHit ?? askHit;
   // Where the current turn began: codex shows the user's messages as `› text`, which the idle patterns also
   // match, so the idle hit above the lowest one (the composer) is the latest user message. Working and
   // rate-limit lines above it are history (e.g. a `■ ... 429` from a turn that has been retried since).
@@ -181,10 +187,12 @@ export function classifyScreen(input: ClassifyInput): Classification {
 
   if (approvalHit !== undefined) {
     const prompt = region.slice(approvalHit.index).join('\n').trim();
+    const gate = approvalHit === gateHit;
     return {
       state: 'waiting_approval',
-      reason: `approval /${approvalHit.source}/ matched ${quote(approvalHit.line)}`,
+      reason: `${gate ? 'gate' : 'approval'} /${approvalHit.source}/ matched ${quote(approvalHit.line)}`,
       ...rate,
+      ...(gate ? { gate: true } : {}),
       prompt,
       fingerprint: fingerprintOf(prompt),
       silentForMs,

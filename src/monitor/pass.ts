@@ -256,7 +256,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       return 'deny';
     }
     case 'notify': {
-      if (action.event === 'waiting_approval') mem.notified = action.detail.fingerprint as string;
+      if (action.event === 'waiting_approval' || action.event === 'waiting_gate') mem.notified = action.detail.fingerprint as string;
       await tell(action.event, action.detail);
       event('monitor.notified', { event: action.event });
       if (['done', 'failed', 'killed', 'lost'].includes(action.event)) mem.reported = action.event;

@@ -81,6 +81,8 @@ export function decide(i: DecideInput): Action[] {
     const fp = screen.fingerprint;
     const prompt = screen.prompt ?? '';
     if (memory.answered.includes(fp)) return [];
+    // A startup dialog (trust this folder, use this key) is a person's decision: told, never answered.
+    if (screen.gate) return memory.notified === fp ? [] : [{ kind: 'notify', event: 'waiting_gate', detail: { prompt, fingerprint: fp } }];
     const mode = policy.approvals.mode;
     if (mode === 'deny') return [{ kind: 'deny', fingerprint: fp, prompt, why: 'approvals.mode is deny' }, { kind: 'notify', event: 'denied', detail: { prompt } }];
     if (mode === 'auto') {

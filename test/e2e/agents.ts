@@ -12,6 +12,8 @@ import { startGeminiStub } from './gemini-stub.mjs';
 /** A running API stub: what it was asked, the user texts of each model request, and how to stop it. */
 export interface AgentStub {
   baseUrl: string;
+  /** Claude stub: answers the requests held by [[hold-once]]. */
+  release?(): void;
   requests: { method: string; url: string; body: unknown }[];
   turns(): string[][];
   close(): Promise<void>;
@@ -45,6 +47,16 @@ export async function geminiFor(server: TestServer): Promise<AgentEnv> {
   }));
   const env = { ...server.env, GEMINI_API_KEY: 'stub-key', GOOGLE_GEMINI_BASE_URL: stub.baseUrl, PATH: `${inject('geminiDir' as never)}:${server.env.PATH}` };
   return { stub, home, work: join(server.dir, 'work'), env };
+}
+
+/** ~/.claude.json as after a first start: onboarding done, the stub's API key accepted, `trusted` folders trusted. */
+export function claudeStarted(home: string, env: Record<string, string | undefined>, trusted: string[]): void {
+  const key = env.ANTHROPIC_API_KEY!;
+  writeFileSync(join(home, '.claude.json'), JSON.stringify({
+    hasCompletedOnboarding: true,
+    customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
+    projects: Object.fromEntries(trusted.map((dir) => [dir, { hasTrustDialogAccepted: true }])),
+  }));
 }
 
 /** Claude Code keeps a session in ~/.claude/projects/<cwd with / and . as ->/<id>.jsonl. */

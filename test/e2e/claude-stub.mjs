@@ -1,6 +1,7 @@
 // Loopback stub of the Anthropic Messages API (SSE streaming, tool use), enough to drive the real Claude
 // Code offline. Directives in the first user text of a conversation steer it: [[reply:TEXT]]
-// [[write:PATH|TEXT]] (a Write tool call) [[bash:CMD]] (a Bash tool call) [[hang]] [[hang-once]];
+// [[write:PATH|TEXT]] (a Write tool call) [[bash:CMD]] (a Bash tool call) [[hang]] [[hang-once]]
+// [[hold-once]] (the first such request streams its start, then waits for release() before answering);
 // the default reply is "stub reply" (+ " for lens x" when the prompt has a line "LENS: x").
 import { createServer } from 'node:http';
 
@@ -11,6 +12,7 @@ export async function startClaudeStub() {
   const requests = [];
   const hanging = new Set();
   const hungOnce = new Set();
+  const held = [];
   let seq = 0;
   const nextId = (prefix) => `${prefix}_stub${String(++seq).padStart(4, '0')}`;
 
@@ -36,12 +38,18 @@ export async function startClaudeStub() {
   }
 
   // A tool result last means the tool ran: say what it returned. Otherwise obey the conversation's directive.
-  function respond(res, body) {
+  function respond(res, body, holding = true) {
     const messages = Array.isArray(body.messages) ? body.messages : [];
     const last = messages[messages.length - 1];
     const toolResult = Array.isArray(last?.content) ? last.content.find((p) => p?.type === 'tool_result') : undefined;
     if (toolResult) return reply(res, body, `tool said: ${oneLine(partText(toolResult.content))}`);
     const prompt = firstUserText(messages);
+    if (holding && body.stream && /\[\[hold-once\]\]/.test(prompt) && !hungOnce.has(`hold:${prompt}`)) {
+      hungOnce.add(`hold:${prompt}`);
+      start(res, body);
+      held.push(() => respond(res, body, false));
+      return;
+    }
     const match = DIRECTIVE.exec(prompt);
     const arg = match?.[2] ?? '';
     switch (match?.[1]) {
@@ -100,6 +108,7 @@ export async function startClaudeStub() {
   }
 
   function start(res, body) {
+    if (res.headersSent) return;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     event(res, 'message_start', { message: { ...message(body, [], null), usage: { input_tokens: 10, output_tokens: 1 } } });
   }
@@ -130,7 +139,10 @@ export async function startClaudeStub() {
   // The conversations' user texts, one list per /v1/messages request.
   const turns = () => requests.filter((q) => q.url?.startsWith('/v1/messages') && !q.url.includes('count_tokens') && q.body?.messages).map((q) => userTexts(q.body.messages));
 
-  return { port, baseUrl: `http://127.0.0.1:${port}`, requests, turns, close };
+  // Answers the requests held by [[hold-once]].
+  const release = () => held.splice(0).forEach((go) => go());
+
+  return { port, baseUrl: `http://127.0.0.1:${port}`, requests, turns, release, close };
 }
 
 function event(res, type, payload) {

@@ -11,6 +11,7 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const capturesDir = join(repo, 'test/fixtures/captures');
 
 const codexPatterns = (parse(readFileSync(join(repo, 'templates/agents/codex-tui.yaml'), 'utf8')) as { states: StatePatterns }).states;
+const claudePatterns = (parse(readFileSync(join(repo, 'templates/agents/claude-tui.yaml'), 'utf8')) as { states: StatePatterns }).states;
 const fakePatterns = (parse(readFileSync(join(repo, 'test/fixtures/agents/fake-tui.yaml'), 'utf8')) as { states: StatePatterns }).states;
 
 const NOW = 1_763_700_000_000;
@@ -62,6 +63,16 @@ const CODEX: Record<string, Expected> = {
   'probe-interrupted-esc.txt': { state: 'waiting_input' },
   'probe-model-migration-prompt.txt': { state: 'waiting_approval' },
   'probe-working-hang.txt': { state: 'working' },
+};
+
+// Claude Code 2.1.328 TUI captures (copied from the shared fixtures; driven by a loopback stub).
+const CLAUDE: Record<string, Expected & { gate?: boolean }> = {
+  'idle.txt': { state: 'waiting_input' },
+  'working.txt': { state: 'working' },
+  'permission-bash.txt': { state: 'waiting_approval' },
+  'idle-after-answer.txt': { state: 'waiting_input' },
+  'trust-folder.txt': { state: 'waiting_approval', gate: true },
+  'api-key.txt': { state: 'waiting_approval', gate: true },
 };
 
 // Fake-agent captures (test/fixtures/fake-agent.mjs in tmux 3.3a); the file name says the mode.
@@ -161,6 +172,33 @@ describe('codex captures (test/fixtures/captures/codex-tui)', () => {
     const got = classify(capture(dir, 'working.txt'), { pane: silent });
     expect(got.state).toBe('stalled');
     expect(got.silentForMs).toBe(10 * 60_000);
+  });
+});
+
+describe('claude captures (test/fixtures/captures/claude-tui)', () => {
+  const dir = join(capturesDir, 'claude-tui');
+
+  it.each(filesIn(dir))('%s', (file) => {
+    const want = CLAUDE[file];
+    expect(want, `no expected state for ${file} in the golden table`).toBeDefined();
+    const got = classify(capture(dir, file), { patterns: claudePatterns });
+    expect({ state: got.state, gate: got.gate ?? false }, got.reason).toEqual({ state: want!.state, gate: want!.gate ?? false });
+  });
+
+  it('has a capture for every row of the table', () => {
+    expect(Object.keys(CLAUDE).sort()).toEqual(filesIn(dir));
+  });
+
+  it('the permission dialog\'s prompt starts at the tool and holds the command, so the deny list can see it', () => {
+    const got = classify(capture(dir, 'permission-bash.txt'), { patterns: claudePatterns });
+    expect(got.prompt?.startsWith('Bash command')).toBe(true);
+    expect(got.prompt).toContain('touch acc-perm.txt');
+    expect(got.prompt).toContain('Do you want to proceed?');
+  });
+
+  it('the trust dialog is a gate, whatever the approval patterns say; a working turn quoted above the composer is history', () => {
+    expect(classify(capture(dir, 'trust-folder.txt'), { patterns: { ...claudePatterns, approval: ['.*'] } }).gate).toBe(true);
+    expect(classify(capture(dir, 'idle-after-answer.txt'), { patterns: claudePatterns }).state).toBe('waiting_input');
   });
 });
 

@@ -1,7 +1,7 @@
 // decide() is pure: what the monitor does for one worker, from what it saw and what it remembers.
 import { describe, expect, test } from 'vitest';
 import type { Classification } from '../../src/monitor/classify.js';
-import { DEFAULT_POLICY, type Policy } from '../../src/monitor/config.js';
+import { DEFAULT_POLICY, workerPolicy, type Policy } from '../../src/monitor/config.js';
 import { decide, type DecideInput, type WorkerMemory } from '../../src/monitor/policy.js';
 import type { WorkerRecord } from '../../src/workers/record.js';
 
@@ -21,6 +21,25 @@ const approval = (prompt: string, fingerprint = 'f1'): Classification => ({ stat
 function input(over: Partial<DecideInput>): DecideInput {
   return { worker, state: 'running', memory: { answered: [] }, policy: policy(), nowMs: 1_000_000, canResume: true, sessionId: 'sid', ...over };
 }
+
+describe('decide: gates and per-profile silence', () => {
+  test('a startup gate is never answered, even with approvals auto and an allow-all list: told once', () => {
+    const memory: WorkerMemory = { answered: [] };
+    const gate: Classification = { ...approval('Accessing workspace: /w', 'g1'), gate: true };
+    const auto = policy({ approvals: { mode: 'auto', allow: ['.*'] } });
+    expect(decide(input({ screen: gate, memory, policy: auto }))).toEqual([{ kind: 'notify', event: 'waiting_gate', detail: { prompt: 'Accessing workspace: /w', fingerprint: 'g1' } }]);
+    memory.notified = 'g1';
+    expect(decide(input({ screen: gate, memory, policy: auto }))).toEqual([]);
+    expect(decide(input({ screen: gate, memory: { answered: [] }, policy: policy({ approvals: { mode: 'deny' } }) })).map((a) => a.kind)).toEqual(['notify']);
+  });
+
+  test('a profile\'s silence defaults apply where no config file set the key', () => {
+    const quiet = { ...worker, silence: { pokeAfter: 1200, interruptAfter: 1800 } };
+    expect(workerPolicy(DEFAULT_POLICY, quiet).silence).toMatchObject({ pokeAfter: 1200, interruptAfter: 1800, killAfter: 0 });
+    expect(workerPolicy({ ...DEFAULT_POLICY, silenceSet: ['pokeAfter'] }, quiet).silence).toMatchObject({ pokeAfter: 300, interruptAfter: 1800 });
+    expect(workerPolicy(DEFAULT_POLICY, worker)).toBe(DEFAULT_POLICY);
+  });
+});
 
 describe('decide: approvals', () => {
   test('notify mode: one notice per prompt, never an answer', () => {

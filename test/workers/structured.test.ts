@@ -28,7 +28,7 @@ describe('structured answers (lastMessage: jsonl)', () => {
     const before = workerJson(run, 'w');
     expect(before.state).toBe('running');
     expect(before.sessionId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    expect(before.argv).toEqual(expect.arrayContaining(['--session-id', before.sessionId, '--permission-mode', 'default']));
+    expect(before.argv).toEqual(expect.arrayContaining(['--session-id', before.sessionId, '--permission-mode', 'manual']));
     openGate(server, 'go');
     expect((await waitRun(server, run)).exitCode).toBe(0);
     const after = workerJson(run, 'w');
