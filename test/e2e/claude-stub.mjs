@@ -1,11 +1,13 @@
 // Loopback stub of the Anthropic Messages API (SSE streaming, tool use), enough to drive the real Claude
 // Code offline. Directives in the first user text of a conversation steer it: [[reply:TEXT]]
 // [[write:PATH|TEXT]] (a Write tool call) [[bash:CMD]] (a Bash tool call) [[hang]] [[hang-once]]
-// [[hold-once]] (the first such request streams its start, then waits for release() before answering);
+// [[hold-once]] (the first such request streams its start, then waits for release() before answering)
+// [[fix:PATH|TEXT]] (an implementer's prompt, "Fix the findings", gets a Write of TEXT to PATH; any other
+// prompt is answered with a finding that quotes the directive, so it reaches the fix stage);
 // the default reply is "stub reply" (+ " for lens x" when the prompt has a line "LENS: x").
 import { createServer } from 'node:http';
 
-const DIRECTIVE = /\[\[(reply|write|bash|hang-once|hang)(?::([\s\S]*?))?\]\]/;
+const DIRECTIVE = /\[\[(reply|write|bash|fix|hang-once|hang)(?::([\s\S]*?))?\]\]/;
 
 // Starts the stub on 127.0.0.1 (port 0) and resolves to { port, baseUrl, requests, turns(), close() }.
 export async function startClaudeStub() {
@@ -61,6 +63,11 @@ export async function startClaudeStub() {
       }
       case 'bash':
         return toolUse(res, body, 'Bash', { command: arg, description: 'stub command' });
+      case 'fix': {
+        if (!/Fix the findings/.test(prompt)) return reply(res, body, `Finding: the file needs this fix: [[fix:${arg}]]`);
+        const [file, ...text] = arg.split('|');
+        return toolUse(res, body, 'Write', { file_path: file, content: text.join('|') });
+      }
       case 'hang':
         return hang(res, body);
       case 'hang-once':

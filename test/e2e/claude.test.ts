@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
+import { templatesDir } from '../../src/paths.js';
 import { waitUntil } from '../helpers/tmux-server.js';
 import { newRun, parseOut, promptFile, workerDir, workerJson } from '../commands/support.js';
 import { eventsOf, monitorOnce, observed, writePolicy } from '../monitor/support.js';
@@ -101,6 +102,34 @@ describe('claude', () => {
       expect(readFileSync(join(claude.work, 'rw.txt'), 'utf8')).toBe('hello');
       expect(workerJson(run, 'ro')).toMatchObject({ state: 'failed', reason: 'blocked: the agent was refused 1 tool call (Write) under --sandbox read-only' });
       expect(existsSync(join(claude.work, 'ro.txt'))).toBe(false);
+    } finally {
+      await claude.stub.close();
+    }
+  });
+
+  test('run review-fix --agent claude: the implementer\'s edit lands; the same stage under read-only cannot write and is blocked, not done', async ({ server }) => {
+    const claude = await claudeFor(server);
+    try {
+      const doc = join(claude.work, 'notes.md');
+      writeFileSync(doc, `# Notes\n\nTeh typo. [[fix:${doc}|# Notes\n\nThe typo.\n]]\n`);
+      const r = await server.cli(['run', 'review-fix', '--var', `doc=${doc}`, '--agent', 'claude', '--json'], { env: claude.env });
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const out = parseOut<{ dir: string }>(r);
+      expect(readFileSync(doc, 'utf8')).toBe('# Notes\n\nThe typo.\n');
+      const fix = JSON.parse(readFileSync(join(out.dir, 'workers', 'fix', 'worker.json'), 'utf8'));
+      expect(fix).toMatchObject({ state: 'done', sandbox: 'workspace-write' });
+      expect(fix.argv).toEqual(expect.arrayContaining(['--permission-mode', 'acceptEdits']));
+
+      // The same pipeline with the fix stage not marked as a writer: read-only, refused, blocked.
+      writeFileSync(doc, `# Notes\n\nTeh typo. [[fix:${doc}|# Notes\n\nThe typo.\n]]\n`);
+      const readOnly = join(server.dir, 'review-fix-ro.yaml');
+      writeFileSync(readOnly, readFileSync(join(templatesDir, 'patterns', 'review-fix.yaml'), 'utf8').replace(/^ {4}write: true\n/m, '').replace(/^name: review-fix$/m, 'name: review-fix-ro'));
+      const ro = await server.cli(['run', readOnly, '--var', `doc=${doc}`, '--agent', 'claude', '--json'], { env: claude.env });
+      expect(ro.exitCode, String(ro.stdout)).toBe(1);
+      const roDir = parseOut<{ dir: string }>(ro).dir;
+      const blocked = JSON.parse(readFileSync(join(roDir, 'workers', 'fix', 'worker.json'), 'utf8'));
+      expect(blocked).toMatchObject({ state: 'failed', sandbox: 'read-only', reason: 'blocked: the agent was refused 1 tool call (Write) under --sandbox read-only' });
+      expect(readFileSync(doc, 'utf8')).toContain('Teh typo.');
     } finally {
       await claude.stub.close();
     }

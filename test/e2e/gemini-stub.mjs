@@ -56,8 +56,9 @@ export async function startGeminiStub() {
       case 'hang':
         return hang(res, stream);
       case 'hang-once':
-        if (!hungOnce.has(prompt)) {
-          hungOnce.add(prompt);
+        // Keyed by the words only: a resumed conversation may carry the text with other spacing.
+        if (!hungOnce.has(words(prompt))) {
+          hungOnce.add(words(prompt));
           return hang(res, stream);
         }
         return answer(res, stream, [{ text: defaultText(prompt) }]);
@@ -116,6 +117,10 @@ export function userTexts(contents) {
 function firstUserText(contents) {
   const texts = userTexts(contents);
   return texts.find((t) => DIRECTIVE.test(t) || /^[ \t]*LENS:/m.test(t)) ?? texts.join('\n');
+}
+
+function words(text) {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 function oneLine(text) {

@@ -51,7 +51,9 @@ describe('gemini', () => {
       const s = await server.cli(['spawn', run.id, 'w', '--agent', 'gemini', '--prompt-file', promptFile(server, 'w', prompt)], { env: gemini.env });
       expect(s.exitCode, String(s.stderr)).toBe(0);
       const rec = workerJson(run, 'w');
-      await waitUntil(() => gemini.stub.turns().some((t) => t.includes(prompt)), 'gemini to send the turn', 30_000);
+      // The model turn itself (a routing request with the same text comes first).
+      const turnSent = () => gemini.stub.requests.some((q) => /:streamGenerateContent/.test(q.url) && JSON.stringify(q.body).includes('[[hang-once]]'));
+      await waitUntil(turnSent, 'gemini to send the turn', 30_000);
       // gemini saves the turn a moment after it sends it: mid-turn means after that.
       const saved = () => geminiSessionFiles(gemini.home, rec.sessionId as string).some((f) => readFileSync(join(gemini.home, '.gemini', 'tmp', f), 'utf8').includes('[[hang-once]]'));
       await waitUntil(saved, 'gemini to save the turn', 30_000);
