@@ -15,7 +15,7 @@ export function profileDirs(cwd = process.cwd(), env: NodeJS.ProcessEnv = proces
 export function loadProfile(ref: string, cwd = process.cwd()): AgentProfile {
   if (ref.includes('/') || ref.endsWith('.yaml') || ref.endsWith('.yml')) {
     const path = resolve(cwd, ref);
-    if (!existsSync(path)) throw new UsageError(`Agent profile ${JSON.stringify(ref)} does not exist: give a YAML file path or a built-in name (codex, codex-tui, claude, gemini, shell)`);
+    if (!existsSync(path)) throw new UsageError(`Agent profile ${JSON.stringify(ref)} does not exist: give a YAML file path or a built-in name (codex, codex-tui, claude, claude-tui, gemini, shell)`);
     return loadProfileFile(path, dirname(path));
   }
   if (!/^[a-z0-9][a-z0-9_-]*$/.test(ref)) throw new UsageError(`Expected an agent name like \`codex\` or a path like ./agent.yaml, got ${JSON.stringify(ref)}`);
@@ -23,7 +23,7 @@ export function loadProfile(ref: string, cwd = process.cwd()): AgentProfile {
     const path = join(dir, `${ref}.yaml`);
     if (existsSync(path)) return loadProfileFile(path, dirname(path), path.startsWith(templatesDir) ? `builtin:${ref}` : path);
   }
-  throw new UsageError(`Unknown agent ${JSON.stringify(ref)}: use a built-in (codex, codex-tui, claude, gemini, shell) or a profile path like ./agent.yaml`);
+  throw new UsageError(`Unknown agent ${JSON.stringify(ref)}: use a built-in (codex, codex-tui, claude, claude-tui, gemini, shell) or a profile path like ./agent.yaml`);
 }
 
 const PLACEHOLDER = /\{\{\s*(@?)([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
