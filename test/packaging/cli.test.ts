@@ -1,6 +1,6 @@
 // The built CLI's front door: --version, --help (one command a line), <command> --help, doctor --json.
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -78,5 +78,20 @@ describe('orch-tmux', () => {
     expect(report.tmux.ok).toBe(true);
     expect(report.tmux.path).toMatch(/\/tmux$/);
     expect(report.ok).toBe(true);
+  });
+
+  test('doctor lists each agent CLI found with its version beside the one its profile was proven with', async () => {
+    const bin = join(state, 'agents-bin');
+    mkdirSync(bin, { recursive: true });
+    const fake = (name: string, says: string) => writeFileSync(join(bin, name), `#!/bin/sh\necho '${says}'\n`, { mode: 0o755 });
+    fake('claude', '2.1.328 (Claude Code)');
+    fake('gemini', '0.60.1');
+    const r = await execa(process.execPath, [cliPath, 'doctor', '--json'], { env: { ...env, PATH: `${bin}:${env.PATH}` }, extendEnv: false, reject: false, cwd: state });
+    const agents = JSON.parse(r.stdout).agents as Record<string, { path: string | null; version: string | null; proven: string | null }>;
+    expect(agents.claude).toEqual({ path: join(bin, 'claude'), version: '2.1.328', proven: '2.1.328' });
+    expect(agents.gemini).toEqual({ path: join(bin, 'gemini'), version: '0.60.1', proven: '0.61.0' });
+    const text = await execa(process.execPath, [cliPath, 'doctor'], { env: { ...env, PATH: `${bin}:${env.PATH}` }, extendEnv: false, reject: false, cwd: state });
+    expect(text.stdout).toContain(`info claude 2.1.328: ${join(bin, 'claude')}, as its profile was proven with`);
+    expect(text.stdout).toContain(`info gemini 0.60.1: ${join(bin, 'gemini')}; its profile was proven with 0.61.0`);
   });
 });
