@@ -25,6 +25,8 @@ const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = 
   resume: ['Resume a dead worker with its agent\'s session id', () => import('./commands/resume.js')],
   plan: ['Set and advance a run\'s plan (steps shown in status and the tmux status line)', () => import('./commands/plan.js')],
   monitor: ['Classify every live worker, act by policy, record and notify (--once for cron)', () => import('./commands/monitor.js')],
+  policy: ['Show the policy frozen into a run (and where each key came from), or freeze a new one from a file', () => import('./commands/policy.js')],
+  trust: ['Trust a project\'s .orch/config.yaml as it is now (a changed file is untrusted again)', () => import('./commands/trust.js')],
   cron: ['Print, install or remove the crontab line that runs the monitor', () => import('./commands/cron.js')],
   ls: ['List runs, newest first', () => import('./commands/ls.js')],
   attach: ['Attach to a run\'s tmux session (or print the command)', () => import('./commands/attach.js')],

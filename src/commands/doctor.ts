@@ -1,4 +1,5 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { runProgram } from '../run-program.js';
 import { loadProfile, whichProgram } from '../agents/resolve.js';
 import { indexPath } from '../runs/index-file.js';
@@ -70,13 +71,16 @@ export const command: Command = {
     const agents = Object.fromEntries(names.map((a, i) => [a, checks[i]!]));
     const state = stateHome(ctx.env);
     const runs = runsRoot(undefined, ctx.env);
+    // A run root inside the working tree is inside a writer worker's sandbox: it could rewrite its own run.
+    const rel = relative(ctx.cwd, runs);
+    const insideTree = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
     const crontab = whichProgram('crontab', ctx.env) ?? null;
     const report = {
       ok: tmuxOk && writable(state),
       tmux: { path: tmuxPath ?? null, version, ok: tmuxOk, message: tmuxMessage },
       agents,
       state: { dir: state, index: indexPath(ctx.env), writable: writable(state) },
-      runs: { dir: runs, note: 'created on first run' },
+      runs: { dir: runs, insideTree, note: 'created on first run' },
       cron: { available: Boolean(crontab), crontab },
       node: process.version,
     };
@@ -86,7 +90,9 @@ export const command: Command = {
       ctx.out([
         `${mark(tmuxOk)} ${tmuxMessage}${tmuxPath ? ` (${tmuxPath})` : ''}`,
         `${mark(report.state.writable)} state in ${state}${report.state.writable ? '' : ' is not writable: set ORCH_TMUX_HOME to a writable folder'}`,
-        `info runs go to ${runs} (change with --run-dir or ORCH_TMUX_RUNS)`,
+        insideTree
+          ? `warn runs go to ${runs}, inside the working tree ${ctx.cwd}: a worker that may write there can rewrite its run (unset ORCH_TMUX_RUNS, or pick a folder outside the tree)`
+          : `info runs go to ${runs} (change with --run-dir or ORCH_TMUX_RUNS)`,
         ...Object.entries(agents).map(([a, check]) => describeAgent(a, check)),
         `info cron: ${crontab ?? 'crontab not found (monitor --watch works without it)'}`,
         '',

@@ -13,7 +13,8 @@ export const command: Command = {
   summary: 'Classify every live worker, act by policy, record and notify (--once for cron)',
   usage: 'monitor (--once | --watch [--interval SEC]) [--json]',
   details: [
-    'Policy comes from <runDir>/orch-tmux.yaml, then .orch/config.yaml, then ~/.config/orch-tmux/config.yaml:',
+    'Each run\'s policy is frozen when it starts (`orch-tmux policy <run>` shows it): ~/.config/orch-tmux/config.yaml,',
+    'then the project\'s .orch/config.yaml (only what tightens, until `orch-tmux trust`):',
     '  approvals: { mode: notify|auto|deny, allow: [regex], deny: [regex] }',
     '  silence:   { pokeAfter: 300, poke: "", interruptAfter: 600, killAfter: 0 }   (seconds)',
     '  death:     { resume: true, maxResumes: 2 }',

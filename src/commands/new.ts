@@ -7,7 +7,7 @@ export const command: Command = {
   name: 'new',
   summary: 'Create a run: a tmux session and a run directory',
   usage: 'new [--name TEXT] [--cwd DIR] [--session NAME] [--run-dir DIR] [--json]',
-  details: 'Prints the run id. The session is orch-<id> unless --session names it; the run directory is under .orch/runs (or --run-dir / ORCH_TMUX_RUNS).',
+  details: 'Prints the run id. The session is orch-<id> unless --session names it; the run directory is under the state folder ($ORCH_TMUX_HOME/runs, or --run-dir / ORCH_TMUX_RUNS). The policy in force is frozen into the run (`orch-tmux policy <run>`).',
   options: { name: { type: 'string' }, cwd: { type: 'string' }, session: { type: 'string' }, 'run-dir': { type: 'string' } },
   positionals: [0, 0],
   async run(ctx, values) {
@@ -17,6 +17,8 @@ export const command: Command = {
       session: str(values, 'session'),
       runsRoot: runsRoot(str(values, 'run-dir'), ctx.env),
       server: ctx.server,
+      env: ctx.env,
+      warn: (line) => ctx.err(`${line}\n`),
     });
     if (ctx.json) printJson(ctx, { id: run.id, session: run.session, dir: run.dir, socketPath: run.socketPath });
     else ctx.out(`${run.id}\n`);

@@ -20,7 +20,7 @@ export const PATTERN_OPTIONS = {
 
 /** The pattern environment for this invocation. */
 export function patternEnv(ctx: Context, values: Values): PatternEnv {
-  return { server: ctx.server, env: ctx.env, cwd: ctx.cwd, runsRoot: runsRoot(str(values, 'run-dir'), ctx.env), templates: new TemplateRegistry(templateDirs(ctx.cwd, ctx.env)) };
+  return { server: ctx.server, env: ctx.env, cwd: ctx.cwd, runsRoot: runsRoot(str(values, 'run-dir'), ctx.env), templates: new TemplateRegistry(templateDirs(ctx.cwd, ctx.env)), warn: (line) => ctx.err(`${line}\n`) };
 }
 
 /** Inputs from the flags both commands share. */

@@ -5,6 +5,16 @@ import { liveRuns } from '../runs/live.js';
 import { readPlan } from '../runs/plan.js';
 import { runStatus, type WorkerStatus } from '../workers/status.js';
 import { printJson, type Command } from './command.js';
+import { readPolicySnapshot, type ResolvedPolicy } from '../monitor/config.js';
+
+// The policy frozen into the run (null for a run made before snapshots; an error text when damaged).
+function policyInForce(runDir: string): ResolvedPolicy | { error: string } | null {
+  try {
+    return readPolicySnapshot(runDir) ?? null;
+  } catch (error) {
+    return { error: String((error as Error).message) };
+  }
+}
 import { table } from './table.js';
 
 /** `orch-tmux status`: every worker's state for one run, or for every live run. */
@@ -20,7 +30,7 @@ export const command: Command = {
     const report = [];
     for (const run of runs) {
       const workers = await runStatus(run, tmuxForRun(run, ctx.server));
-      report.push({ run: run.id, name: run.name, state: run.state, session: run.session, dir: run.dir, plan: readPlan(run.dir), workers });
+      report.push({ run: run.id, name: run.name, state: run.state, session: run.session, dir: run.dir, plan: readPlan(run.dir), policy: policyInForce(run.dir), workers });
     }
     if (ctx.json) {
       printJson(ctx, ref ? report[0] : { runs: report });

@@ -3,6 +3,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
+import { writeJsonAtomic } from '../runs/atomic.js';
+import { runPaths } from '../runs/paths.js';
+import { isTrusted } from './trust.js';
 
 /** The monitor's policy: what to do about approvals, silence and death, and whom to tell. */
 export interface Policy {
@@ -30,16 +33,21 @@ export const DEFAULT_POLICY: Policy = {
   notify: { command: [], tmux: true },
 };
 
-/** Config files, highest priority first: the run's orch-tmux.yaml, the project's .orch/config.yaml, the user's. */
-export function configFiles(runDir: string, projectDir: string, env: NodeJS.ProcessEnv = process.env): string[] {
+/** The user's own config file: everything in it applies. */
+export function userConfigFile(env: NodeJS.ProcessEnv = process.env): string {
   const config = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
-  return [join(runDir, 'orch-tmux.yaml'), join(projectDir, '.orch', 'config.yaml'), join(config, 'orch-tmux', 'config.yaml')];
+  return join(config, 'orch-tmux', 'config.yaml');
+}
+
+/** A project's config file (it comes with the tree): only what tightens applies, unless the user trusted it. */
+export function projectConfigFile(projectDir: string): string {
+  return join(projectDir, '.orch', 'config.yaml');
 }
 
 type Layer = Partial<{ [K in keyof Policy]: Partial<Policy[K]> }>;
 
 // Checks one config file's shape; unknown keys and wrong types are named with the file.
-function readLayer(path: string): Layer | undefined {
+function readLayer(path: string): { layer: Layer; text: string } | undefined {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -84,22 +92,110 @@ function readLayer(path: string): Layer | undefined {
   for (const re of [...(layer.approvals?.allow ?? []), ...(layer.approvals?.deny ?? [])]) {
     try { new RegExp(re); } catch { fail(`invalid regex in approvals: ${re}`); }
   }
-  return layer;
+  return { layer, text };
 }
 
-/** The policy for one run: each file's keys override those of lower files; the deny list only grows. */
-export function loadPolicy(runDir: string, projectDir: string, env: NodeJS.ProcessEnv = process.env): Policy {
-  const layers = configFiles(runDir, projectDir, env).map(readLayer).filter((l): l is Layer => Boolean(l)).reverse();
-  const policy: Policy = structuredClone(DEFAULT_POLICY);
-  for (const layer of layers) {
-    for (const section of Object.keys(layer) as (keyof Policy)[]) {
-      const extra = layer[section] as Record<string, unknown>;
-      const base = policy[section] as unknown as Record<string, unknown>;
-      for (const [k, v] of Object.entries(extra)) base[k] = section === 'approvals' && k === 'deny' ? [...new Set([...(base[k] as string[]), ...(v as string[])])] : v;
-    }
+/** The policy in force for a run, where each key came from, and what an untrusted file was not allowed to loosen. */
+export interface ResolvedPolicy {
+  policy: Policy;
+  /** `section.key` -> the file that set it (`default` when none did). */
+  sources: Record<string, string>;
+  ignored: { file: string; keys: string[] }[];
+  time?: string;
+}
+
+const STRICTNESS = { auto: 0, notify: 1, deny: 2 } as const;
+
+// Whether an untrusted file may set this key to this value over the current one: only what tightens.
+function tightens(section: string, key: string, value: unknown, current: unknown): boolean {
+  switch (`${section}.${key}`) {
+    case 'approvals.mode': return STRICTNESS[value as Policy['approvals']['mode']] > STRICTNESS[current as Policy['approvals']['mode']];
+    case 'approvals.deny': return true;
+    case 'silence.pokeAfter':
+    case 'silence.interruptAfter': return (value as number) < (current as number);
+    case 'silence.killAfter': return (value as number) > 0 && ((current as number) === 0 || (value as number) < (current as number));
+    case 'death.resume': return value === false;
+    case 'death.maxResumes': return (value as number) < (current as number);
+    case 'notify.tmux': return value === true;
+    default: return false; // allow lists, the poke text and the notify command only loosen or run things
   }
-  const silenceSet = [...new Set(layers.flatMap((l) => Object.keys(l.silence ?? {})))];
-  return silenceSet.length ? { ...policy, silenceSet } : policy;
+}
+
+/**
+ * The policy from the user's config (all of it), the project's `.orch/config.yaml` (all of it when the user
+ * trusted this content with `orch-tmux trust`, else only what tightens) and a file given on the command line
+ * (all of it). The deny list only grows. Throws UsageError naming a broken file.
+ */
+export function resolvePolicy(projectDir: string, env: NodeJS.ProcessEnv = process.env, commandLine?: string): ResolvedPolicy {
+  const policy: Policy = structuredClone(DEFAULT_POLICY);
+  const sources: Record<string, string> = {};
+  const ignored: ResolvedPolicy['ignored'] = [];
+  const silenceSet = new Set<string>();
+  const layers: { file: string; full: boolean }[] = [{ file: userConfigFile(env), full: true }, { file: projectConfigFile(projectDir), full: false }];
+  if (commandLine) layers.push({ file: commandLine, full: true });
+  for (const { file, full } of layers) {
+    const read = readLayer(file);
+    if (!read) {
+      if (file === commandLine) throw new UsageError(`Policy file ${JSON.stringify(file)} cannot be read: check the path`);
+      continue;
+    }
+    const trusted = full || isTrusted(file, read.text, env);
+    const refused: string[] = [];
+    for (const section of Object.keys(read.layer) as (keyof Policy)[]) {
+      const base = policy[section] as unknown as Record<string, unknown>;
+      for (const [k, v] of Object.entries(read.layer[section] as Record<string, unknown>)) {
+        if (!trusted && !tightens(section, k, v, base[k])) {
+          if (JSON.stringify(v) !== JSON.stringify(base[k])) refused.push(`${section}.${k}`);
+          continue;
+        }
+        base[k] = section === 'approvals' && k === 'deny' ? [...new Set([...(base[k] as string[]), ...(v as string[])])] : v;
+        sources[`${section}.${k}`] = file;
+        if (section === 'silence') silenceSet.add(k);
+      }
+    }
+    if (refused.length) ignored.push({ file, keys: refused });
+  }
+  return { policy: silenceSet.size ? { ...policy, silenceSet: [...silenceSet] } : policy, sources, ignored };
+}
+
+/** Checks a policy file (YAML, known keys, valid regexes); throws UsageError naming the problem. Returns its text. */
+export function checkPolicyFile(path: string): string {
+  const read = readLayer(path);
+  if (!read) throw new UsageError(`Policy file ${JSON.stringify(path)} cannot be read: check the path`);
+  return read.text;
+}
+
+/** One line for people: what an untrusted file was not allowed to loosen, and how to allow it. */
+export function describeIgnored(ignored: ResolvedPolicy['ignored']): string[] {
+  return ignored.map((i) => `orch-tmux: ${i.file} is not trusted: ignored ${i.keys.join(', ')} (only what tightens applies; \`orch-tmux trust ${i.file}\` to allow it)`);
+}
+
+/** Freezes the policy into the run when it starts: later edits to config files change nothing for it. */
+export function snapshotPolicy(runDir: string, resolved: ResolvedPolicy): void {
+  writeJsonAtomic(runPaths(runDir).policy, { ...resolved, time: resolved.time ?? new Date().toISOString() });
+}
+
+/** The run's frozen policy; undefined for a run made before snapshots; throws when the snapshot is damaged. */
+export function readPolicySnapshot(runDir: string): ResolvedPolicy | undefined {
+  const path = runPaths(runDir).policy;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    const snap = JSON.parse(text) as ResolvedPolicy;
+    if (!snap?.policy?.approvals || !snap.policy.silence || !snap.policy.death || !snap.policy.notify) throw new Error('missing sections');
+    return snap;
+  } catch (error) {
+    throw new UsageError(`${path}: damaged policy snapshot (${(error as Error).message})`);
+  }
+}
+
+/** The policy for one run: its snapshot, or (a run made before snapshots) the files as they are now. */
+export function loadPolicy(runDir: string, projectDir: string, env: NodeJS.ProcessEnv = process.env): Policy {
+  return (readPolicySnapshot(runDir) ?? resolvePolicy(projectDir, env)).policy;
 }
 
 /** The policy for one worker: its agent profile's silence defaults, where no config file set the key. */

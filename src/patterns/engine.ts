@@ -53,6 +53,8 @@ export interface PatternEnv {
   cwd: string;
   runsRoot: string;
   templates: TemplateRegistry;
+  /** Where warnings for people go (an untrusted project config). */
+  warn?: (line: string) => void;
 }
 
 /** One worker a stage will run, with its rendered prompt. */
@@ -183,7 +185,7 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
   const run = await createRun({
     name: o.name ?? (docVar ? `${pattern.name}-${values[docVar]!.split('/').pop()!.replace(/[\x00-\x1f\x7f]/g, '?')}` : pattern.name),
     cwd: penv.cwd, session: o.session, runsRoot: penv.runsRoot, server: penv.server, pattern: pattern.name,
-    inputs: saved as unknown as Record<string, unknown>, agent: main.name,
+    inputs: saved as unknown as Record<string, unknown>, agent: main.name, env: penv.env, warn: penv.warn,
   });
   return run;
 }

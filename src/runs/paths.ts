@@ -8,9 +8,9 @@ export function stateHome(env: NodeJS.ProcessEnv = process.env): string {
   return join(xdg, 'orch-tmux');
 }
 
-/** The folder new runs go in: --run-dir, else ORCH_TMUX_RUNS, else .orch/runs under the current directory. */
+/** The folder new runs go in: --run-dir, else ORCH_TMUX_RUNS, else runs/ in the state folder (outside every worker's tree). */
 export function runsRoot(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag || env.ORCH_TMUX_RUNS || join(process.cwd(), '.orch', 'runs'));
+  return resolve(flag || env.ORCH_TMUX_RUNS || join(stateHome(env), 'runs'));
 }
 
 /** Every file of a run directory, built in one place (the run-directory contract). */
@@ -21,6 +21,8 @@ export function runPaths(dir: string) {
     events: join(dir, 'events.jsonl'),
     plan: join(dir, 'plan.json'),
     status: join(dir, 'status.json'),
+    /** The policy in force, frozen when the run started (monitor/config.ts). */
+    policy: join(dir, 'policy.json'),
     synthesis: join(dir, 'synthesis.md'),
     workers: join(dir, 'workers'),
     monitorState: join(dir, 'monitor.json'),

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
+import { describeIgnored, resolvePolicy, snapshotPolicy } from '../monitor/config.js';
 import { Tmux, type TmuxServer } from '../tmux/index.js';
 import { writeJsonAtomic } from './atomic.js';
 import { appendEvent } from './events.js';
@@ -46,6 +47,10 @@ export interface CreateRunOptions {
   pattern?: string;
   inputs?: Record<string, unknown>;
   agent?: string;
+  /** Whose config decides the policy frozen into the run (the caller's environment). */
+  env?: NodeJS.ProcessEnv;
+  /** Where to say what an untrusted project config was not allowed to loosen. */
+  warn?: (line: string) => void;
 }
 
 /** A run id that sorts by time and says what it is: 20261121-101503-review-a1b2. */
@@ -74,6 +79,8 @@ export async function createRun(o: CreateRunOptions): Promise<RunRecord> {
   const cwd = checkDirectory(o.cwd ?? process.cwd());
   // The run directory goes into list-panes output (one line per pane, \x1f between fields): no control characters.
   if (/[\x00-\x1f\x7f]/.test(o.runsRoot)) throw new UsageError(`The run directory ${JSON.stringify(o.runsRoot)} contains control characters: use a path without them (--run-dir or ORCH_TMUX_RUNS)`);
+  // The policy is read (and a broken config refused) before anything is made, and frozen into the run.
+  const policy = resolvePolicy(cwd, o.env ?? process.env);
   const id = newRunId(name ?? o.pattern ?? 'run');
   const session = o.session ? checkSessionName(o.session) : `orch-${id}`;
   const tmux = new Tmux(o.server);
@@ -101,8 +108,10 @@ export async function createRun(o: CreateRunOptions): Promise<RunRecord> {
       pattern: o.pattern, inputs: o.inputs, agent: o.agent, state: 'active',
     };
     writeJsonAtomic(runPaths(dir).runJson, run);
+    snapshotPolicy(dir, policy);
     addToIndex({ id, dir, session, socketPath, created: run.created, name, pattern: o.pattern });
     appendEvent(dir, { kind: 'run.created', detail: { session, cwd } });
+    for (const line of describeIgnored(policy.ignored)) (o.warn ?? ((l: string) => process.stderr.write(`${l}\n`)))(line);
     return run;
   } catch (error) {
     if (created) await tmux.killSession(session).catch(() => undefined);

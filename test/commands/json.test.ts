@@ -49,8 +49,9 @@ describe('JSON output', () => {
     await spawnFake(server, run.id, 'busy', '[[hang]]');
     await server.cli(['wait', run.id, 'ok', 'bad']);
     const status = await statusJson(server, run.id);
-    // status <run> --json: { run, name?, session, dir, plan?, workers: [...] } (plan only when the run has one)
-    expect(status).toEqual({ run: run.id, state: 'active', session: run.session, dir: run.dir, workers: expect.any(Array) });
+    // status <run> --json: { run, name?, session, dir, plan?, policy, workers: [...] } (plan only when the run has one;
+    // policy: the one frozen into the run, { policy, sources, ignored, time })
+    expect(status).toEqual({ run: run.id, state: 'active', session: run.session, dir: run.dir, policy: expect.objectContaining({ policy: expect.any(Object), sources: {}, ignored: [] }), workers: expect.any(Array) });
     // Each worker, sorted by name:
     //   name, state (pending|running|done|failed|killed|lost), agent, exitCode (number|null), signal (e.g. "SIGKILL"|null),
     //   reason? (why it failed or was lost), startedAt, endedAt? (ISO), lastActivity? (ISO), paneId ("%N"),

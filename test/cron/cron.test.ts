@@ -35,7 +35,7 @@ async function askIn(server: TestServer, run: NewRun, name: string): Promise<str
 describe('cron', () => {
   test('`cron print --command` run under env -i finds the runs and acts: with --socket, and through the index', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, { approvals: { mode: 'auto' } });
+    await writePolicy(server, run, { approvals: { mode: 'auto' } });
     const state = server.env.ORCH_TMUX_HOME!;
 
     // With the test's socket in the environment, the command carries it, and the state folder, node and the CLI.

@@ -19,7 +19,7 @@ describe('claude-tui', () => {
       expect(spawn.exitCode, String(spawn.stderr)).toBe(0);
       const screen = async () => String((await server.cli(['log', run.id, 'tui', '--lines', '60'], { env: claude.env })).stdout);
       await waitUntil(async () => /for shortcuts/.test(await screen()), 'the claude composer', 60_000, 200);
-      writePolicy(server, run, { approvals: { mode: 'auto' } });
+      await writePolicy(server, run, { approvals: { mode: 'auto' } });
 
       const sent = await server.cli(['send', run.id, 'tui', 'Make a file [[hold-once]] [[bash:touch tui-approved.txt]]'], { env: claude.env });
       expect(sent.exitCode, String(sent.stderr)).toBe(0);
@@ -48,7 +48,7 @@ describe('claude-tui', () => {
       expect(spawn.exitCode, String(spawn.stderr)).toBe(0);
       const screen = async () => String((await server.cli(['log', run.id, 'tui', '--lines', '60'], { env: claude.env })).stdout);
       await waitUntil(async () => /Quick safety check/.test(await screen()), 'the trust dialog', 60_000, 200);
-      writePolicy(server, run, { approvals: { mode: 'auto', allow: ['.*'] } });
+      await writePolicy(server, run, { approvals: { mode: 'auto', allow: ['.*'] } });
       const first = observed(await monitorOnce(server, claude.env), 'tui')!;
       expect(first).toMatchObject({ screen: 'waiting_approval' });
       expect(first.actions).toEqual(['notify:waiting_gate']);

@@ -143,7 +143,7 @@ describe('claude', () => {
       const s = await server.cli(['spawn', run.id, 'w', '--agent', 'claude', '--prompt-file', promptFile(server, 'w', prompt)], { env: claude.env });
       expect(s.exitCode, String(s.stderr)).toBe(0);
       await waitUntil(() => claude.stub.turns().some((t) => t.includes(prompt)), 'claude to send the turn', 30_000);
-      writePolicy(server, run, { silence: { pokeAfter: 0, interruptAfter: 0 } });
+      await writePolicy(server, run, { silence: { pokeAfter: 0, interruptAfter: 0 } });
       await waitUntil(async () => observed(await monitorOnce(server, claude.env), 'w')?.actions.includes('interrupt'), 'the monitor to interrupt', 30_000);
       await server.cli(['wait', run.id, '--timeout', '30']);
       const rec = workerJson(run, 'w');

@@ -34,7 +34,8 @@ test('a hung stream: the monitor sees it stalled, interrupts it, and it is resum
   try {
     const run = (await server.cli(['new', '--cwd', codex.work], { env: codex.env })).stdout.trim();
     const runDir = JSON.parse((await server.cli(['status', run, '--json'], { env: codex.env })).stdout).dir;
-    writeFileSync(join(runDir, 'orch-tmux.yaml'), 'silence:\n  pokeAfter: 1\n  interruptAfter: 1\n');
+    writeFileSync(join(server.dir, 'policy.yaml'), 'silence:\n  pokeAfter: 1\n  interruptAfter: 1\n');
+    expect((await server.cli(['policy', run, '--from', join(server.dir, 'policy.yaml')], { env: codex.env })).exitCode).toBe(0);
     writeFileSync(join(server.dir, 'p.md'), 'Review this [[hang-once]]\n');
     expect((await server.cli(['spawn', run, 'r1', '--agent', 'codex', '--prompt-file', join(server.dir, 'p.md')], { env: codex.env })).exitCode).toBe(0);
     const worker = () => JSON.parse(readFileSync(join(runDir, 'workers', 'r1', 'worker.json'), 'utf8'));

@@ -23,7 +23,11 @@ test('codex-tui: send submits once; the approval is reported, answered once unde
     expect(helloTurns.length).toBe(1);
 
     // Notify first (the default): reported, not answered.
-    writeFileSync(join(runDir, 'orch-tmux.yaml'), 'approvals:\n  mode: notify\n');
+    const policy = async (text: string) => {
+      writeFileSync(join(server.dir, 'policy.yaml'), text);
+      expect((await server.cli(['policy', run, '--from', join(server.dir, 'policy.yaml')], { env: codex.env })).exitCode).toBe(0);
+    };
+    await policy('approvals:\n  mode: notify\n');
     expect((await server.cli(['send', run, 'tui', 'run it [[shell-escalated:echo approved-run]]'], { env: codex.env })).exitCode).toBe(0);
     await waitUntil(async () => /Would you like to run the following command\?/.test(await screen()), 'the approval screen', 30_000, 200);
     const first = JSON.parse((await server.cli(['monitor', '--once', '--json'], { env: codex.env })).stdout);
@@ -32,7 +36,7 @@ test('codex-tui: send submits once; the approval is reported, answered once unde
     expect(seen.actions).toContain('notify:waiting_approval');
 
     // Auto: answered exactly once, however many passes run while the screen settles.
-    writeFileSync(join(runDir, 'orch-tmux.yaml'), 'approvals:\n  mode: auto\n');
+    await policy('approvals:\n  mode: auto\n');
     for (let i = 0; i < 3; i++) await server.cli(['monitor', '--once'], { env: codex.env });
     await waitUntil(() => codex.stub.requests.some((q) => q.kind === 'tool-output'), 'the command output posted back', 30_000, 100);
     const events = readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -18,7 +18,7 @@ async function askingWorker(server: TestServer, run: NewRun, name = 'w'): Promis
 describe('monitor: approvals', () => {
   test('notify mode (the default): waiting_approval notified once over several passes, the prompt left alone', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, {}); // only a notify command: approvals stay at the default (notify)
+    await writePolicy(server, run, {}); // only a notify command: approvals stay at the default (notify)
     await askingWorker(server, run);
     for (let pass = 0; pass < 4; pass++) {
       const report = await monitorOnce(server);
@@ -42,7 +42,7 @@ describe('monitor: approvals', () => {
 
   test('auto: answered exactly once, even over more passes while the prompt may still be on screen', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, { approvals: { mode: 'auto' } });
+    await writePolicy(server, run, { approvals: { mode: 'auto' } });
     await askingWorker(server, run);
     const first = await monitorOnce(server);
     expect(observed(first, 'w')!.actions).toEqual(['approve']);
@@ -63,7 +63,7 @@ describe('monitor: approvals', () => {
 
   test('auto with a deny-list match: the deny key is sent once, nothing approved', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, { approvals: { mode: 'auto', allow: ['.*'], deny: ['touch approved'] } });
+    await writePolicy(server, run, { approvals: { mode: 'auto', allow: ['.*'], deny: ['touch approved'] } });
     await askingWorker(server, run);
     const report = await monitorOnce(server);
     expect(observed(report, 'w')!.actions).toEqual(['deny', 'notify:denied']);
@@ -81,7 +81,7 @@ describe('monitor: approvals', () => {
 
   test('deny mode: the prompt is answered no', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, { approvals: { mode: 'deny' } });
+    await writePolicy(server, run, { approvals: { mode: 'deny' } });
     await askingWorker(server, run);
     expect(observed(await monitorOnce(server), 'w')!.actions).toEqual(['deny', 'notify:denied']);
     expect((await server.cli(['wait', run.id, 'w', '--timeout', '20'])).exitCode).toBe(0);
@@ -93,7 +93,7 @@ describe('monitor: approvals', () => {
 
   test('auto: the same question asked again in a later turn is answered again (interactive agent)', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, { approvals: { mode: 'auto' } });
+    await writePolicy(server, run, { approvals: { mode: 'auto' } });
     expect((await server.cli(['spawn', run.id, 'tui', '--agent', fakeTuiProfile, '--prompt-file', promptFile(server, 'tui', '')])).exitCode).toBe(0);
     await waitUntil(async () => /^› $/m.test(await screenOf(server, run, 'tui')), 'the idle composer');
     for (const turn of [1, 2]) {

@@ -17,7 +17,7 @@ async function ended(server: TestServer, run: NewRun, name: string): Promise<num
 describe('monitor: death', () => {
   test('a crashed worker ([[crash-once:3]]) is resumed with its session id and finishes', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, {});
+    await writePolicy(server, run, {});
     await spawnFake(server, run.id, 'w', 'work [[crash-once:3]]');
     expect(await ended(server, run, 'w')).toBe(1);
     const sessionId = String(workerJson(run, 'w').sessionId);
@@ -55,7 +55,7 @@ describe('monitor: death', () => {
 
   test('maxResumes is honoured: a worker that always crashes is resumed twice, then stays failed and `failed` is notified', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, { death: { resume: true, maxResumes: 2 } });
+    await writePolicy(server, run, { death: { resume: true, maxResumes: 2 } });
     await spawnFake(server, run.id, 'w', 'work [[crash:3]]');
     for (const attempt of [1, 2]) {
       expect(await ended(server, run, 'w')).toBe(1);
@@ -74,7 +74,7 @@ describe('monitor: death', () => {
 
   test('a worker whose runner was killed (worker.json still says running) is found failed and resumed', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, {});
+    await writePolicy(server, run, {});
     await spawnFake(server, run.id, 'w', 'work [[hang-once]]');
     await waitUntil(async () => workerJson(run, 'w').sessionId && /hanging/.test(await screenOf(server, run, 'w')), 'the session id, then the hang');
     const before = workerJson(run, 'w');
@@ -93,7 +93,7 @@ describe('monitor: death', () => {
 
   test('a worker lost with its tmux session is resumed in a new session (socket given by name)', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, {});
+    await writePolicy(server, run, {});
     await spawnFake(server, run.id, 'w', 'work [[hang-once]]');
     await waitUntil(async () => workerJson(run, 'w').sessionId && /hanging/.test(await screenOf(server, run, 'w')), 'the session id, then the hang');
     const sessionId = workerJson(run, 'w').sessionId;

@@ -29,7 +29,7 @@ describe('monitor lock', () => {
     const run = await newRun(server);
     const gate = join(server.dir, 'gate');
     // The winner's notify command holds on until the gate opens, so the winner keeps the lock until every other monitor has finished.
-    writePolicy(server, run, { approvals: { mode: 'auto' } }, gate);
+    await writePolicy(server, run, { approvals: { mode: 'auto' } }, gate);
     await spawnFake(server, run.id, 'w', 'please [[approve:yn]]');
     await waitUntil(async () => /\[y\/n\]/.test(await screenOf(server, run, 'w')), 'the approval question');
 

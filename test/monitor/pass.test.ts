@@ -1,4 +1,4 @@
-// One pass: status.json snapshot, a broken config logged and replaced by the safe defaults, and no capture
+// One pass: status.json snapshot, a damaged policy logged and replaced by the safe defaults, and no capture
 // when nothing moved (one list-panes per server and nothing else).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,20 +8,21 @@ import { newRun, promptFile, spawnFake } from '../commands/support.js';
 import { eventsOf, monitorOnce, observed, screenOf, writePolicy } from './support.js';
 
 describe('monitor pass', () => {
-  test('a broken orch-tmux.yaml is logged (monitor.config-error) and the pass goes on with the safe defaults; status.json is written', async ({ server }) => {
+  test('a damaged policy snapshot is logged (monitor.config-error) and the pass goes on with the safe defaults; status.json is written', async ({ server }) => {
     const run = await newRun(server);
-    // Meant to turn on auto-approval, but broken: the safe default (notify, never answer) must apply.
-    writeFileSync(join(run.dir, 'orch-tmux.yaml'), 'approvals:\n  mode: auto\n  allow: [".*"\n');
+    await writePolicy(server, run, { approvals: { mode: 'auto', allow: ['.*'] } });
+    // Meant to turn on auto-approval, but the frozen policy is damaged: the safe default (notify, never answer) must apply.
+    writeFileSync(join(run.dir, 'policy.json'), '{"policy": {"approvals": ');
     await spawnFake(server, run.id, 'w', 'please [[approve:yn]]');
     await waitUntil(async () => /\[y\/n\]/.test(await screenOf(server, run, 'w')), 'the approval question');
     const r = await server.cli(['monitor', '--once', '--json']);
     expect(r.exitCode).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`orch-tmux monitor: ${join(run.dir, 'orch-tmux.yaml')}:\\d+: bad YAML: .*\\(using the safe defaults\\)`));
+    expect(r.stderr).toMatch(new RegExp(`orch-tmux monitor: ${join(run.dir, 'policy.json')}: damaged policy snapshot .*\\(using the safe defaults\\)`));
     const report = JSON.parse(String(r.stdout));
     expect(observed(report, 'w')).toMatchObject({ state: 'running', screen: 'waiting_approval', actions: ['notify:waiting_approval'] });
     const errors = eventsOf(run, 'monitor.config-error');
     expect(errors).toHaveLength(1);
-    expect(String(errors[0]!.detail!.error)).toContain('orch-tmux.yaml');
+    expect(String(errors[0]!.detail!.error)).toContain('policy.json');
     expect(eventsOf(run, 'monitor.approved')).toEqual([]);
     expect(existsSync(join(server.dir, 'work', 'approved.txt'))).toBe(false);
 
@@ -30,18 +31,20 @@ describe('monitor pass', () => {
     expect(Date.parse(status.time)).toBeGreaterThan(Date.now() - 60_000);
     expect(status.workers).toMatchObject([{ name: 'w', state: 'running', screen: 'waiting_approval', captured: true }]);
 
-    // A well-formed file with an unknown key is an error too, named with its key.
-    writeFileSync(join(run.dir, 'orch-tmux.yaml'), 'approvals: { mode: auto, alow: [".*"] }\n');
-    await monitorOnce(server);
-    expect(String(eventsOf(run, 'monitor.config-error')[1]!.detail!.error)).toMatch(/unknown key `approvals.alow`/);
-    expect(eventsOf(run, 'monitor.approved')).toEqual([]);
+    // A policy file with an unknown key is refused when it is given, named with its key, and nothing changes.
+    const bad = join(server.dir, 'bad.yaml');
+    writeFileSync(bad, 'approvals: { mode: auto, alow: [".*"] }\n');
+    const refused = await server.cli(['policy', run.id, '--from', bad]);
+    expect(refused.exitCode).toBe(2);
+    expect(String(refused.stderr)).toMatch(/unknown key `approvals.alow`/);
+    expect(readFileSync(join(run.dir, 'policy.json'), 'utf8')).toBe('{"policy": {"approvals": ');
     await server.cli(['kill', run.id, 'w']);
   });
 
   test('a second pass over a steadily idle interactive worker captures nothing: one tmux call', async ({ server }) => {
     const run = await newRun(server);
     // Quiet for longer than pokeAfter too: an agent idle at its prompt needs no second look either.
-    writePolicy(server, run, { silence: { pokeAfter: 0.5 } });
+    await writePolicy(server, run, { silence: { pokeAfter: 0.5 } });
     const spawned = await server.cli(['spawn', run.id, 'tui', '--agent', fakeTuiProfile, '--prompt-file', promptFile(server, 'tui', '')]);
     expect(spawned.exitCode, String(spawned.stderr)).toBe(0);
     await waitUntil(async () => /^› $/m.test(await screenOf(server, run, 'tui')), 'the idle composer');

@@ -28,7 +28,7 @@ async function ended(server: TestServer, run: NewRun, name: string): Promise<num
 describe('monitor: silence', () => {
   test('a silent exec worker is poked once, then interrupted (worker.stalled) and `stalled` is notified', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, { silence: SHORT, death: { resume: false } });
+    await writePolicy(server, run, { silence: SHORT, death: { resume: false } });
     await spawnFake(server, run.id, 'w', 'say nothing [[silent:60000]]');
     const actions = await passUntil(server, 'w', () => eventsOf(run, 'worker.stalled', 'w').length > 0, 'worker.stalled');
     expect(actions.flat()).toEqual(['poke', 'interrupt', 'notify:stalled']);
@@ -51,7 +51,7 @@ describe('monitor: silence', () => {
 
   test('a hung exec worker ([[hang-once]]) is interrupted, then resumed, and the run completes', async ({ server }) => {
     const run = await newRun(server);
-    writePolicy(server, run, { silence: SHORT });
+    await writePolicy(server, run, { silence: SHORT });
     await spawnFake(server, run.id, 'w', 'work [[hang-once]]');
     const actions = await passUntil(server, 'w', () => eventsOf(run, 'worker.resume', 'w').length > 0, 'worker.resume');
     expect(actions.flat()).toEqual(['poke', 'interrupt', 'notify:stalled', 'resume:1']);

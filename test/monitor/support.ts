@@ -1,5 +1,6 @@
 // Shared steps for monitor tests: a policy file per run, a notify command that records what it got,
 // `monitor --once --json` parsed, events.jsonl read back.
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -22,10 +23,13 @@ export function noticesFile(server: TestServer): string {
   return join(server.dir, 'notices.jsonl');
 }
 
-/** Writes <runDir>/orch-tmux.yaml (JSON is YAML); `notify.command` defaults to the recording notifier. */
-export function writePolicy(server: TestServer, run: NewRun, policy: Record<string, unknown>, gate?: string): void {
+/** Freezes a policy into the run with `orch-tmux policy <run> --from FILE` (JSON is YAML); `notify.command` defaults to the recording notifier. */
+export async function writePolicy(server: TestServer, run: NewRun | string, policy: Record<string, unknown>, gate?: string): Promise<void> {
   const notify = { command: [process.execPath, notifier, noticesFile(server), ...(gate ? [gate] : [])], tmux: false };
-  writeFileSync(join(run.dir, 'orch-tmux.yaml'), JSON.stringify({ notify, ...policy }, null, 2));
+  const file = join(server.dir, `policy-${randomBytes(4).toString('hex')}.yaml`);
+  writeFileSync(file, JSON.stringify({ notify, ...policy }, null, 2));
+  const r = await server.cli(['policy', typeof run === 'string' ? run : run.dir, '--from', file]);
+  expect(r.exitCode, `policy --from: ${String(r.stderr)}`).toBe(0);
 }
 
 /** The notices the notify command received, in order. */

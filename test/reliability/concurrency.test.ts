@@ -19,7 +19,7 @@ describe('concurrency', () => {
   test('10 monitors at once: one resume, one notification per event, files whole, no lock left', async ({ server, expect }) => {
     const run = await newRun(server);
     const record = join(server.dir, 'notify.jsonl');
-    writePolicy(run.dir, { notify: { command: [process.execPath, notifyRecorder, record], tmux: true } });
+    await writePolicy(server, run.dir, { notify: { command: [process.execPath, notifyRecorder, record], tmux: true } });
     for (const [name, prompt] of Object.entries({ a: '[[reply:a]]', b: '[[reply:b]]', c: '[[crash-once:3]]' })) {
       const r = await server.cli(['spawn', run.id, name, '--agent', fakeAgentProfile, '--prompt', prompt]);
       expect(r.exitCode, described(r)).toBe(0);

@@ -382,7 +382,7 @@ describe.concurrent('injection', () => {
     const run = await newRun(server, [], { ORCH_TMUX_RUNS: nastyRoot });
     const record = join(server.dir, 'notify.jsonl');
     const args = list.slice(0, 24).map((p) => p.text);
-    writePolicy(run.dir, { notify: { command: [process.execPath, notifyRecorder, record, ...args], tmux: true }, death: { resume: false } });
+    await writePolicy(server, run.dir, { notify: { command: [process.execPath, notifyRecorder, record, ...args], tmux: true }, death: { resume: false } });
     expect((await server.cli(['spawn', run.id, 'done', '--agent', fakeAgentProfile, '--prompt', `[[reply:$(touch ${c.dir}/pwned-${c.tag}-reply) #(touch ${c.dir}/pwned-${c.tag}-reply2)]]`])).exitCode).toBe(0);
     expect((await server.cli(['spawn', run.id, 'crash', '--agent', fakeAgentProfile, '--prompt', '[[crash:3]]'])).exitCode).toBe(0);
     expect((await server.cli(['spawn', run.id, 'asks', '--agent', fakeAgentProfile, '--prompt', '[[approve:yn]]'])).exitCode).toBe(0);
@@ -408,7 +408,7 @@ describe.concurrent('injection', () => {
     expect(existsSync(join(server.dir, 'work', 'approved.txt'))).toBe(false);
     // The string form of notify.command is split on spaces, never given to a shell.
     const record2 = join(server.dir, 'notify2.jsonl');
-    writePolicy(run.dir, { notify: { command: `${process.execPath} ${notifyRecorder} ${record2} $(touch ${c.dir}/pwned-${c.tag}-s) #(touch ${c.dir}/pwned-${c.tag}-s2) ;`, tmux: true }, death: { resume: false } });
+    await writePolicy(server, run.dir, { notify: { command: `${process.execPath} ${notifyRecorder} ${record2} $(touch ${c.dir}/pwned-${c.tag}-s) #(touch ${c.dir}/pwned-${c.tag}-s2) ;`, tmux: true }, death: { resume: false } });
     expect((await server.cli(['kill', run.id, 'asks', '--grace', '0'])).exitCode).toBe(0);
     expect((await server.cli(['monitor', '--once'])).exitCode).toBe(0);
     const calls2 = notifyRecords(record2);

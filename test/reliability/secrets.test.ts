@@ -56,7 +56,7 @@ describe.concurrent('permissions and secrets', () => {
       };
       const run = JSON.parse(String((await ok(['new', '--json', '--name', 'secrets'])).stdout)) as { id: string; dir: string };
       const record = join(server.dir, 'notify.jsonl');
-      writePolicy(run.dir, { notify: { command: [process.execPath, notifyRecorder, record, '--fixed-arg'], tmux: true } });
+      await writePolicy(server, run.dir, { notify: { command: [process.execPath, notifyRecorder, record, '--fixed-arg'], tmux: true } });
       await ok(['spawn', run.id, 'e1', '--agent', fakeAgentProfile, '--prompt', 'first [[reply:done]]']);
       await ok(['spawn', run.id, 'e2', '--agent', fakeAgentProfile, '--prompt', 'second [[crash-once:3]]']);
       await ok(['spawn', run.id, 'tpl', '--agent', fakeAgentProfile, '--template', 'reviewer', '--var', 'lens=Security', '--var', 'lens_description=secrets', '--var', 'doc_path=/dev/null']);

@@ -241,9 +241,12 @@ export function countEvents(runDir: string, kind: string, worker?: string): numb
   return eventLines(runDir).events.filter((e) => e.kind === kind && (worker === undefined || e.worker === worker)).length;
 }
 
-/** Writes a run-level policy file (orch-tmux.yaml) as JSON, which is YAML too. */
-export function writePolicy(runDir: string, policy: Record<string, unknown>): void {
-  writeFileSync(join(runDir, 'orch-tmux.yaml'), `${JSON.stringify(policy, null, 2)}\n`, { mode: 0o600 });
+/** Freezes a policy into the run with `orch-tmux policy <runDir> --from FILE` (JSON is YAML too). */
+export async function writePolicy(server: TestServer, runDir: string, policy: Record<string, unknown>): Promise<void> {
+  const file = join(server.dir, `policy-${randomBytes(4).toString('hex')}.yaml`);
+  writeFileSync(file, `${JSON.stringify(policy, null, 2)}\n`, { mode: 0o600 });
+  const r = await server.cli(['policy', runDir, '--from', file]);
+  if (r.exitCode !== 0) throw new Error(`policy --from failed: ${String(r.stderr)}`);
 }
 
 /** Reads the notify recorder's file: one {argv, stdin} per call. */

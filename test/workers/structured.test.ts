@@ -67,7 +67,7 @@ describe('structured answers (lastMessage: jsonl)', () => {
   test('a turn the monitor interrupts is failed "interrupted", though the agent exits 0', async ({ server }) => {
     const run = await newRun(server);
     await spawnJson(server, run, 'slow', 'task [[gate:never]]');
-    writePolicy(server, run, { silence: { pokeAfter: 0, interruptAfter: 0 } });
+    await writePolicy(server, run, { silence: { pokeAfter: 0, interruptAfter: 0 } });
     // First pass pokes (the silence began), the next interrupts (interruptAfter 0 after the poke).
     await waitUntil(async () => observed(await monitorOnce(server), 'slow')?.actions.includes('interrupt'), 'the monitor to interrupt', 20_000);
     await waitRun(server, run);

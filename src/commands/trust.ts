@@ -1,0 +1,33 @@
+import { resolve } from 'node:path';
+import { checkPolicyFile, projectConfigFile } from '../monitor/config.js';
+import { trustFile, untrustFile } from '../monitor/trust.js';
+import { printJson, type Command } from './command.js';
+
+/** `orch-tmux trust`: lets a project's config loosen supervision (auto approvals, allow lists) for runs started after it. */
+export const command: Command = {
+  name: 'trust',
+  summary: 'Trust a project\'s .orch/config.yaml as it is now (a changed file is untrusted again)',
+  usage: 'trust [PATH] [--remove] [--json]',
+  details: [
+    'PATH defaults to .orch/config.yaml in the current directory. Until you trust it, a project file only',
+    'tightens the policy (stricter approvals.mode, deny patterns, shorter silence limits); what loosens it',
+    '(approvals.mode auto, allow lists, a notify command) is ignored with a warning. Trust is by content:',
+    'its sha256 is recorded in $ORCH_TMUX_HOME/trusted.json. It applies to runs started afterwards.',
+  ].join('\n'),
+  options: { remove: { type: 'boolean' } },
+  positionals: [0, 1],
+  async run(ctx, values, [given]) {
+    const path = resolve(ctx.cwd, given ?? projectConfigFile('.'));
+    if (values.remove) {
+      const was = untrustFile(path, ctx.env);
+      if (ctx.json) printJson(ctx, { path, trusted: false, was });
+      else ctx.out(`${was ? 'no longer trusted' : 'was not trusted'}: ${path}\n`);
+      return 0;
+    }
+    const text = checkPolicyFile(path);
+    const sha256 = trustFile(path, text, ctx.env);
+    if (ctx.json) printJson(ctx, { path, trusted: true, sha256 });
+    else ctx.out(`trusted: ${path} (sha256 ${sha256.slice(0, 12)}; runs started from now on use all of it)\n`);
+    return 0;
+  },
+};
