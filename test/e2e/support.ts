@@ -22,7 +22,7 @@ export interface CodexEnv {
 }
 
 /** The config.toml from the reference: the stub as the provider, no update checks, analytics or plugins. */
-export function codexConfig(port: number, work: string, idleTimeoutMs = 20_000): string {
+export function codexConfig(port: number, work: string, idleTimeoutMs = 20_000, extra: string[] = []): string {
   return [
     'model = "gpt-5.5"',
     'model_provider = "stub"',
@@ -43,17 +43,18 @@ export function codexConfig(port: number, work: string, idleTimeoutMs = 20_000):
     '"gpt-5.5" = "gpt-6-sol"',
     `[projects."${work}"]`,
     'trust_level = "trusted"',
+    ...extra,
     '',
   ].join('\n');
 }
 
 /** Starts the stub and writes a CODEX_HOME for one test; the env puts codex first on PATH. */
-export async function codexFor(server: TestServer, idleTimeoutMs?: number): Promise<CodexEnv> {
+export async function codexFor(server: TestServer, idleTimeoutMs?: number, extraConfig: string[] = []): Promise<CodexEnv> {
   const stub = (await startCodexStub()) as CodexStub;
   const home = join(server.dir, 'codex-home');
   const work = join(server.dir, 'work');
   mkdirSync(home, { recursive: true });
-  writeFileSync(join(home, 'config.toml'), codexConfig(stub.port, work, idleTimeoutMs));
+  writeFileSync(join(home, 'config.toml'), codexConfig(stub.port, work, idleTimeoutMs, extraConfig));
   const env = { ...server.env, CODEX_HOME: home, STUB_API_KEY: 'stub-key', PATH: `${inject('codexDir' as never)}:${server.env.PATH}` };
   return { stub, home, work, env };
 }
