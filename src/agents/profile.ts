@@ -17,7 +17,7 @@ export interface AgentProfile {
   /** The text a resumed exec agent gets on stdin. */
   resumePrompt?: string;
   /** A regex for what the agent prints when it has no such session to resume (killed before it saved
-   * one): the runner then starts the task again under the same id. */
+   * one): the runner then starts the task again, under a new id where the profile chose it. */
   sessionMissing?: string;
   env: Record<string, string>;
   states: { working?: string[]; approval?: string[]; gate?: string[]; idle?: string[]; rateLimited?: string[]; footer?: string[] };
@@ -41,6 +41,7 @@ export type LastMessage = 'file' | 'stdout' | 'pane' | 'json' | 'jsonl';
 
 /** Our sandbox modes; a profile maps each to its agent's own flags. */
 export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+/** One of our sandbox modes. */
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
 
 /**

@@ -1,7 +1,9 @@
 import { accessSync, constants, mkdirSync } from 'node:fs';
-import { isAbsolute, relative } from 'node:path';
+import { isAbsolute, join, relative, sep } from 'node:path';
 import { runProgram } from '../run-program.js';
-import { loadProfile, whichProgram } from '../agents/resolve.js';
+import { loadProfileFile } from '../agents/profile.js';
+import { whichProgram } from '../agents/resolve.js';
+import { templatesDir } from '../paths.js';
 import { indexPath } from '../runs/index-file.js';
 import { runsRoot, stateHome } from '../runs/paths.js';
 import { printJson, type Command } from './command.js';
@@ -26,11 +28,12 @@ export interface AgentCheck {
 
 // `<program> --version`, bounded: the first x.y.z it prints.
 async function checkAgent(name: string, env: NodeJS.ProcessEnv): Promise<AgentCheck> {
+  // The built-in profile only: a profile that came with the tree must not choose what doctor runs.
   let profile: { command: string[]; proven?: string } = { command: [name] };
   try {
-    profile = loadProfile(name);
+    profile = loadProfileFile(join(templatesDir, 'agents', `${name}.yaml`), join(templatesDir, 'agents'), `builtin:${name}`);
   } catch {
-    /* a broken project profile is reported where it is used; here the program name will do */
+    /* no built-in of that name: the program name will do */
   }
   const path = whichProgram(profile.command[0]!, env) ?? null;
   let version: string | null = null;
@@ -73,7 +76,7 @@ export const command: Command = {
     const runs = runsRoot(undefined, ctx.env);
     // A run root inside the working tree is inside a writer worker's sandbox: it could rewrite its own run.
     const rel = relative(ctx.cwd, runs);
-    const insideTree = rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+    const insideTree = rel === '' || (rel.split(sep)[0] !== '..' && !isAbsolute(rel));
     const crontab = whichProgram('crontab', ctx.env) ?? null;
     const report = {
       ok: tmuxOk && writable(state),

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { appendEvent } from '../runs/events.js';
 import { findRun } from '../runs/run.js';
 import { describeIgnored, readPolicySnapshot, resolvePolicy, snapshotPolicy, type ResolvedPolicy } from '../monitor/config.js';
@@ -21,7 +22,7 @@ export const command: Command = {
     const from = str(values, 'from');
     let resolved: ResolvedPolicy | undefined;
     if (from !== undefined) {
-      resolved = resolvePolicy(run.cwd, ctx.env, from);
+      resolved = resolvePolicy(run.cwd, ctx.env, resolve(ctx.cwd, from));
       snapshotPolicy(run.dir, resolved);
       appendEvent(run.dir, { kind: 'run.policy', detail: { from, ignored: resolved.ignored } });
       for (const line of describeIgnored(resolved.ignored)) ctx.err(`${line}\n`);

@@ -4,8 +4,9 @@ import { findRun, readRun, tmuxForRun, type RunRecord } from '../runs/run.js';
 import { liveRuns } from '../runs/live.js';
 import { readPlan } from '../runs/plan.js';
 import { runStatus, type WorkerStatus } from '../workers/status.js';
-import { printJson, type Command } from './command.js';
 import { readPolicySnapshot, type ResolvedPolicy } from '../monitor/config.js';
+import { printJson, type Command } from './command.js';
+import { table } from './table.js';
 
 // The policy frozen into the run (null for a run made before snapshots; an error text when damaged).
 function policyInForce(runDir: string): ResolvedPolicy | { error: string } | null {
@@ -15,7 +16,6 @@ function policyInForce(runDir: string): ResolvedPolicy | { error: string } | nul
     return { error: String((error as Error).message) };
   }
 }
-import { table } from './table.js';
 
 /** `orch-tmux status`: every worker's state for one run, or for every live run. */
 export const command: Command = {

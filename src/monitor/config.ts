@@ -23,6 +23,8 @@ export const DEFAULT_DENY = [
   'rm\\s+-[a-zA-Z]*r[a-zA-Z]*f|rm\\s+-[a-zA-Z]*f[a-zA-Z]*r', 'git\\s+push\\s+.*(--force|-f\\b)', '\\bsudo\\b', '\\bmkfs', '\\bdd\\s+if=',
   'chmod\\s+-R\\s+777', '(curl|wget)[^|]*\\|\\s*(sudo\\s+)?(ba|z)?sh', 'git\\s+reset\\s+--hard', 'git\\s+clean\\s+-[a-z]*f',
   '\\bshutdown\\b|\\breboot\\b', 'DROP\\s+(TABLE|DATABASE)', '>\\s*/dev/sd',
+  // A worker must not get its own supervision loosened by asking the monitor to run it.
+  'orch-tmux\\s+(trust|policy)\\b',
 ];
 
 /** Safe defaults: notify on approvals, poke after 5 min, interrupt 10 min later, resume the dead twice. */

@@ -9,7 +9,7 @@ import { addToIndex, readIndex } from '../runs/index-file.js';
 import { runPaths } from '../runs/paths.js';
 import { endRunIfFinished, readRun, runEnded, type RunRecord } from '../runs/run.js';
 import { NoServerError, Tmux, type TmuxServer } from '../tmux/index.js';
-import { killWorker, markInterrupted } from '../workers/kill.js';
+import { clearInterrupted, killWorker, markInterrupted } from '../workers/kill.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { sendMessage } from '../workers/send.js';
@@ -275,7 +275,12 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       mem.interruptedAt = silenceStart(mem, mem.activity ?? 0);
       count();
       markInterrupted(run.dir, rec.name, `by the monitor after ${Math.round((Date.now() - mem.interruptedAt) / 1000)} s of silence`);
-      await tmux.sendKeys(pane, rec.keys?.interrupt ?? ['C-c']);
+      try {
+        await tmux.sendKeys(pane, rec.keys?.interrupt ?? ['C-c']);
+      } catch (error) {
+        clearInterrupted(run.dir, rec.name); // the key never went: the turn was not interrupted
+        throw error;
+      }
       event('worker.stalled', { action: 'interrupted' });
       return 'interrupt';
     }

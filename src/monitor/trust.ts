@@ -2,7 +2,7 @@
 // ${ORCH_TMUX_HOME:-$XDG_STATE_HOME/orch-tmux}/trusted.json; a file whose content changed is untrusted
 // again. This module is the only writer of trusted.json.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import { stateHome } from '../runs/paths.js';
@@ -10,6 +10,15 @@ import { stateHome } from '../runs/paths.js';
 /** The file of trusted project configs: absolute path -> sha256 of the content trusted. */
 export function trustedFile(env: NodeJS.ProcessEnv = process.env): string {
   return join(stateHome(env), 'trusted.json');
+}
+
+// The file's real path (a project opened through a symlink is the same project).
+function key(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(path);
+  }
 }
 
 function readTrusted(env: NodeJS.ProcessEnv): Record<string, string> {
@@ -28,14 +37,14 @@ export function fileHash(text: string | Buffer): string {
 
 /** True when the user trusted exactly this content at this path. */
 export function isTrusted(path: string, text: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  return readTrusted(env)[resolve(path)] === fileHash(text);
+  return readTrusted(env)[key(path)] === fileHash(text);
 }
 
 /** Records that the user trusts this file as it is now; returns the hash recorded. */
 export function trustFile(path: string, text: string, env: NodeJS.ProcessEnv = process.env): string {
   const all = readTrusted(env);
   const hash = fileHash(text);
-  all[resolve(path)] = hash;
+  all[key(path)] = hash;
   mkdirSync(stateHome(env), { recursive: true, mode: 0o700 });
   writeJsonAtomic(trustedFile(env), all, 0o600);
   return hash;
@@ -44,8 +53,8 @@ export function trustFile(path: string, text: string, env: NodeJS.ProcessEnv = p
 /** Forgets a file; true when it was trusted. */
 export function untrustFile(path: string, env: NodeJS.ProcessEnv = process.env): boolean {
   const all = readTrusted(env);
-  if (!(resolve(path) in all)) return false;
-  delete all[resolve(path)];
+  if (!(key(path) in all)) return false;
+  delete all[key(path)];
   writeJsonAtomic(trustedFile(env), all, 0o600);
   return true;
 }

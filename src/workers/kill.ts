@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { appendEvent } from '../runs/events.js';
 import { workerPaths } from '../runs/paths.js';
 import type { RunRecord } from '../runs/run.js';
@@ -20,6 +20,11 @@ function signal(pid: number | undefined, sig: NodeJS.Signals): void {
 /** Notes, before the key goes, that orch-tmux interrupts this worker's turn and why: an exec agent's turn ended so is never done. */
 export function markInterrupted(runDir: string, name: string, why: string): void {
   writeFileSync(workerPaths(runDir, name).interruptRequested, `${why}\n`, { mode: 0o600 });
+}
+
+/** Takes the note back when the interrupt key could not be sent. */
+export function clearInterrupted(runDir: string, name: string): void {
+  rmSync(workerPaths(runDir, name).interruptRequested, { force: true });
 }
 
 /** Stops one worker: interrupt key, grace period, SIGTERM, SIGKILL; its state becomes killed, its result stays. */

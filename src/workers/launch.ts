@@ -72,7 +72,7 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     name, run: o.run.id, runDir: o.run.dir, agent: p.name, agentRef: p.source.startsWith('builtin:') ? p.name : p.source, mode: p.mode, argv,
     resumeArgv: resumeArgv && !o.rehearsal ? resolveProgram(resumeArgv, p, env) : resumeArgv,
     resumePrompt: p.resumePrompt, sessionMissing: p.sessionMissing, prompt: p.prompt, lastMessage: p.lastMessage, json: p.json, sandbox,
-    silence: p.silence, exitCodes: p.exitCodes, sessionId: choosesId ? newSessionId : undefined,
+    silence: p.silence, exitCodes: p.exitCodes, sessionId: choosesId ? newSessionId : undefined, newSessionId: choosesId ? newSessionId : undefined,
     sessionIdRegex: p.sessionId?.regex, states: p.states, keys: p.keys, cwd, env: p.env, socketPath: o.run.socketPath,
     rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), starterPid: process.pid, resumes: 0, version: 0,
   };
@@ -80,7 +80,7 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
 
 /** An argv with a whole `{{sandbox}}` item replaced by the profile's own flags for that mode, where it maps them. */
 export function withSandbox(argv: readonly string[], p: AgentProfile, mode: string): string[] {
-  if (!p.sandbox) return [...argv];
+  if (!p.sandbox || !argv.some((a) => /^\{\{\s*sandbox\s*\}\}$/.test(a))) return [...argv];
   const flags = p.sandbox[mode as keyof typeof p.sandbox];
   if (!flags) throw new UsageError(`Agent ${p.name} has no flags for --sandbox ${mode}: use ${Object.keys(p.sandbox).join(', ')}, or add ${mode} to its profile's sandbox map`);
   return argv.flatMap((a) => (/^\{\{\s*sandbox\s*\}\}$/.test(a) ? flags : [a]));

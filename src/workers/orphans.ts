@@ -25,7 +25,8 @@ function stat(pid: number | 'self'): { name: string; state: string; ppid: number
 /** Processes in this process's group other than itself and its own direct children (its tmux clients). */
 export function leftInGroup(): Proc[] {
   const me = stat('self');
-  if (!me) return [];
+  // Only a runner that leads its own process group (as in a tmux pane) owns everything in it.
+  if (!me || me.pgrp !== process.pid) return [];
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((p) => /^\d+$/.test(p));

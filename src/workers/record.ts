@@ -36,8 +36,10 @@ export interface WorkerRecord {
   /** argv for resuming, with {{sessionId}} still to fill. */
   resumeArgv?: string[];
   resumePrompt?: string;
-  /** What the agent prints when it has no session to resume (then the task starts again under the same id). */
+  /** What the agent prints when it has no session to resume (then the task starts again, under a new id). */
   sessionMissing?: string;
+  /** The id `{{newSessionId}}` put into argv at spawn (a restart swaps it for a new one). */
+  newSessionId?: string;
   prompt: 'stdin' | 'arg' | 'file' | 'none';
   lastMessage: LastMessage;
   /** Paths into the agent's JSON output, for `lastMessage: json | jsonl`. */

@@ -4,7 +4,7 @@
 // signalling, and any reader that comes first derives the same answer from the facts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, createWriteStream, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, openSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { basename, dirname } from 'node:path';
 import { constants } from 'node:os';
@@ -117,13 +117,15 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
     child?.kill('SIGHUP');
     setTimeout(() => child?.kill('SIGKILL'), 2000).unref();
   });
-  // What the agent printed last (for `sessionMissing`), kept small.
+  // What the agent printed last (for `sessionMissing`), kept small; each run of the agent starts afresh.
   let heard = '';
   const hear = (d: Buffer) => { heard = (heard + d.toString('utf8')).slice(-65536); };
 
   // One run of the agent: started, fed, waited for, its output drained (bounded) and its leftovers ended.
   const runOnce = async (argv: string[], stdin: 'inherit' | 'pipe' | number, stdinText: string | undefined): Promise<Omit<ExitFact, 'time'>> => {
     heard = '';
+    scanned = '';
+    partial = '';
     try {
       child = spawn(argv[0]!, argv.slice(1), {
         cwd: rec.cwd,
@@ -190,14 +192,20 @@ export async function runWorker(workerDir: string, resume = false): Promise<numb
   // An agent killed before it saved its session cannot resume it (claude 2.1.328: "No conversation found
   // with session ID", gemini 0.61: "Error resuming session"): nothing of the task was kept, so the task
   // starts again. Under a new id, recorded first: gemini refuses an id whose empty session file exists.
-  if (resume && !outcome.error && !outcome.hangup && rec.sessionMissing && new RegExp(rec.sessionMissing).test(heard)) {
-    const old = rec.sessionId!;
-    const id = randomUUID();
-    process.stderr.write(`orch-tmux runner: the agent kept no session ${old}: starting the task again as session ${id}\n`);
-    noteSessionId(id);
-    const again = rec.argv.map((a) => a.split(old).join(id));
+  // Only a resume that failed (an answer that quotes the text is no such failure), and not one being killed.
+  const missing = resume && !outcome.error && !outcome.hangup && outcome.code !== 0 && rec.sessionMissing && new RegExp(rec.sessionMissing).test(heard);
+  if (missing && !existsSync(paths.killRequested)) {
+    // The id baked into argv at spawn is swapped for a new one; an agent that names its own id is scanned afresh.
+    const id = rec.newSessionId ? randomUUID() : undefined;
+    process.stderr.write(`orch-tmux runner: the agent kept no session ${rec.sessionId}: starting the task again${id ? ` as session ${id}` : ''}\n`);
+    if (id) noteSessionId(id);
+    else sessionId = undefined;
+    const again = id ? rec.argv.map((a) => a.split(rec.newSessionId!).join(id)) : rec.argv;
     const fresh = rec.prompt === 'arg' ? [...again, readFileSync(paths.prompt, 'utf8')] : again;
+    const first = outcome;
     outcome = await runOnce(fresh, rec.prompt === 'stdin' ? openSync(paths.prompt, 'r') : 'inherit', undefined);
+    const orphans = [first.orphans, outcome.orphans].filter(Boolean).join(',');
+    if (orphans) outcome = { ...outcome, orphans };
   }
   return end(current, tmux, attempt, outcome);
 }

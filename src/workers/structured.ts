@@ -20,7 +20,9 @@ export function pick(value: unknown, path: string): unknown {
   let here = value;
   for (const [, key, index] of path.matchAll(/\.([A-Za-z_][\w-]*)|\[(\d+)\]/g)) {
     if (here === null || typeof here !== 'object') return undefined;
-    here = key !== undefined ? (here as Record<string, unknown>)[key] : (here as unknown[])[Number(index)];
+    const at = key ?? Number(index);
+    if (!Object.hasOwn(here, at)) return undefined; // never an inherited key (.constructor, .toString)
+    here = (here as Record<string | number, unknown>)[at];
   }
   return here;
 }
@@ -33,6 +35,14 @@ function parse(line: string): unknown {
   }
 }
 
+// One JSON object, pretty-printed or not; a banner printed before it is skipped (from the first line that opens one).
+function parseWhole(text: string): unknown {
+  const whole = parse(text.trim());
+  if (whole !== undefined) return whole;
+  const start = text.search(/^\s*\{/m);
+  return start > 0 ? parse(text.slice(start).trim()) : undefined;
+}
+
 /** The session id in one line of JSON output, if the line has it (the runner records it as it streams). */
 export function sessionIdIn(line: string, paths: JsonPaths): string | undefined {
   if (!paths.sessionId || !line.trimStart().startsWith('{')) return undefined;
@@ -42,7 +52,7 @@ export function sessionIdIn(line: string, paths: JsonPaths): string | undefined 
 
 /** Reads the agent's report from its JSON output: one object (json) or one object a line (jsonl). */
 export function readReport(text: string, kind: 'json' | 'jsonl', paths: JsonPaths): AgentReport {
-  const objects = kind === 'json' ? [parse(text.trim())] : text.split('\n').filter((l) => l.trimStart().startsWith('{')).map(parse);
+  const objects = kind === 'json' ? [parseWhole(text)] : text.split('\n').filter((l) => l.trimStart().startsWith('{')).map(parse);
   const found = objects.filter((o) => o !== null && typeof o === 'object');
   const report: AgentReport = {};
   for (const o of found) {
