@@ -83,6 +83,15 @@ export function fillArgv(argv: readonly string[], values: Record<string, string 
   return out;
 }
 
+/** The variables a profile takes from `--var` (its placeholders that are not built in), e.g. `command` for `shell`. */
+export function profileVariables(profile: Pick<AgentProfile, 'command' | 'resume'>): string[] {
+  const names = new Set<string>();
+  for (const item of [...profile.command, ...(profile.resume ?? [])]) {
+    for (const m of item.matchAll(PLACEHOLDER)) if (!(PROFILE_PLACEHOLDERS as readonly string[]).includes(m[2]!)) names.add(m[2]!);
+  }
+  return [...names];
+}
+
 /** Finds a program the way execvp would, in the caller's PATH; undefined when absent. */
 export function whichProgram(program: string, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): string | undefined {
   const isExec = (p: string) => {

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:
 import { join, resolve } from 'node:path';
 import { describeEnd, runProgram } from '../run-program.js';
 import type { AgentProfile } from '../agents/profile.js';
-import { loadProfile, resolveProgram } from '../agents/resolve.js';
+import { loadProfile, profileVariables } from '../agents/resolve.js';
 import { UsageError } from '../errors.js';
 import { declaredVariables } from '../prompts/template.js';
 import { TemplateRegistry } from '../prompts/registry.js';
@@ -14,7 +14,7 @@ import { checkWorkerName } from '../runs/names.js';
 import { runPaths, workerPaths } from '../runs/paths.js';
 import { createRun, endRunIfFinished, type RunRecord } from '../runs/run.js';
 import type { Tmux, TmuxServer } from '../tmux/index.js';
-import { launchPrepared, prepareWorker } from '../workers/launch.js';
+import { checkLaunch, launchPrepared, prepareWorker } from '../workers/launch.js';
 import { readWorker, type WorkerState } from '../workers/record.js';
 import { type WorkerStatus } from '../workers/status.js';
 import { sessionPanes } from '../workers/panes.js';
@@ -94,10 +94,19 @@ export function checkDocument(path: string, flag = 'document'): { path: string; 
   return { path: resolve(path), text: bytes.toString('utf8') };
 }
 
-/** Pattern variables with defaults applied and types checked; files become absolute paths plus `<name>_text`. */
-export function resolvePatternVars(pattern: Pattern, given: Record<string, string>): Record<string, string> {
+/** The `--var` values meant for the agent profiles (their own placeholders, e.g. `command` for `shell`). */
+export function agentVars(given: Record<string, string>, profiles: AgentProfile[]): Record<string, string> {
+  const wanted = new Set(profiles.flatMap(profileVariables));
+  return Object.fromEntries(Object.entries(given).filter(([k]) => wanted.has(k)));
+}
+
+/** Pattern variables with defaults applied and types checked; files become absolute paths plus `<name>_text`. `agentNames` are the profiles' own variables. */
+export function resolvePatternVars(pattern: Pattern, given: Record<string, string>, agentNames: string[] = []): Record<string, string> {
   for (const name of Object.keys(given)) {
-    if (!(name in pattern.variables)) throw new UsageError(`Unknown variable \`${name}\` for pattern ${pattern.name}; it takes: ${Object.keys(pattern.variables).join(', ') || 'none'}`);
+    if (!(name in pattern.variables) && !agentNames.includes(name)) {
+      const agent = agentNames.length ? `, and the agent takes: ${[...new Set(agentNames)].join(', ')}` : '';
+      throw new UsageError(`Unknown variable \`${name}\` for pattern ${pattern.name}; it takes: ${Object.keys(pattern.variables).join(', ') || 'none'}${agent}`);
+    }
   }
   const values: Record<string, string> = {};
   for (const [name, spec] of Object.entries(pattern.variables)) {
@@ -151,31 +160,24 @@ function renderPrompt(templates: TemplateRegistry, w: PlannedWorker, values: Rec
   return templates.render(t.name, vars);
 }
 
-/** Checks that an agent's program is installed (skipped for rehearsals). */
-function checkAgent(profile: AgentProfile, env: NodeJS.ProcessEnv): void {
-  const program = profile.command[0]!;
-  if (!program.includes('{{')) resolveProgram([program], profile, env); // a {{@command}} program is checked at spawn
-}
-
 /** Validates everything and renders every first-stage prompt (later ones with stand-in results), then creates the run. */
 export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o: { name?: string; session?: string } = {}): Promise<RunRecord> {
   const pattern = loadPattern(inputs.patternFile);
-  const values = resolvePatternVars(pattern, inputs.vars);
   const main = loadProfile(inputs.agent, penv.cwd);
   const synth = loadProfile(inputs.synthAgent ?? inputs.agent, penv.cwd);
-  if (!inputs.dryRun) {
-    checkAgent(main, penv.env);
-    if (pattern.stages.some((s) => s.agent === 'synth') && !inputs.noSynth) checkAgent(synth, penv.env);
-  }
+  const values = resolvePatternVars(pattern, inputs.vars, [...profileVariables(main), ...profileVariables(synth)]);
+  const forAgents = agentVars(inputs.vars, [main, synth]);
   if (inputs.worktrees && pattern.stages.some((s) => s.write)) {
     const r = await runProgram('git', ['-C', penv.cwd, 'rev-parse', '--show-toplevel'], { timeoutMs: 30_000 });
     if (r.exitCode !== 0) throw new UsageError(`--worktrees needs a git repository, and ${penv.cwd} is not in one: run from a git checkout or drop --worktrees`);
   }
   const stages = planWorkers(pattern, values, inputs.noSynth);
+  // Every worker's prompt rendered and its agent's command filled and found, before anything exists.
   for (const workers of stages) {
     for (const w of workers) {
       const needs = Object.fromEntries(w.stage.needs.map((n) => [`needs.${n}`, `(results of stage ${n})`]));
       renderPrompt(penv.templates, w, values, needs, inputs.context);
+      checkLaunch(w.stage.agent === 'synth' ? synth : main, forAgents, w.stage.write ? 'workspace-write' : 'read-only', penv.env, inputs.dryRun);
     }
   }
   const docVar = Object.entries(pattern.variables).find(([, v]) => v.type === 'file')?.[0];
@@ -244,8 +246,9 @@ async function settleStage(run: RunRecord, tmux: Tmux, names: string[]): Promise
 async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: WorkerStatus[]) => void): Promise<PatternOutcome> {
   const inputs = run.inputs as unknown as PatternInputs;
   const pattern = loadPattern(inputs.patternFile);
-  const values = resolvePatternVars(pattern, inputs.vars);
   const profiles = { main: loadProfile(inputs.agent, penv.cwd), synth: loadProfile(inputs.synthAgent ?? inputs.agent, penv.cwd) };
+  const values = resolvePatternVars(pattern, inputs.vars, [...profileVariables(profiles.main), ...profileVariables(profiles.synth)]);
+  const forAgents = agentVars(inputs.vars, [profiles.main, profiles.synth]);
   const stages = planWorkers(pattern, values, inputs.noSynth);
   const results: Record<string, string> = {};
   const outputs: Record<string, string> = {};
@@ -262,7 +265,7 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
       const cwd = inputs.worktrees && stage.write ? await worktreeFor(run, w.name) : run.cwd;
       const record = prepareWorker({
         run, tmux, name: w.name, prompt, profile, cwd, sandbox: stage.write ? 'workspace-write' : 'read-only',
-        rehearsal: inputs.dryRun, allowNested: true, env: penv.env,
+        rehearsal: inputs.dryRun, allowNested: true, env: penv.env, vars: forAgents,
       });
       await launchPrepared(tmux, run, record, prompt, penv.env);
     };

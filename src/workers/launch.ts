@@ -78,6 +78,14 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
   };
 }
 
+/** Fills and resolves a profile's command as a spawn would, without making anything: a pattern checks every worker this way before its run exists. */
+export function checkLaunch(p: AgentProfile, vars: Record<string, string>, sandbox: string, env: NodeJS.ProcessEnv, rehearsal: boolean): void {
+  const stand = { promptFile: '/p', lastMessageFile: '/m', workerDir: '/w', runDir: '/r', cwd: '/c', sandbox, newSessionId: '00000000-0000-4000-8000-000000000000' };
+  const argv = fillArgv(withSandbox(p.command, p, sandbox), { ...vars, ...stand }, p.source);
+  if (p.resume) fillArgv(withSandbox(p.resume, p, sandbox), { ...vars, ...stand, sessionId: 's' }, p.source);
+  if (!rehearsal) resolveProgram(argv, p, env);
+}
+
 /** An argv with a whole `{{sandbox}}` item replaced by the profile's own flags for that mode, where it maps them. */
 export function withSandbox(argv: readonly string[], p: AgentProfile, mode: string): string[] {
   if (!p.sandbox || !argv.some((a) => /^\{\{\s*sandbox\s*\}\}$/.test(a))) return [...argv];

@@ -77,6 +77,28 @@ describe('review refuses bad input before making anything', () => {
   });
 });
 
+describe('an agent profile\'s own variables are checked before anything is made', () => {
+  test('review --agent shell without --var command, even as a rehearsal', async ({ server }) => {
+    writeWork(server, 'doc.md', '# Doc\n\ntext\n');
+    expect(await refused(server, ['review', 'doc.md', '--agent', 'shell', '--dry-run'])).toMatch(/^orch-tmux review: Agent profile builtin:shell: placeholder \{\{@command\}\} has no value: pass --var command=\.\.\.$/);
+  });
+
+  test('run review-fix --agent shell with a --var command that names a missing program', async ({ server }) => {
+    writeWork(server, 'doc.md', '# Doc\n\ntext\n');
+    expect(await refused(server, ['run', 'review-fix', '--var', 'doc=doc.md', '--agent', 'shell', '--var', 'command=no-such-program-xyz --fast'])).toMatch(/`no-such-program-xyz` is not on PATH/);
+  });
+
+  test('review --var doc=...: the document is review\'s argument, --var is for the agent', async ({ server }) => {
+    writeWork(server, 'doc.md', '# Doc\n');
+    expect(await refused(server, ['review', 'doc.md', '--agent', 'shell', '--var', 'doc=other.md', '--var', 'command=cat'])).toMatch(/not --var doc/);
+  });
+
+  test('a --var that neither the pattern nor the agent takes names both lists', async ({ server }) => {
+    writeWork(server, 'doc.md', '# Doc\n');
+    expect(await refused(server, ['run', 'review', '--var', 'doc=doc.md', '--agent', 'shell', '--var', 'command=cat', '--var', 'colour=red'])).toMatch(/Unknown variable `colour` for pattern review; it takes: .*, and the agent takes: command$/);
+  });
+});
+
 describe('run refuses bad patterns and variables before making anything', () => {
   test('an unknown pattern', async ({ server }) => {
     expect(await refused(server, ['run', 'reveiw', ...agent])).toMatch(/^orch-tmux run: Unknown pattern "reveiw": use one of review, review-fix, /);

@@ -1,0 +1,43 @@
+// An agent profile's own variables (`--var command=...` for `shell`, any placeholder of a user profile) reach
+// every worker of a pattern: each built-in pattern runs end to end with a user script as the agent.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect } from 'vitest';
+import { test, type TestServer } from '../helpers/tmux-server.js';
+import { parseOut } from '../commands/support.js';
+
+async function runJson(server: TestServer, args: string[]) {
+  const r = await server.cli([...args, '--json']);
+  expect(r.exitCode, String(r.stderr)).toBe(0);
+  return parseOut<{ dir: string; workers: { name: string; state: string }[] }>(r);
+}
+
+describe('agent variables in patterns', () => {
+  test('review with the shell profile: every worker runs the user\'s command with its own prompt on stdin', async ({ server }) => {
+    writeFileSync(join(server.dir, 'work', 'doc.md'), '# Plan\n\nShip it.\n');
+    const out = await runJson(server, ['review', 'doc.md', '--agent', 'shell', '--var', 'command=cat']);
+    expect(out.workers.map((w) => [w.name, w.state])).toEqual([['clarity', 'done'], ['correctness', 'done'], ['risks', 'done'], ['synth', 'done']]);
+    for (const w of out.workers) {
+      const dir = join(out.dir, 'workers', w.name);
+      expect(readFileSync(join(dir, 'result.md'), 'utf8')).toBe(readFileSync(join(dir, 'prompt.md'), 'utf8'));
+      expect(JSON.parse(readFileSync(join(dir, 'worker.json'), 'utf8')).argv).toEqual([expect.stringMatching(/\/cat$/)]);
+    }
+  });
+
+  test.for(['review-fix', 'scout-act-verify', 'split', 'research', 'options'])('%s with a user profile that declares a variable', async (pattern, { server }) => {
+    const work = join(server.dir, 'work');
+    writeFileSync(join(work, 'doc.md'), '# One\n\nfirst\n\n# Two\n\nsecond\n');
+    writeFileSync(join(work, 'agent.mjs'), "let t = ''; process.stdin.on('data', (d) => (t += d)).on('end', () => process.stdout.write(`${process.argv[2]}: ${t.length} bytes`));\n");
+    writeFileSync(join(work, 'mine.yaml'), 'name: mine\nmode: exec\ncommand: [node, ./agent.mjs, "{{tag}}"]\nprompt: stdin\nlastMessage: stdout\n');
+    const vars: Record<string, string[]> = {
+      'review-fix': ['--var', 'doc=doc.md'], 'scout-act-verify': ['--var', 'task=Rename foo', '--var', 'area=src/'], split: ['--var', 'doc=doc.md'],
+      research: ['--var', 'question=Which cache?'], options: ['--var', 'task=Pick a queue', '--var', 'n=2'],
+    };
+    const out = await runJson(server, ['run', pattern, ...vars[pattern]!, '--agent', './mine.yaml', '--var', 'tag=mine-ok']);
+    expect(out.workers.length).toBeGreaterThan(1);
+    for (const w of out.workers) {
+      expect(w.state, w.name).toBe('done');
+      expect(readFileSync(join(out.dir, 'workers', w.name, 'result.md'), 'utf8')).toMatch(/^mine-ok: \d+ bytes$/);
+    }
+  });
+});
