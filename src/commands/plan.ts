@@ -1,15 +1,39 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
-import { appendEvent } from '../runs/events.js';
-import { readPlan, writePlan, type Plan } from '../runs/plan.js';
+import { checkPlan, completeStep, newPlan, publishPlan, readPlan, startStep, type Plan } from '../runs/plan.js';
 import { findRun, tmuxForRun } from '../runs/run.js';
 import { printJson, type Command } from './command.js';
 
-/** `orch-tmux plan`: a run's steps, at most one in progress, shown in status and the tmux status line. */
+// The whole plan from stdin, JSON or YAML: `{steps: [{title, status}]}` or the list alone (`step` for `title` too).
+function planFromStdin(): Plan['steps'] {
+  if (process.stdin.isTTY) throw new UsageError('Pipe the plan on stdin: echo \'[{"title":"a","status":"in_progress"}]\' | orch-tmux plan <run> update');
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(0, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`The plan on stdin is not JSON or YAML: ${String((error as Error).message).split('\n')[0]}`);
+  }
+  const list = Array.isArray(raw) ? raw : (raw as { steps?: unknown } | null)?.steps;
+  if (!Array.isArray(list)) throw new UsageError('Expected the plan as a list of steps, or {steps: [...]}, each {title, status}');
+  return list.map((s) => {
+    const o = (s ?? {}) as Record<string, unknown>;
+    return { title: String(o.title ?? o.step ?? ''), status: String(o.status ?? '') as Plan['steps'][number]['status'] };
+  });
+}
+
+/** `orch-tmux plan`: a run's steps, exactly one in progress until all are done; in status and the tmux status line. */
 export const command: Command = {
   name: 'plan',
   summary: 'Set and advance a run\'s plan (steps shown in status and the tmux status line)',
-  usage: 'plan <run> [show | set STEP... | start N | done N] [--json]',
-  details: 'More than 6 steps or fewer than 3 draws a warning, not an error. Only one step may be in progress.',
+  usage: 'plan <run> [show | set STEP... | update < plan.json | start N | done N] [--json]',
+  details: [
+    'The rule (like update_plan): exactly one step in progress until every step is completed. `set` starts',
+    'the first step; `update` replaces the whole plan from stdin (JSON or YAML: [{title, status}], status',
+    'pending, in_progress or completed); `start N` moves the in-progress marker; `done N` completes a step',
+    'and moves the marker to the next one. Fewer than 3 or more than 6 steps draws a warning, not an error.',
+    'Pattern runs keep a plan of their own: one step per stage, advanced by the driver.',
+  ].join('\n'),
   options: {},
   positionals: [1, Infinity],
   async run(ctx, _values, [ref, verb = 'show', ...args]) {
@@ -24,24 +48,21 @@ export const command: Command = {
     if (verb === 'set') {
       const steps = args.map((s) => s.trim()).filter(Boolean);
       if (steps.length === 0) throw new UsageError('Give the steps: orch-tmux plan <run> set "first" "second" "third"');
-      if (steps.some((s) => s.length > 200 || /[\x00-\x1f]/.test(s))) throw new UsageError('Each step is one line of at most 200 characters');
-      if (steps.length < 3 || steps.length > 6) ctx.err(`orch-tmux plan: warning: ${steps.length} steps; plans of 3 to 6 steps work best\n`);
-      plan = { steps: steps.map((title) => ({ title, status: 'pending' })), updated: new Date().toISOString() };
+      plan = newPlan(steps);
+    } else if (verb === 'update') {
+      if (args.length) throw new UsageError('`plan <run> update` reads the whole plan from stdin and takes no arguments');
+      plan = { steps: planFromStdin(), updated: new Date().toISOString() };
     } else if (verb === 'start') {
-      const i = stepNumber();
-      const busy = plan!.steps.findIndex((s, j) => s.status === 'in_progress' && j !== i);
-      if (busy >= 0) throw new UsageError(`Step ${busy + 1} is in progress: mark it done first (orch-tmux plan ${run.id} done ${busy + 1})`);
-      plan!.steps[i]!.status = 'in_progress';
+      plan = startStep(plan!, stepNumber());
     } else if (verb === 'done') {
-      plan!.steps[stepNumber()]!.status = 'completed';
+      plan = completeStep(plan!, stepNumber());
     } else if (verb !== 'show') {
-      throw new UsageError(`Unknown plan action ${JSON.stringify(verb)}: use show, set, start or done`);
+      throw new UsageError(`Unknown plan action ${JSON.stringify(verb)}: use show, set, update, start or done`);
     }
     if (verb !== 'show' && plan) {
-      plan.updated = new Date().toISOString();
-      writePlan(run.dir, plan);
-      appendEvent(run.dir, { kind: 'plan.updated', detail: { verb, args } });
-      await tmuxForRun(run, ctx.server).setOption(run.session, 'status-right', statusLine(plan)).catch(() => undefined);
+      const warning = checkPlan(plan.steps);
+      if (warning) ctx.err(`orch-tmux plan: warning: ${warning}\n`);
+      await publishPlan(run.dir, run.session, tmuxForRun(run, ctx.server), plan, { verb, args });
     }
     if (ctx.json) printJson(ctx, { run: run.id, plan: plan ?? null });
     else if (plan) ctx.out(plan.steps.map((s, i) => `${i + 1}. [${s.status === 'completed' ? 'x' : s.status === 'in_progress' ? '>' : ' '}] ${s.title}`).join('\n') + '\n');
@@ -49,11 +70,3 @@ export const command: Command = {
     return 0;
   },
 };
-
-/** The tmux status line: done count and the step in progress (`#` and `%` escaped: tmux expands formats and strftime there). */
-export function statusLine(plan: Plan): string {
-  const done = plan.steps.filter((s) => s.status === 'completed').length;
-  const current = plan.steps.findIndex((s) => s.status === 'in_progress');
-  const text = `plan ${done}/${plan.steps.length}${current >= 0 ? ` > ${current + 1}. ${plan.steps[current]!.title.slice(0, 40)}` : ''}`;
-  return text.replace(/#/g, '##').replace(/%/g, '%%');
-}

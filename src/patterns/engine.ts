@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../runs/atomic.js';
 import { appendEvent } from '../runs/events.js';
 import { checkWorkerName } from '../runs/names.js';
 import { runPaths, workerPaths } from '../runs/paths.js';
+import { completeStep, newPlan, publishPlan, readPlan } from '../runs/plan.js';
 import { createRun, endRunIfFinished, type RunRecord } from '../runs/run.js';
 import type { Tmux, TmuxServer } from '../tmux/index.js';
 import { checkLaunch, launchPrepared, prepareWorker } from '../workers/launch.js';
@@ -255,7 +256,10 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
   const all: string[] = [];
   let ok = true;
   appendEvent(run.dir, { kind: 'run.driving', detail: { pattern: pattern.name, pid: process.pid } });
-  for (const workers of stages) {
+  // The run keeps a plan of its own: one step per stage, advanced as each stage ends (kept on --resume).
+  let plan = readPlan(run.dir) ?? newPlan(stages.map((ws) => `${ws[0]!.stage.id}: ${ws.length} worker${ws.length === 1 ? '' : 's'}`));
+  if (!readPlan(run.dir)) await publishPlan(run.dir, run.session, tmux, plan, { verb: 'driver', stage: stages[0]![0]!.stage.id });
+  for (const [index, workers] of stages.entries()) {
     const stage = workers[0]!.stage;
     all.push(...workers.map((w) => w.name));
     const needs = Object.fromEntries(stage.needs.map((n) => [`needs.${n}`, results[n] ?? '']));
@@ -298,6 +302,10 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
       outputs[stage.output] = path;
     }
     if (stageWorkers.every((w) => w.state !== 'done')) break;
+    if (plan.steps[index]?.status !== 'completed') {
+      plan = completeStep(plan, index);
+      await publishPlan(run.dir, run.session, tmux, plan, { verb: 'driver', completed: stage.id });
+    }
   }
   const final = await waitForWorkers(run, tmux, all, { onTick });
   return { ok, workers: final.workers, outputs };

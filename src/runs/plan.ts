@@ -1,12 +1,20 @@
 import { readFileSync } from 'node:fs';
+import { UsageError } from '../errors.js';
+import type { Tmux } from '../tmux/index.js';
 import { writeJsonAtomic } from './atomic.js';
+import { appendEvent } from './events.js';
 import { runPaths } from './paths.js';
 
-/** plan.json: steps a person or orchestrator works through, at most one in progress. */
+/** Where one step is. */
+export type StepStatus = 'pending' | 'in_progress' | 'completed';
+
+/** plan.json: steps a person or orchestrator works through, exactly one in progress until all are completed (update_plan). */
 export interface Plan {
-  steps: { title: string; status: 'pending' | 'in_progress' | 'completed' }[];
+  steps: { title: string; status: StepStatus }[];
   updated: string;
 }
+
+const STATUSES: readonly StepStatus[] = ['pending', 'in_progress', 'completed'];
 
 /** The run's plan, or undefined when it has none. */
 export function readPlan(runDir: string): Plan | undefined {
@@ -20,4 +28,58 @@ export function readPlan(runDir: string): Plan | undefined {
 /** Saves the plan atomically. */
 export function writePlan(runDir: string, plan: Plan): void {
   writeJsonAtomic(runPaths(runDir).plan, plan);
+}
+
+/**
+ * Checks the planning rule: at least one step, each a line of at most 200 characters with a known status,
+ * exactly one `in_progress` until every step is completed. Throws UsageError; returns a warning for people
+ * when the plan is outside 3 to 6 steps.
+ */
+export function checkPlan(steps: { title: string; status: string }[]): string | undefined {
+  if (steps.length === 0) throw new UsageError('A plan needs at least one step');
+  for (const s of steps) {
+    if (typeof s.title !== 'string' || !s.title.trim() || s.title.length > 200 || /[\x00-\x1f]/.test(s.title)) throw new UsageError('Each step is one line of at most 200 characters');
+    if (!STATUSES.includes(s.status as StepStatus)) throw new UsageError(`Expected a step status of pending, in_progress or completed, got ${JSON.stringify(s.status)}`);
+  }
+  const busy = steps.filter((s) => s.status === 'in_progress').length;
+  const open = steps.some((s) => s.status !== 'completed');
+  if (open && busy !== 1) throw new UsageError(`Exactly one step must be in progress while steps remain, got ${busy}`);
+  if (!open && busy) throw new UsageError('A completed plan has no step in progress');
+  return steps.length < 3 || steps.length > 6 ? `${steps.length} steps; plans of 3 to 6 steps work best` : undefined;
+}
+
+/** A new plan: the first step in progress, the rest pending. */
+export function newPlan(titles: string[]): Plan {
+  return { steps: titles.map((title, i) => ({ title, status: i === 0 ? 'in_progress' : 'pending' })), updated: new Date().toISOString() };
+}
+
+/** Moves the in-progress marker to step i (the step that had it goes back to pending). */
+export function startStep(plan: Plan, i: number): Plan {
+  const steps = plan.steps.map((s, j) => ({ ...s, status: j === i ? 'in_progress' as const : s.status === 'in_progress' ? 'pending' as const : s.status }));
+  return { steps, updated: new Date().toISOString() };
+}
+
+/** Completes step i; the marker moves to the next step not completed (after i, else the first). */
+export function completeStep(plan: Plan, i: number): Plan {
+  const steps = plan.steps.map((s, j) => ({ ...s, status: j === i ? 'completed' as const : s.status }));
+  if (!steps.some((s) => s.status === 'in_progress')) {
+    const next = [...steps.keys()].filter((j) => steps[j]!.status === 'pending').sort((a, b) => ((a > i ? 0 : 1) - (b > i ? 0 : 1)) || a - b)[0];
+    if (next !== undefined) steps[next]!.status = 'in_progress';
+  }
+  return { steps, updated: new Date().toISOString() };
+}
+
+/** The tmux status line: done count and the step in progress (`#` and `%` escaped: tmux expands formats and strftime there). */
+export function statusLine(plan: Plan): string {
+  const done = plan.steps.filter((s) => s.status === 'completed').length;
+  const current = plan.steps.findIndex((s) => s.status === 'in_progress');
+  const text = `plan ${done}/${plan.steps.length}${current >= 0 ? ` > ${current + 1}. ${plan.steps[current]!.title.slice(0, 40)}` : ''}`;
+  return text.replace(/#/g, '##').replace(/%/g, '%%');
+}
+
+/** Writes the plan, logs it, and shows it in the session's status line (tmux errors are not fatal). */
+export async function publishPlan(runDir: string, session: string, tmux: Tmux, plan: Plan, detail: Record<string, unknown>): Promise<void> {
+  writePlan(runDir, plan);
+  appendEvent(runDir, { kind: 'plan.updated', detail });
+  await tmux.setOption(session, 'status-right', statusLine(plan)).catch(() => undefined);
 }

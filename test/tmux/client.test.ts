@@ -59,7 +59,8 @@ describe('newSession', () => {
     const dir = trickyDir(server, 'bin $(touch pwned)');
     const marker = join(server.dir, 'ran');
     const program = join(dir, 'prog ;x');
-    writeFileSync(program, `#!${node}\nrequire('fs').writeFileSync(${JSON.stringify(marker)}, 'ran');\nsetInterval(() => {}, 1 << 30);\n`);
+    // Written whole (temp file, rename): the test may look between a plain write's create and its bytes.
+    writeFileSync(program, `#!${node}\nconst fs = require('fs');\nfs.writeFileSync(${JSON.stringify(`${marker}.tmp`)}, 'ran');\nfs.renameSync(${JSON.stringify(`${marker}.tmp`)}, ${JSON.stringify(marker)});\nsetInterval(() => {}, 1 << 30);\n`);
     chmodSync(program, 0o755);
     await server.tmux.newSession({ name: 's', command: [program] });
     await waitUntil(() => existsSync(marker), 'the program to run');
