@@ -4,10 +4,11 @@
 // elsewhere none are found.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** One process: its pid and command name. */
+/** One process: its pid, command name and process group. */
 export interface Proc {
   pid: number;
   name: string;
+  pgrp: number;
 }
 
 // `pid (comm) state ppid pgrp ...`; comm may hold spaces and parentheses, so split after the last `)`.
@@ -38,7 +39,7 @@ export function leftInGroup(): Proc[] {
     const pid = Number(p);
     if (pid === process.pid) continue;
     const s = stat(pid);
-    if (s && s.state !== 'Z' && s.pgrp === me.pgrp && s.ppid !== process.pid) out.push({ pid, name: s.name });
+    if (s && s.state !== 'Z' && s.pgrp === me.pgrp && s.ppid !== process.pid) out.push({ pid, name: s.name, pgrp: s.pgrp });
   }
   return out;
 }
@@ -54,12 +55,13 @@ export async function endProcesses(procs: Proc[], graceMs = 1000): Promise<void>
   };
   for (const p of procs) send(p.pid, 'SIGTERM');
   const deadline = Date.now() + graceMs;
-  while (procs.some((p) => running(p.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  for (const p of procs) if (running(p.pid)) send(p.pid, 'SIGKILL');
+  while (procs.some(running) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const p of procs) if (running(p)) send(p.pid, 'SIGKILL');
 }
 
-// Alive and not a zombie (a zombie has ended; only its parent's wait is missing).
-function running(pid: number): boolean {
-  const s = stat(pid);
-  return s !== undefined && s.state !== 'Z';
+// Alive, not a zombie, and still in its group: pids are reused (pid_max can be 32768), so a pid whose
+// process is gone may name another process a second later.
+function running(p: Proc): boolean {
+  const s = stat(p.pid);
+  return s !== undefined && s.state !== 'Z' && s.pgrp === p.pgrp;
 }

@@ -86,10 +86,16 @@ export function recordSessionId(runDir: string, name: string, sessionId: string,
 
 /** The evidence the truth is derived from, gathered now (files and processes; tmux panes are the caller's). */
 export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now(), exit?: ExitFact) {
+  // Which processes live is asked before the facts are read: a runner seen gone has written all it ever
+  // will, so facts read after that are final. (The other order called a runner that settled and exited
+  // between the two reads "gone", seen once under load.)
+  const first = readFacts(rec.runDir, rec.name, rec.resumes);
+  const seen = new Map<number, boolean>();
+  for (const pid of [first.start?.runnerPid, rec.runnerPid, rec.starterPid]) if (pid) seen.set(pid, alive(pid));
   const read = readFacts(rec.runDir, rec.name, rec.resumes);
   const facts = exit ? { ...read, exit } : read;
   return {
-    facts, panes, nowMs, alive,
+    facts, panes, nowMs, alive: (pid: number | undefined) => (pid ? seen.get(pid) ?? alive(pid) : false),
     killRequested: existsSync(workerPaths(rec.runDir, rec.name).killRequested),
     answered: facts.exit !== undefined && readAnswer(rec) !== undefined,
     agentFailure: facts.exit !== undefined ? agentFailure(rec) : undefined,
