@@ -85,7 +85,10 @@ describe('gemini', () => {
       process.kill(workerJson(run, 'w').agentPid as number, 'SIGKILL');
       expect((await server.cli(['wait', run.id, '--timeout', '20'])).exitCode).toBe(1);
       expect(workerJson(run, 'w')).toMatchObject({ state: 'failed', reason: 'no result' });
-      const orphans = /^orphans=(.*)$/m.exec(readFileSync(join(workerDir(run, 'w'), 'exit-0.facts'), 'utf8'))?.[1];
+      // The record is settled before the exit fact is published (atomically): wait for the fact itself.
+      const factsFile = join(workerDir(run, 'w'), 'exit-0.facts');
+      await waitUntil(() => existsSync(factsFile), 'the runner to publish its exit fact');
+      const orphans = /^orphans=(.*)$/m.exec(readFileSync(factsFile, 'utf8'))?.[1];
       expect(orphans).toMatch(/^\d+:node/);
       for (const pid of orphans!.split(',').map((o) => Number(o.split(':')[0]))) expect(existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))).toBe(false);
     } finally {

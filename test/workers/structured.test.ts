@@ -122,7 +122,10 @@ test('an agent that exits while a child of its holds the output ends within the 
   expect((await waitRun(server, run)).exitCode).toBe(0);
   const rec = workerJson(run, 'w');
   expect(rec.state).toBe('done');
-  const facts = readFileSync(join(workerDir(run, 'w'), 'exit-0.facts'), 'utf8');
+  // The record is settled before the exit fact is published (atomically): wait for the fact itself.
+  const factsFile = join(workerDir(run, 'w'), 'exit-0.facts');
+  await waitUntil(() => existsSync(factsFile), 'the runner to publish its exit fact');
+  const facts = readFileSync(factsFile, 'utf8');
   const orphans = /^orphans=(.*)$/m.exec(facts)?.[1];
   expect(orphans, facts).toMatch(/^\d+:node$/);
   const pid = Number(orphans!.split(':')[0]);

@@ -1,7 +1,7 @@
 // Every waiter hears every finish: 8 workers finish within ~100 ms of each other while 4 CLI `wait`s (one
 // with --any), one in-process waiter and one `monitor --watch` wait on them, 20 times over. Each returns (or
 // acts) well before the 10 s fallback could have fired, and no fallback wake ever finds a change it missed.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { findRun, tmuxForRun } from '../../src/runs/run.js';
@@ -82,6 +82,8 @@ describe('wake-ups', () => {
       openGate(server, `go${t}`);
       const results = await Promise.all(clis);
       const own = await inProc;
+      // Each record is settled before its exit fact is published (atomically): wait for the facts themselves.
+      await waitUntil(() => names.every((n) => existsSync(join(workerDir(run, n), 'exit-0.facts'))), 'every exit fact');
       const ends = exits(run, names);
       const [first, last] = [Math.min(...ends), Math.max(...ends)];
       // The 8 end together (at the gate), well inside one fallback interval (on an idle machine, ~100 ms).
