@@ -6,6 +6,7 @@
 // prompt is answered with a finding that quotes the directive, so it reaches the fix stage);
 // the default reply is "stub reply" (+ " for lens x" when the prompt has a line "LENS: x").
 import { createServer } from 'node:http';
+import { closeLoopback, listenLoopback, sendJson } from './loopback.mjs';
 
 const DIRECTIVE = /\[\[(reply|write|bash|fix|hang-once|hang)(?::([\s\S]*?))?\]\]/;
 
@@ -130,18 +131,9 @@ export async function startClaudeStub() {
     return { id: nextId('msg'), type: 'message', role: 'assistant', model: body.model ?? 'stub', content, stop_reason: stopReason, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 5 } };
   }
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
+  const port = await listenLoopback(server);
 
-  async function close() {
-    for (const res of hanging) res.destroy();
-    hanging.clear();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(() => resolve()));
-  }
+  const close = () => closeLoopback(server, hanging);
 
   // The conversations' user texts, one list per /v1/messages request.
   const turns = () => requests.filter((q) => q.url?.startsWith('/v1/messages') && !q.url.includes('count_tokens') && q.body?.messages).map((q) => userTexts(q.body.messages));
@@ -154,11 +146,6 @@ export async function startClaudeStub() {
 
 function event(res, type, payload) {
   res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`);
-}
-
-function sendJson(res, status, obj) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(obj));
 }
 
 // Text of a content field: a string, or the text parts of a list.

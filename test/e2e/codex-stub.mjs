@@ -2,6 +2,7 @@
 // Directives in the last user message steer it: [[reply:TEXT]] [[shell:CMD]] [[shell-escalated:CMD]]
 // [[hang]] [[hang-once]] [[fail]] [[http500]]; the default reply is "stub reply" (+ " for lens x").
 import { createServer } from 'node:http';
+import { closeLoopback, listenLoopback, sendJson } from './loopback.mjs';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 
 const DIRECTIVE = /\[\[(reply|shell-escalated|shell|hang-once|hang|fail|http500)(?::([\s\S]*?))?\]\]/;
@@ -124,19 +125,9 @@ export async function startCodexStub() {
     res.end();
   }
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
+  const port = await listenLoopback(server);
 
-  // Ends hanging streams and open sockets, then stops the server.
-  async function close() {
-    for (const res of hanging) res.destroy();
-    hanging.clear();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(() => resolve()));
-  }
+  const close = () => closeLoopback(server, hanging);
 
   return { port, baseUrl: `http://127.0.0.1:${port}/v1`, requests, close };
 }
@@ -144,12 +135,6 @@ export async function startCodexStub() {
 // Writes one SSE event whose data repeats the event name as `type`.
 function sendEvent(res, type, payload) {
   res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`);
-}
-
-// Answers with a JSON body and status code.
-function sendJson(res, status, obj) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(obj));
 }
 
 // Reads the whole request body, undoing gzip/deflate/br content encodings.

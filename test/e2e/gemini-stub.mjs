@@ -3,6 +3,7 @@
 // [[reply:TEXT]] [[write:PATH|TEXT]] (a write_file call) [[hang]] [[hang-once]]; the default reply is
 // "stub reply" (+ " for lens x" when the prompt has a line "LENS: x").
 import { createServer } from 'node:http';
+import { closeLoopback, listenLoopback, sendJson } from './loopback.mjs';
 
 const DIRECTIVE = /\[\[(reply|write|hang-once|hang)(?::([\s\S]*?))?\]\]/;
 
@@ -84,28 +85,14 @@ export async function startGeminiStub() {
     res.on('close', () => hanging.delete(res));
   }
 
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address();
+  const port = await listenLoopback(server);
 
-  async function close() {
-    for (const res of hanging) res.destroy();
-    hanging.clear();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(() => resolve()));
-  }
+  const close = () => closeLoopback(server, hanging);
 
   // The user texts of every generate request, one list per request.
   const turns = () => requests.filter((q) => /generateContent/i.test(q.url ?? '') && q.body?.contents).map((q) => userTexts(q.body.contents));
 
   return { port, baseUrl: `http://127.0.0.1:${port}`, requests, turns, close };
-}
-
-function sendJson(res, status, obj) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(obj));
 }
 
 export function userTexts(contents) {
