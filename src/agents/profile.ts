@@ -24,6 +24,9 @@ export interface AgentProfile {
   keys: { approve: string[]; deny: string[]; interrupt: string[]; submit: string[] };
   /** Our sandbox modes to the agent's own argv items; a whole `{{sandbox}}` item expands to them. */
   sandbox?: Partial<Record<SandboxMode, string[]>>;
+  /** The agent's own flags that turn web search on; a whole `{{webSearch}}` item expands to them for
+   * stages that ask for it (researchers) and to nothing otherwise. */
+  webSearch?: string[];
   /** Silence defaults (seconds) for this agent, under whatever the user's policy files say. */
   silence?: Partial<Record<'pokeAfter' | 'interruptAfter' | 'killAfter', number>>;
   /** What the agent's own exit codes mean, for the reason a failed worker shows. */
@@ -60,7 +63,7 @@ export interface JsonPaths {
   cost?: string;
 }
 
-const KEYS = new Set(['name', 'description', 'mode', 'command', 'prompt', 'lastMessage', 'json', 'sessionId', 'resume', 'resumePrompt', 'sessionMissing', 'env', 'states', 'keys', 'sandbox', 'silence', 'exitCodes', 'proven']);
+const KEYS = new Set(['name', 'description', 'mode', 'command', 'prompt', 'lastMessage', 'json', 'sessionId', 'resume', 'resumePrompt', 'sessionMissing', 'env', 'states', 'keys', 'sandbox', 'webSearch', 'silence', 'exitCodes', 'proven']);
 const JSON_KEYS = new Set(['result', 'sessionId', 'error', 'errorText', 'denied', 'usage', 'cost']);
 const SILENCE_KEYS = new Set(['pokeAfter', 'interruptAfter', 'killAfter']);
 const JSON_PATH = /^(\.[A-Za-z_][\w-]*|\[\d+\])+$/;
@@ -68,7 +71,7 @@ const STATE_KEYS = new Set(['working', 'approval', 'gate', 'idle', 'rateLimited'
 const KEY_KEYS = new Set(['approve', 'deny', 'interrupt', 'submit']);
 
 /** Placeholders every profile may use in `command` and `resume`; `--var` names add to them. */
-export const PROFILE_PLACEHOLDERS = ['promptFile', 'lastMessageFile', 'workerDir', 'runDir', 'cwd', 'sandbox', 'sessionId', 'newSessionId'] as const;
+export const PROFILE_PLACEHOLDERS = ['promptFile', 'lastMessageFile', 'workerDir', 'runDir', 'cwd', 'sandbox', 'webSearch', 'sessionId', 'newSessionId'] as const;
 
 function fail(source: string, what: string): never {
   throw new UsageError(`Agent profile ${source}: ${what}`);
@@ -135,6 +138,7 @@ export function validateProfile(raw: unknown, source: string, baseDir: string): 
     sessionId, resume, resumePrompt, sessionMissing, env, states, keys, source, baseDir,
     sandbox: sandboxMap(source, o.sandbox), silence: silenceDefaults(source, o.silence), exitCodes: exitCodes(source, o.exitCodes),
     proven: o.proven === undefined ? undefined : String(o.proven),
+    webSearch: o.webSearch === undefined ? undefined : stringList(source, 'webSearch', o.webSearch),
   };
   return profile;
 }

@@ -25,6 +25,11 @@ export interface Stage {
   needs: string[];
   /** Writers get workspace-write and run one at a time per working tree. */
   write: boolean;
+  /** Verifiers: may write (run tests, build), but only in a throw-away copy of the tree, or in the run's
+   * worktree with --worktrees; never in the user's tree. */
+  scratch: boolean;
+  /** Researchers: the agent's web search is turned on where its profile maps it (`webSearch:`). */
+  web: boolean;
   /** `synth` stages use --synth-agent and are skipped by --no-synth. */
   agent: 'main' | 'synth';
   /** Copy the stage's result to this file in the run directory (e.g. synthesis.md). */
@@ -41,7 +46,7 @@ export interface Pattern {
 }
 
 const PATTERN_KEYS = ['name', 'description', 'variables', 'stages'];
-const STAGE_KEYS = ['id', 'template', 'foreach', 'over', 'name', 'vars', 'needs', 'write', 'agent', 'output'];
+const STAGE_KEYS = ['id', 'template', 'foreach', 'over', 'name', 'vars', 'needs', 'write', 'scratch', 'web', 'agent', 'output'];
 const VAR_KEYS = ['description', 'default', 'required', 'type'];
 
 /** Built-in pattern names. */
@@ -119,7 +124,7 @@ export function loadPattern(path: string): Pattern {
     if (agent !== 'main' && agent !== 'synth') fail(`stage ${id}: \`agent\` is main or synth`, ['stages', i, 'agent']);
     const vars: Record<string, string> = {};
     for (const [k, v] of Object.entries((s.vars ?? {}) as Record<string, unknown>)) vars[k] = String(v);
-    const stage: Stage = { id, template: s.template as string, foreach, over: s.over as string | undefined, name: s.name as string | undefined, vars, needs, write: s.write === true, agent, output: s.output as string | undefined };
+    const stage: Stage = { id, template: s.template as string, foreach, over: s.over as string | undefined, name: s.name as string | undefined, vars, needs, write: s.write === true, scratch: s.scratch === true, web: s.web === true, agent, output: s.output as string | undefined };
     checkReferences(stage, variables, (msg) => fail(msg, ['stages', i]));
     return stage;
   });
