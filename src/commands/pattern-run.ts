@@ -4,6 +4,7 @@ import { UsageError } from '../errors.js';
 import { cliScript } from '../paths.js';
 import { drivePatternRun, readContextFile, runOutputs, startPatternRun, type PatternEnv, type PatternInputs } from '../patterns/engine.js';
 import { terminalProgress } from '../patterns/progress.js';
+import { applyHint } from '../patterns/workspace.js';
 import { TemplateRegistry, templateDirs } from '../prompts/registry.js';
 import { runPaths, runsRoot } from '../runs/paths.js';
 import { ensureSession, findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
@@ -63,11 +64,12 @@ async function drive(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<nu
   const outcome = await drivePatternRun(penv, run, tmux, live ? terminalProgress(ctx.err) : undefined);
   const { synthesis } = runOutputs(run);
   if (ctx.json) {
-    printJson(ctx, { run: run.id, session: run.session, dir: run.dir, ok: outcome.ok, outputs: outcome.outputs, synthesis: synthesis ?? null, attach, workers: outcome.workers });
+    printJson(ctx, { run: run.id, session: run.session, dir: run.dir, ok: outcome.ok, outputs: outcome.outputs, synthesis: synthesis ?? null, changes: outcome.changes ?? null, attach, workers: outcome.workers });
   } else {
     for (const w of outcome.workers) if (w.state !== 'done') ctx.err(`worker ${w.name} ${w.state}${w.reason ? `: ${w.reason}` : ''}\n`);
     const main = synthesis ?? Object.values(outcome.outputs)[0];
     ctx.out(`${main ? `${main}\n` : `results in ${run.dir}/workers/\n`}`);
+    if (outcome.changes) ctx.err(applyHint(outcome.changes, outcome.changes.source));
     ctx.err(`read the workers: ${attach}\n`);
   }
   return outcome.ok ? 0 : 1;

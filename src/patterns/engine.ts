@@ -2,7 +2,6 @@
 // the same code resumes a run (finished workers are kept, missing or failed ones start again).
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describeEnd, runProgram } from '../run-program.js';
 import type { AgentProfile } from '../agents/profile.js';
 import { loadProfile, profileVariables } from '../agents/resolve.js';
 import { UsageError } from '../errors.js';
@@ -31,6 +30,7 @@ import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { pickLenses } from './lenses.js';
 import { interpolate, loadPattern, type Pattern, type Stage } from './pattern.js';
 import { looksBinary, readUserFile } from '../files.js';
+import { collectChanges, dropScratch, gitTop, pathInCopy, runWorktree, scratchCopy, type Changes, type Workspace } from './workspace.js';
 
 /** Documents up to this size go to reviewers inline as well as by path. */
 export const INLINE_LIMIT = 48 * 1024;
@@ -168,9 +168,8 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
   const synth = loadProfile(inputs.synthAgent ?? inputs.agent, penv.cwd);
   const values = resolvePatternVars(pattern, inputs.vars, [...profileVariables(main), ...profileVariables(synth)]);
   const forAgents = agentVars(inputs.vars, [main, synth]);
-  if (inputs.worktrees && pattern.stages.some((s) => s.write)) {
-    const r = await runProgram('git', ['-C', penv.cwd, 'rev-parse', '--show-toplevel'], { timeoutMs: 30_000 });
-    if (r.exitCode !== 0) throw new UsageError(`--worktrees needs a git repository, and ${penv.cwd} is not in one: run from a git checkout or drop --worktrees`);
+  if (inputs.worktrees && needsWorktree(pattern) && !(await gitTop(penv.cwd))) {
+    throw new UsageError(`--worktrees needs a git repository, and ${penv.cwd} is not in one: run from a git checkout or drop --worktrees`);
   }
   const stages = planWorkers(pattern, values, inputs.noSynth);
   // Every worker's prompt rendered and its agent's command filled and found, before anything exists.
@@ -178,7 +177,7 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
     for (const w of workers) {
       const needs = Object.fromEntries(w.stage.needs.map((n) => [`needs.${n}`, `(results of stage ${n})`]));
       renderPrompt(penv.templates, w, values, needs, inputs.context);
-      checkLaunch(w.stage.agent === 'synth' ? synth : main, forAgents, w.stage.write ? 'workspace-write' : 'read-only', penv.env, inputs.dryRun);
+      checkLaunch(w.stage.agent === 'synth' ? synth : main, forAgents, sandboxOf(w.stage), penv.env, inputs.dryRun, w.stage.web);
     }
   }
   const docVar = Object.entries(pattern.variables).find(([, v]) => v.type === 'file')?.[0];
@@ -193,6 +192,16 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
   return run;
 }
 
+// Writers write in their tree; verifiers (scratch) write only in a copy; everyone else reads.
+function sandboxOf(stage: Stage): 'workspace-write' | 'read-only' {
+  return stage.write || stage.scratch ? 'workspace-write' : 'read-only';
+}
+
+// A run whose stages write somewhere gets a worktree under --worktrees.
+function needsWorktree(pattern: Pattern): boolean {
+  return pattern.stages.some((s) => s.write || s.scratch);
+}
+
 // An agent given as a path (./agent.yaml) is made absolute; a built-in name stays as it is.
 function absoluteRef(ref: string, cwd: string): string {
   return ref.includes('/') || ref.endsWith('.yaml') || ref.endsWith('.yml') ? resolve(cwd, ref) : ref;
@@ -203,6 +212,8 @@ export interface PatternOutcome {
   ok: boolean;
   workers: WorkerStatus[];
   outputs: Record<string, string>;
+  /** With --worktrees: what the writers changed (branch and changes.patch) and the tree it applies to. */
+  changes?: Changes & { source: string };
 }
 
 /** Drives every stage of a run to its end; finished workers are kept, so this also resumes. */
@@ -251,6 +262,8 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
   const values = resolvePatternVars(pattern, inputs.vars, [...profileVariables(profiles.main), ...profileVariables(profiles.synth)]);
   const forAgents = agentVars(inputs.vars, [profiles.main, profiles.synth]);
   const stages = planWorkers(pattern, values, inputs.noSynth);
+  // With --worktrees every stage works in the run's one worktree (the writers' changes are what later stages see).
+  const wt = inputs.worktrees && needsWorktree(pattern) && !inputs.dryRun ? await runWorktree(run) : undefined;
   const results: Record<string, string> = {};
   const outputs: Record<string, string> = {};
   const all: string[] = [];
@@ -263,18 +276,22 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
     const stage = workers[0]!.stage;
     all.push(...workers.map((w) => w.name));
     const needs = Object.fromEntries(stage.needs.map((n) => [`needs.${n}`, results[n] ?? '']));
+    const scratch: Workspace[] = [];
     const start = async (w: PlannedWorker) => {
-      const prompt = renderPrompt(penv.templates, w, values, needs, inputs.context, run);
+      // A verifier without a worktree gets a throw-away copy made now (after the writers), never the user's tree.
+      const ws = wt ?? (stage.scratch && !inputs.dryRun ? await scratchCopy(run, w.name) : undefined);
+      if (ws && ws !== wt) scratch.push(ws);
+      const prompt = renderPrompt(penv.templates, w, ws ? relocated(values, pattern, ws, run.cwd) : values, needs, inputs.context, run);
       const profile = stage.agent === 'synth' ? profiles.synth : profiles.main;
-      const cwd = inputs.worktrees && stage.write ? await worktreeFor(run, w.name) : run.cwd;
+      if (stage.web && !profile.webSearch) warnOnce(penv, run, `agent ${profile.name} has no web search in its profile (webSearch:), so stage ${stage.id} works without it`);
       const record = prepareWorker({
-        run, tmux, name: w.name, prompt, profile, cwd, sandbox: stage.write ? 'workspace-write' : 'read-only',
+        run, tmux, name: w.name, prompt, profile, cwd: ws?.cwd ?? run.cwd, sandbox: sandboxOf(stage), webSearch: stage.web,
         rehearsal: inputs.dryRun, allowNested: true, env: penv.env, vars: forAgents,
       });
       await launchPrepared(tmux, run, record, prompt, penv.env);
     };
     const pending = await workersToStart(run, tmux, workers);
-    if (stage.write && !inputs.worktrees) {
+    if (stage.write) {
       // One writer per working tree: a writer still running from before a --resume finishes first.
       const adopted = workers.filter((w) => !pending.includes(w)).map((w) => w.name);
       if (adopted.length && pending.length) await waitForWorkers(run, tmux, adopted);
@@ -292,6 +309,7 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
       outcome = await waitForWorkers(run, tmux, all, { onTick });
       await settleStage(run, tmux, workers.map((w) => w.name));
     }
+    for (const ws of scratch) await dropScratch(run, ws);
     const stageWorkers = outcome.workers.filter((w) => workers.some((p) => p.name === w.name));
     if (stageWorkers.some((w) => w.state !== 'done')) ok = false;
     results[stage.id] = workers.map((w) => labelledResult(run, w, stageWorkers.find((s) => s.name === w.name)?.state)).join('\n');
@@ -308,8 +326,30 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
     }
   }
   const final = await waitForWorkers(run, tmux, all, { onTick });
-  return { ok, workers: final.workers, outputs };
+  if (!wt) return { ok, workers: final.workers, outputs };
+  const changes = await collectChanges(run, wt);
+  outputs['changes.patch'] = changes.patch;
+  appendEvent(run.dir, { kind: 'run.changes', detail: { ...changes } });
+  return { ok, workers: final.workers, outputs, changes: { ...changes, source: wt.source } };
 }
+
+// File variables as a stage working in a copy sees them: paths inside the tree become relative to its cwd.
+function relocated(values: Record<string, string>, pattern: Pattern, ws: Workspace, runCwd: string): Record<string, string> {
+  const out = { ...values };
+  for (const [name, spec] of Object.entries(pattern.variables)) if (spec.type === 'file' && out[name]) out[name] = pathInCopy(out[name]!, ws, runCwd);
+  return out;
+}
+
+// Said once per run (the event log keeps it), not once per worker.
+function warnOnce(penv: PatternEnv, run: RunRecord, line: string): void {
+  const seen = (warned.get(run.dir) ?? new Set<string>());
+  warned.set(run.dir, seen);
+  if (seen.has(line)) return;
+  seen.add(line);
+  penv.warn?.(line);
+  appendEvent(run.dir, { kind: 'driver.warning', detail: { message: line } });
+}
+const warned = new Map<string, Set<string>>();
 
 /** Resumes the stage's workers that died without a result, as the monitor's policy allows; true when any was. */
 async function resumeDead(run: RunRecord, tmux: Tmux, names: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
@@ -356,16 +396,6 @@ async function setAside(run: RunRecord, tmux: Tmux, name: string, paneId: string
   mkdirSync(attempts, { recursive: true, mode: 0o700 });
   renameSync(workerPaths(run.dir, name).dir, join(attempts, `${name}-${Date.now()}`));
   appendEvent(run.dir, { worker: name, kind: 'worker.restarting' });
-}
-
-async function worktreeFor(run: RunRecord, name: string): Promise<string> {
-  const dir = join(run.dir, 'worktrees', name);
-  if (!existsSync(dir)) {
-    mkdirSync(join(run.dir, 'worktrees'), { recursive: true, mode: 0o700 });
-    const r = await runProgram('git', ['-C', run.cwd, 'worktree', 'add', '--detach', dir], { timeoutMs: 120_000 });
-    if (r.exitCode !== 0) throw new Error(`git worktree add failed: ${r.stderr.trim() || describeEnd('git', r)}`);
-  }
-  return dir;
 }
 
 function readResult(run: RunRecord, name: string): string | undefined {

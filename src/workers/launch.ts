@@ -28,6 +28,8 @@ export interface SpawnWorkerOptions {
   cwd?: string;
   vars?: Record<string, string>;
   sandbox?: string;
+  /** Turn on the agent's web search (its profile's `webSearch:` flags). */
+  webSearch?: boolean;
   rehearsal?: boolean;
   allowNested?: boolean;
   /** The caller's environment: checked for PATH and nesting, and handed to the worker. */
@@ -60,8 +62,8 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     sandbox, newSessionId,
   };
   const p = o.profile;
-  let argv = fillArgv(withSandbox(p.command, p, sandbox), values, p.source);
-  const resumeArgv = p.resume ? fillArgv(withSandbox(p.resume, p, sandbox), { ...values, sessionId: '{{sessionId}}' }, p.source) : undefined;
+  let argv = fillArgv(withSandbox(p.command, p, sandbox, o.webSearch), values, p.source);
+  const resumeArgv = p.resume ? fillArgv(withSandbox(p.resume, p, sandbox, o.webSearch), { ...values, sessionId: '{{sessionId}}' }, p.source) : undefined;
   const choosesId = p.command.some((a) => a.includes('{{newSessionId}}'));
   if (!o.rehearsal) argv = resolveProgram(argv, p, env);
   const size = typeof o.prompt === 'string' ? Buffer.byteLength(o.prompt) : o.prompt.length;
@@ -79,19 +81,23 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
 }
 
 /** Fills and resolves a profile's command as a spawn would, without making anything: a pattern checks every worker this way before its run exists. */
-export function checkLaunch(p: AgentProfile, vars: Record<string, string>, sandbox: string, env: NodeJS.ProcessEnv, rehearsal: boolean): void {
+export function checkLaunch(p: AgentProfile, vars: Record<string, string>, sandbox: string, env: NodeJS.ProcessEnv, rehearsal: boolean, webSearch = false): void {
   const stand = { promptFile: '/p', lastMessageFile: '/m', workerDir: '/w', runDir: '/r', cwd: '/c', sandbox, newSessionId: '00000000-0000-4000-8000-000000000000' };
-  const argv = fillArgv(withSandbox(p.command, p, sandbox), { ...vars, ...stand }, p.source);
-  if (p.resume) fillArgv(withSandbox(p.resume, p, sandbox), { ...vars, ...stand, sessionId: 's' }, p.source);
+  const argv = fillArgv(withSandbox(p.command, p, sandbox, webSearch), { ...vars, ...stand }, p.source);
+  if (p.resume) fillArgv(withSandbox(p.resume, p, sandbox, webSearch), { ...vars, ...stand, sessionId: 's' }, p.source);
   if (!rehearsal) resolveProgram(argv, p, env);
 }
 
-/** An argv with a whole `{{sandbox}}` item replaced by the profile's own flags for that mode, where it maps them. */
-export function withSandbox(argv: readonly string[], p: AgentProfile, mode: string): string[] {
-  if (!p.sandbox || !argv.some((a) => /^\{\{\s*sandbox\s*\}\}$/.test(a))) return [...argv];
+/** An argv with a whole `{{sandbox}}` item replaced by the profile's own flags for that mode, where it maps
+ * them, and a whole `{{webSearch}}` item by its web-search flags when wanted (by nothing otherwise). */
+export function withSandbox(argv: readonly string[], p: AgentProfile, mode: string, webSearch = false): string[] {
+  const whole = (name: string) => new RegExp(`^\\{\\{\\s*${name}\\s*\\}\\}$`);
+  let out = argv.flatMap((a) => (whole('webSearch').test(a) ? (webSearch ? p.webSearch ?? [] : []) : [a]));
+  if (!p.sandbox || !out.some((a) => whole('sandbox').test(a))) return out;
   const flags = p.sandbox[mode as keyof typeof p.sandbox];
   if (!flags) throw new UsageError(`Agent ${p.name} has no flags for --sandbox ${mode}: use ${Object.keys(p.sandbox).join(', ')}, or add ${mode} to its profile's sandbox map`);
-  return argv.flatMap((a) => (/^\{\{\s*sandbox\s*\}\}$/.test(a) ? flags : [a]));
+  out = out.flatMap((a) => (whole('sandbox').test(a) ? flags : [a]));
+  return out;
 }
 
 // The tmux server's environment is the one it started with, not the caller's; the caller's goes to the

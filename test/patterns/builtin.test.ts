@@ -51,7 +51,9 @@ describe('built-in patterns with the fake agent', () => {
     expectAllAnswered(out, ['review', 'fix', 'verify']);
     expect(sandboxOf(out.dir, 'review')).toBe('read-only');
     expect(sandboxOf(out.dir, 'fix')).toBe('workspace-write');
-    expect(sandboxOf(out.dir, 'verify')).toBe('read-only');
+    // The verifier may run tests that write, in a throw-away copy of the folder (not the user's tree).
+    expect(sandboxOf(out.dir, 'verify')).toBe('workspace-write');
+    expect(JSON.parse(workerText(out.dir, 'verify', 'worker.json')).cwd).toBe(join(out.dir, 'scratch', 'verify'));
     expectAfter(out.dir, 'review', 'fix');
     expectAfter(out.dir, 'fix', 'verify');
     expect(workerText(out.dir, 'review', 'prompt.md')).toContain('Teh typo.');
@@ -68,7 +70,7 @@ describe('built-in patterns with the fake agent', () => {
   test('scout-act-verify: act is workspace-write and starts after the scout ended; results flow forward', async ({ server }) => {
     const out = await cliJson(server, ['run', 'scout-act-verify', '--var', 'task=Rename foo to bar', '--var', 'area=src/', '--agent', writeSandboxProfile(server)]);
     expectAllAnswered(out, ['scout', 'act', 'verify']);
-    expect([sandboxOf(out.dir, 'scout'), sandboxOf(out.dir, 'act'), sandboxOf(out.dir, 'verify')]).toEqual(['read-only', 'workspace-write', 'read-only']);
+    expect([sandboxOf(out.dir, 'scout'), sandboxOf(out.dir, 'act'), sandboxOf(out.dir, 'verify')]).toEqual(['read-only', 'workspace-write', 'workspace-write']);
     expectAfter(out.dir, 'scout', 'act');
     expectAfter(out.dir, 'act', 'verify');
     expect(workerText(out.dir, 'scout', 'prompt.md')).toContain('# Task to scout\nRename foo to bar\n\n## Area\nStart here: src/\n');

@@ -29,7 +29,8 @@ describe('review with the fake agent', () => {
     const lenses = builtinLenses();
 
     // --json shape: the run, where it lives, the outcome and one entry per worker.
-    expect(Object.keys(out).sort()).toEqual(['attach', 'dir', 'ok', 'outputs', 'run', 'session', 'synthesis', 'workers']);
+    expect(Object.keys(out).sort()).toEqual(['attach', 'changes', 'dir', 'ok', 'outputs', 'run', 'session', 'synthesis', 'workers']);
+    expect(out.changes).toBeNull();
     expect(out).toMatchObject({ ok: true, session: `orch-${out.run}`, synthesis: join(out.dir, 'synthesis.md'), outputs: { 'synthesis.md': join(out.dir, 'synthesis.md') } });
     expect(out.attach).toContain(`attach -t '=orch-${out.run}'`);
     expect(out.workers.map((w) => [w.name, w.state, w.exitCode])).toEqual([...REVIEWERS, 'synth'].map((n) => [n, 'done', 0]));

@@ -33,6 +33,8 @@ export interface DriveJson {
   ok: boolean;
   outputs: Record<string, string>;
   synthesis: string | null;
+  /** With --worktrees: the branch and changes.patch; null otherwise. */
+  changes: { patch: string; branch: string; files: number; added: number; removed: number } | null;
   attach: string;
   workers: JsonWorker[];
 }

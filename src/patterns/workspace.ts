@@ -1,0 +1,161 @@
+// Where a pattern's writers and verifiers work when it is not the user's tree: one git worktree per run
+// (--worktrees) made from the working tree as it is, uncommitted changes included, and throw-away copies
+// for verifiers. The user's tree is never written; the change comes back as a branch and a patch.
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { describeEnd, runProgram } from '../run-program.js';
+import { writeFileAtomic } from '../runs/atomic.js';
+import type { RunRecord } from '../runs/run.js';
+
+/** A tree a stage works in: its root, and the folder inside it that matches the run's cwd. */
+export interface Workspace {
+  /** Top of the copy (a worktree or a plain copy). */
+  root: string;
+  /** The run's cwd inside it. */
+  cwd: string;
+  /** Top of the user's tree: the git toplevel, or the run's cwd outside git. */
+  source: string;
+}
+
+/** The run's worktree as recorded in `<run>/worktree.json`, so --resume uses the same one. */
+export interface RunWorktree extends Workspace {
+  branch: string;
+  /** The commit the worktree started from: HEAD plus every uncommitted and untracked (not ignored) file. */
+  base: string;
+}
+
+/** What a worktree run changed, as `changes.patch` against its starting point. */
+export interface Changes {
+  patch: string;
+  branch: string;
+  files: number;
+  added: number;
+  removed: number;
+}
+
+async function git(cwd: string, args: string[], env?: Record<string, string>): Promise<string> {
+  const r = await runProgram('env', [...Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`), 'git', '-C', cwd, ...args], { timeoutMs: 120_000 });
+  if (r.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr.trim() || describeEnd('git', r)}`);
+  return r.stdout;
+}
+
+/** The git toplevel of `cwd` and the cwd's path inside it, or undefined outside a git checkout. */
+export async function gitTop(cwd: string): Promise<{ top: string; prefix: string } | undefined> {
+  const r = await runProgram('git', ['-C', cwd, 'rev-parse', '--show-toplevel', '--show-prefix'], { timeoutMs: 30_000 });
+  if (r.exitCode !== 0) return undefined;
+  const [top, prefix = ''] = r.stdout.split('\n');
+  return { top: top!, prefix };
+}
+
+// Commits made here are the tool's, not the user's, when the user has no identity configured.
+async function identity(top: string): Promise<string[]> {
+  const r = await runProgram('git', ['-C', top, 'config', 'user.email'], { timeoutMs: 30_000 });
+  return r.exitCode === 0 ? [] : ['-c', 'user.name=orch-tmux', '-c', 'user.email=orch-tmux@localhost'];
+}
+
+/** A commit of the working tree as it is now (HEAD + staged + unstaged + untracked, .gitignore honoured), made
+ * with a private index: the user's index, tree and branches are untouched. */
+async function snapshot(top: string, indexFile: string, message: string): Promise<{ commit: string; parent?: string }> {
+  const env = { GIT_INDEX_FILE: indexFile };
+  const head = await runProgram('git', ['-C', top, 'rev-parse', '--verify', '-q', 'HEAD^{commit}'], { timeoutMs: 30_000 });
+  const parent = head.exitCode === 0 ? head.stdout.trim() : undefined;
+  rmSync(indexFile, { force: true });
+  if (parent) await git(top, ['read-tree', parent], env);
+  await git(top, ['add', '-A', '--', '.'], env);
+  const tree = (await git(top, ['write-tree'], env)).trim();
+  rmSync(indexFile, { force: true });
+  const commit = (await git(top, [...(await identity(top)), 'commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message])).trim();
+  return { commit, parent };
+}
+
+/** Copies the untracked files `.worktreeinclude` lists (gitignore syntax: `.env`, `node_modules/`) into a new tree. */
+async function copyIncluded(top: string, dest: string): Promise<string[]> {
+  const list = join(top, '.worktreeinclude');
+  if (!existsSync(list)) return [];
+  const out = await git(top, ['ls-files', '-z', '--others', '--ignored', `--exclude-from=${list}`]);
+  const files = out.split('\0').filter(Boolean);
+  for (const f of files) {
+    mkdirSync(dirname(join(dest, f)), { recursive: true });
+    cpSync(join(top, f), join(dest, f), { verbatimSymlinks: true, preserveTimestamps: true });
+  }
+  return files;
+}
+
+function worktreeRecord(run: RunRecord): string {
+  return join(run.dir, 'worktree.json');
+}
+
+/** The run's worktree on branch `orch/<run-id>`, made once from the current working tree (uncommitted changes
+ * included) plus the files `.worktreeinclude` lists; later calls (and --resume) get the same one. */
+export async function runWorktree(run: RunRecord): Promise<RunWorktree> {
+  if (existsSync(worktreeRecord(run))) return JSON.parse(readFileSync(worktreeRecord(run), 'utf8')) as RunWorktree;
+  const where = await gitTop(run.cwd);
+  if (!where) throw new Error(`${run.cwd} is not in a git checkout: --worktrees needs one`);
+  const root = join(run.dir, 'worktree');
+  const branch = `orch/${run.id}`;
+  const { commit: base } = await snapshot(where.top, join(run.dir, 'snapshot.index'), `orch-tmux: starting point of run ${run.id} (the working tree, uncommitted changes included)`);
+  await git(where.top, ['worktree', 'add', '-q', '-b', branch, root, base]);
+  await copyIncluded(where.top, root);
+  const wt: RunWorktree = { root, cwd: join(root, where.prefix), source: where.top, branch, base };
+  writeFileAtomic(worktreeRecord(run), `${JSON.stringify(wt, null, 2)}\n`);
+  return wt;
+}
+
+/** A throw-away copy of the user's tree as it is now, for a verifier that must write (tests, builds): a
+ * detached git worktree plus `.worktreeinclude` files, or a plain copy outside git. */
+export async function scratchCopy(run: RunRecord, name: string): Promise<Workspace> {
+  const root = join(run.dir, 'scratch', name);
+  rmSync(root, { recursive: true, force: true });
+  mkdirSync(dirname(root), { recursive: true, mode: 0o700 });
+  const where = await gitTop(run.cwd);
+  if (!where) {
+    cpSync(run.cwd, root, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, filter: (src) => !src.startsWith(run.dir) });
+    return { root, cwd: root, source: run.cwd };
+  }
+  const snap = await snapshot(where.top, join(run.dir, `scratch-${name}.index`), `orch-tmux: scratch copy for ${name} of run ${run.id}`);
+  // At the user's HEAD with the working tree's files: `git status` and `git diff` there show what they show to the user.
+  await git(where.top, ['worktree', 'add', '-q', '--detach', root, snap.parent ?? snap.commit]);
+  if (snap.parent) {
+    await git(root, ['read-tree', '-u', '--reset', snap.commit]);
+    await git(root, ['reset', '-q']);
+  }
+  await copyIncluded(where.top, root);
+  return { root, cwd: join(root, where.prefix), source: where.top };
+}
+
+/** Removes a scratch copy (and its worktree entry in the user's repository). */
+export async function dropScratch(run: RunRecord, ws: Workspace): Promise<void> {
+  if (existsSync(join(ws.root, '.git'))) await git(ws.source, ['worktree', 'remove', '--force', ws.root]).catch(() => undefined);
+  rmSync(ws.root, { recursive: true, force: true });
+}
+
+/** Commits what the writers changed on the run's branch and writes `<run>/changes.patch` against the starting point. */
+export async function collectChanges(run: RunRecord, wt: RunWorktree): Promise<Changes> {
+  await git(wt.root, ['add', '-A', '--', '.']);
+  const staged = await runProgram('git', ['-C', wt.root, 'diff', '--cached', '--quiet'], { timeoutMs: 60_000 });
+  if (staged.exitCode === 1) await git(wt.root, [...(await identity(wt.root)), 'commit', '-q', '--no-verify', '-m', `orch-tmux: changes of run ${run.id}`]);
+  const patch = await git(wt.root, ['diff', '--binary', wt.base, 'HEAD']);
+  const path = join(run.dir, 'changes.patch');
+  writeFileAtomic(path, patch);
+  let files = 0, added = 0, removed = 0;
+  for (const line of (await git(wt.root, ['diff', '--numstat', wt.base, 'HEAD'])).split('\n').filter(Boolean)) {
+    const [a, r] = line.split('\t');
+    files++;
+    added += Number(a) || 0;
+    removed += Number(r) || 0;
+  }
+  return { patch: path, branch: wt.branch, files, added, removed };
+}
+
+/** How to bring a worktree run's change into the user's tree, one line each. */
+export function applyHint(c: Changes, source: string): string {
+  return `${c.files} file${c.files === 1 ? '' : 's'} changed, +${c.added} -${c.removed} (branch ${c.branch})\n`
+    + `apply it:  git -C ${source} apply ${c.patch}\n`
+    + `or merge:  git -C ${source} merge ${c.branch}   (once your own uncommitted changes are committed)\n`;
+}
+
+/** A file variable's value as a stage outside the user's tree should see it: relative to the cwd when the file is in the tree. */
+export function pathInCopy(abs: string, ws: Workspace, runCwd: string): string {
+  const inTree = relative(ws.source, abs);
+  return inTree.startsWith('..') || inTree.startsWith('/') ? abs : relative(runCwd, abs) || '.';
+}
