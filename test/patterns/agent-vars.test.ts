@@ -12,6 +12,12 @@ async function runJson(server: TestServer, args: string[]) {
   return parseOut<{ dir: string; workers: { name: string; state: string }[] }>(r);
 }
 
+// What each built-in pattern needs besides the agent.
+const PATTERN_VARS: Record<string, string[]> = {
+  'review-fix': ['--var', 'doc=doc.md'], 'scout-act-verify': ['--var', 'task=Rename foo', '--var', 'area=src/'], split: ['--var', 'doc=doc.md'],
+  research: ['--var', 'question=Which cache?'], options: ['--var', 'task=Pick a queue', '--var', 'n=2'],
+};
+
 describe('agent variables in patterns', () => {
   test('review with the shell profile: every worker runs the user\'s command with its own prompt on stdin', async ({ server }) => {
     writeFileSync(join(server.dir, 'work', 'doc.md'), '# Plan\n\nShip it.\n');
@@ -24,16 +30,23 @@ describe('agent variables in patterns', () => {
     }
   });
 
+  test.for(['review-fix', 'scout-act-verify', 'split', 'research', 'options'])('%s with the shell profile: each worker\'s answer is its own prompt', async (pattern, { server }) => {
+    writeFileSync(join(server.dir, 'work', 'doc.md'), '# One\n\nfirst\n\n# Two\n\nsecond\n');
+    const out = await runJson(server, ['run', pattern, ...PATTERN_VARS[pattern]!, '--agent', 'shell', '--var', 'command=cat']);
+    expect(out.workers.length).toBeGreaterThan(1);
+    for (const w of out.workers) {
+      expect(w.state, w.name).toBe('done');
+      const dir = join(out.dir, 'workers', w.name);
+      expect(readFileSync(join(dir, 'result.md'), 'utf8')).toBe(readFileSync(join(dir, 'prompt.md'), 'utf8'));
+    }
+  });
+
   test.for(['review-fix', 'scout-act-verify', 'split', 'research', 'options'])('%s with a user profile that declares a variable', async (pattern, { server }) => {
     const work = join(server.dir, 'work');
     writeFileSync(join(work, 'doc.md'), '# One\n\nfirst\n\n# Two\n\nsecond\n');
     writeFileSync(join(work, 'agent.mjs'), "let t = ''; process.stdin.on('data', (d) => (t += d)).on('end', () => process.stdout.write(`${process.argv[2]}: ${t.length} bytes`));\n");
     writeFileSync(join(work, 'mine.yaml'), 'name: mine\nmode: exec\ncommand: [node, ./agent.mjs, "{{tag}}"]\nprompt: stdin\nlastMessage: stdout\n');
-    const vars: Record<string, string[]> = {
-      'review-fix': ['--var', 'doc=doc.md'], 'scout-act-verify': ['--var', 'task=Rename foo', '--var', 'area=src/'], split: ['--var', 'doc=doc.md'],
-      research: ['--var', 'question=Which cache?'], options: ['--var', 'task=Pick a queue', '--var', 'n=2'],
-    };
-    const out = await runJson(server, ['run', pattern, ...vars[pattern]!, '--agent', './mine.yaml', '--var', 'tag=mine-ok']);
+    const out = await runJson(server, ['run', pattern, ...PATTERN_VARS[pattern]!, '--agent', './mine.yaml', '--var', 'tag=mine-ok']);
     expect(out.workers.length).toBeGreaterThan(1);
     for (const w of out.workers) {
       expect(w.state, w.name).toBe('done');
