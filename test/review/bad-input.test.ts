@@ -1,5 +1,5 @@
 // Bad input to review/run: exit 2, one stderr line naming the problem, and nothing made (no session, no run dir).
-import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { fakeAgentProfile, test, type TestServer } from '../helpers/tmux-server.js';
@@ -14,6 +14,7 @@ async function refused(server: TestServer, args: string[]): Promise<string> {
   expect(String(r.stdout)).toBe('');
   expect(await sessionNames(server)).toEqual(['keepalive']);
   expect(runDirs(server)).toEqual([]);
+  expect(existsSync(join(server.env.ORCH_TMUX_HOME!, 'index.jsonl')), 'an index entry was written').toBe(false);
   return stderr;
 }
 
@@ -158,6 +159,32 @@ describe('run refuses bad patterns and variables before making anything', () => 
     ].join('\n'));
     expect(await refused(server, ['run', './extra.yaml', '--var', 'task=x', ...agent])).toMatch(/researcher\.md:\d+: unknown variable `colour` for template researcher/);
   });
+  test('a project template with bad front matter names its file and line', async ({ server }) => {
+    mkdirSync(join(server.dir, 'work', '.orch', 'templates'), { recursive: true });
+    const path = writeWork(server, '.orch/templates/researcher.md', '---\nname: researcher\nvariables: { question: [unclosed\n---\nbody\n');
+    expect(await refused(server, ['run', 'research', '--var', 'question=why', ...agent])).toMatch(new RegExp(`^orch-tmux run: ${path}:\\d+: bad front matter: `));
+  });
+
+  test('an agent that does not exist', async ({ server }) => {
+    expect(await refused(server, ['run', 'research', '--var', 'question=why', '--agent', 'nosuch'])).toMatch(/^orch-tmux run: .*nosuch/);
+  });
+
+  test('an agent profile file with bad YAML names its line', async ({ server }) => {
+    writeWork(server, 'mine.yaml', 'name: mine\ncommand: [cat\nprompt: stdin\n');
+    expect(await refused(server, ['run', 'research', '--var', 'question=why', '--agent', './mine.yaml'])).toMatch(/^orch-tmux run: Agent profile .*mine\.yaml:\d+: bad YAML: /);
+  });
+
+  test('a project policy file (.orch/config.yaml) with bad YAML names its line', async ({ server }) => {
+    mkdirSync(join(server.dir, 'work', '.orch'), { recursive: true });
+    writeFileSync(join(server.dir, 'work', '.orch', 'config.yaml'), 'approvals:\n  mode: [auto\n');
+    expect(await refused(server, ['run', 'research', '--var', 'question=why', ...agent])).toMatch(/^orch-tmux run: .*\.orch\/config\.yaml:\d+: bad YAML: /);
+  });
+
+  test('--worktrees outside a git checkout', async ({ server }) => {
+    writeWork(server, 'doc.md', '# Doc\n\ntext\n');
+    expect(await refused(server, ['run', 'review-fix', '--var', 'doc=doc.md', '--worktrees', ...agent])).toMatch(/--worktrees needs a git repository/);
+  });
+
   test('--resume of a run that no pattern started', async ({ server }) => {
     const made = await server.cli(['new', '--json']);
     const id = JSON.parse(String(made.stdout)).id as string;
