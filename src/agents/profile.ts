@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
+import type { HookSpec } from '../workers/hooks.js';
 
 /** How to start, feed, read, resume and drive one agent CLI (the agent-profile contract). */
 export interface AgentProfile {
@@ -27,6 +28,8 @@ export interface AgentProfile {
   /** The agent's own flags that turn web search on; a whole `{{webSearch}}` item expands to them for
    * stages that ask for it (researchers) and to nothing otherwise. */
   webSearch?: string[];
+  /** Lifecycle hooks: how to install them for one worker (a whole `{{hooks}}` item) and what its events mean. */
+  hooks?: HookSpec;
   /** Silence defaults (seconds) for this agent, under whatever the user's policy files say. */
   silence?: Partial<Record<'pokeAfter' | 'interruptAfter' | 'killAfter', number>>;
   /** What the agent's own exit codes mean, for the reason a failed worker shows. */

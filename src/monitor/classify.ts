@@ -40,6 +40,7 @@ export interface Classification {
   state: ScreenState;
   reason: string; // short human text: which pattern or fact decided
   rateLimited?: boolean; // a rateLimited pattern is live (state is then working or waiting_approval, never stalled)
+  hooked?: boolean; // from the agent's own hook, not the screen: an approval there was decided (or told) by the hook
   gate?: boolean; // waiting_approval on a startup dialog (states.gate): a person must answer it, never the approve key
   prompt?: string; // waiting_approval: the live text from the approval match to the bottom of the live region
   fingerprint?: string; // waiting_approval: 16 hex of sha256 of the prompt, spacing/spinners/timers normalised

@@ -6,7 +6,6 @@ import stripAnsi from 'strip-ansi';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import { appendEvent } from '../runs/events.js';
 import { addToIndex, readIndex } from '../runs/index-file.js';
-import { runPaths } from '../runs/paths.js';
 import { endRunIfFinished, readRun, runEnded, type RunRecord } from '../runs/run.js';
 import { NoServerError, Tmux, type TmuxServer } from '../tmux/index.js';
 import { clearInterrupted, killWorker, markInterrupted } from '../workers/kill.js';
@@ -17,6 +16,9 @@ import { PANE_FIELDS, paneInfo, paneMap, type PaneInfo, type PaneMap } from '../
 import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/store.js';
 import { deriveTruth } from '../workers/truth.js';
 import { classifyScreen, type Classification } from './classify.js';
+import { judge } from './evidence.js';
+import { readHookLines } from '../workers/hooks.js';
+import { runPaths, workerPaths } from '../runs/paths.js';
 import { DEFAULT_POLICY, loadPolicy, workerPolicy, type Policy } from './config.js';
 import { notify, tellClients } from './notify.js';
 import { decide, silenceStart, type Action, type WorkerMemory } from './policy.js';
@@ -34,6 +36,8 @@ export interface WorkerObservation {
   reason?: string;
   silentSeconds?: number;
   captured: boolean;
+  /** Where the state came from for a worker with hooks: its newest hook line, or the screen. */
+  from?: 'hook' | 'screen' | 'none';
   actions: string[];
 }
 
@@ -161,7 +165,10 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     let screen: Classification | undefined;
     if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
       const seen = await look(tmux, rec, truth.pane, mem, policyHere, nowMs, count);
-      screen = seen?.screen;
+      // With hooks, the agent's own newest line decides; the screen only where it shows news (evidence.ts).
+      const judged = rec.hooks ? judge(readHookLines(workerPaths(run.dir, name).dir).at(-1), seen?.screen, nowMs) : undefined;
+      screen = judged ? judged.verdict : seen?.screen;
+      if (judged) obs.from = judged.from;
       obs.captured = seen?.captured ?? false;
       if (screen) {
         obs.screen = screen.state;

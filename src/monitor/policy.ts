@@ -66,6 +66,19 @@ export function silenceStart(memory: WorkerMemory, activityMs: number): number {
   return activityMs;
 }
 
+/** The run's approval policy applied to one request, wherever it was seen (a screen, a permission hook):
+ * `deny` mode refuses, `auto` refuses the deny lists and allows the allow list, anything else asks a person. */
+export function approvalVerdict(policy: Policy, request: string): { decision: 'allow' | 'deny' | 'ask'; why: string } {
+  const mode = policy.approvals.mode;
+  if (mode === 'deny') return { decision: 'deny', why: 'approvals.mode is deny' };
+  if (mode === 'auto') {
+    if (matches(policy.approvals.deny, request)) return { decision: 'deny', why: 'matches the deny list' };
+    if (matches(policy.approvals.allow, request)) return { decision: 'allow', why: 'matches the allow list' };
+    return { decision: 'ask', why: 'not on the allow list' };
+  }
+  return { decision: 'ask', why: `approvals.mode is ${mode}` };
+}
+
 /** The actions for one worker this pass. */
 export function decide(i: DecideInput): Action[] {
   const { policy, memory } = i;
@@ -83,13 +96,11 @@ export function decide(i: DecideInput): Action[] {
     if (memory.answered.includes(fp)) return [];
     // A startup dialog (trust this folder, use this key) is a person's decision: told, never answered.
     if (screen.gate) return memory.notified === fp ? [] : [{ kind: 'notify', event: 'waiting_gate', detail: { prompt, fingerprint: fp } }];
-    const mode = policy.approvals.mode;
-    if (mode === 'deny') return [{ kind: 'deny', fingerprint: fp, prompt, why: 'approvals.mode is deny' }, { kind: 'notify', event: 'denied', detail: { prompt } }];
-    if (mode === 'auto') {
-      if (matches(policy.approvals.deny, prompt)) return [{ kind: 'deny', fingerprint: fp, prompt, why: 'matches the deny list' }, { kind: 'notify', event: 'denied', detail: { prompt, why: 'deny list' } }];
-      if (matches(policy.approvals.allow, prompt)) return [{ kind: 'approve', fingerprint: fp, prompt }];
-    }
-    if (memory.notified !== fp) actions.push({ kind: 'notify', event: 'waiting_approval', detail: { prompt, fingerprint: fp } });
+    const verdict = approvalVerdict(policy, prompt);
+    if (verdict.decision === 'deny') return [{ kind: 'deny', fingerprint: fp, prompt, why: verdict.why }, { kind: 'notify', event: 'denied', detail: { prompt, ...(verdict.why === 'matches the deny list' ? { why: 'deny list' } : {}) } }];
+    if (verdict.decision === 'allow') return [{ kind: 'approve', fingerprint: fp, prompt }];
+    // A request the agent's permission hook put to a person was told by the hook already.
+    if (memory.notified !== fp && !screen.hooked) actions.push({ kind: 'notify', event: 'waiting_approval', detail: { prompt, fingerprint: fp } });
     return actions;
   }
   if (screen.state === 'stalled' && i.activityMs !== undefined) {

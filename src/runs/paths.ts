@@ -57,6 +57,8 @@ export function workerPaths(runDir: string, name: string) {
     /** orch-tmux sent an exec agent its interrupt key: why, and when. */
     interruptRequested: join(dir, 'interrupt-requested'),
     envFile: join(dir, 'env.json'),
+    /** What the agent's lifecycle hooks reported, one JSON line each (workers/hooks.ts). */
+    hooks: join(dir, 'hooks.jsonl'),
   };
 }
 

@@ -9,7 +9,8 @@ import { workerPaths } from '../runs/paths.js';
 import { checkDirectory, reopenRun, type RunRecord } from '../runs/run.js';
 import { runnerScript } from '../paths.js';
 import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js';
-import { readWorker, type WorkerRecord } from './record.js';
+import { EVENTS_CHANNEL, readWorker, workerChannel, type WorkerRecord } from './record.js';
+import { installHooks, type HookTarget } from './hooks.js';
 import { RunWatcher } from './watch.js';
 import { hasPane, sessionPanes } from './panes.js';
 import { createWorker, settleWorker } from './store.js';
@@ -62,8 +63,9 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     sandbox, newSessionId,
   };
   const p = o.profile;
-  let argv = fillArgv(withSandbox(p.command, p, sandbox, o.webSearch), values, p.source);
-  const resumeArgv = p.resume ? fillArgv(withSandbox(p.resume, p, sandbox, o.webSearch), { ...values, sessionId: '{{sessionId}}' }, p.source) : undefined;
+  const hooks = p.hooks ? installHooks(p.hooks, hookTarget(o.run, name)).argv : [];
+  let argv = fillArgv(withSandbox(p.command, p, sandbox, o.webSearch, hooks), values, p.source);
+  const resumeArgv = p.resume ? fillArgv(withSandbox(p.resume, p, sandbox, o.webSearch, hooks), { ...values, sessionId: '{{sessionId}}' }, p.source) : undefined;
   const choosesId = p.command.some((a) => a.includes('{{newSessionId}}'));
   if (!o.rehearsal) argv = resolveProgram(argv, p, env);
   const size = typeof o.prompt === 'string' ? Buffer.byteLength(o.prompt) : o.prompt.length;
@@ -75,7 +77,7 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     resumeArgv: resumeArgv && !o.rehearsal ? resolveProgram(resumeArgv, p, env) : resumeArgv,
     resumePrompt: p.resumePrompt, sessionMissing: p.sessionMissing, prompt: p.prompt, lastMessage: p.lastMessage, json: p.json, sandbox,
     silence: p.silence, exitCodes: p.exitCodes, sessionId: choosesId ? newSessionId : undefined, newSessionId: choosesId ? newSessionId : undefined,
-    sessionIdRegex: p.sessionId?.regex, states: p.states, keys: p.keys, cwd, env: p.env, socketPath: o.run.socketPath,
+    sessionIdRegex: p.sessionId?.regex, hooks: p.hooks, states: p.states, keys: p.keys, cwd, env: p.env, socketPath: o.run.socketPath,
     rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), starterPid: process.pid, resumes: 0, version: 0,
   };
 }
@@ -88,11 +90,17 @@ export function checkLaunch(p: AgentProfile, vars: Record<string, string>, sandb
   if (!rehearsal) resolveProgram(argv, p, env);
 }
 
+/** Where one worker's hooks report: its folder, the run's tmux socket, its channel and the server's events channel. */
+export function hookTarget(run: RunRecord, name: string): HookTarget {
+  return { workerDir: workerPaths(run.dir, name).dir, socket: run.socketPath, workerChannel: workerChannel(run.id, name), eventsChannel: EVENTS_CHANNEL };
+}
+
 /** An argv with a whole `{{sandbox}}` item replaced by the profile's own flags for that mode, where it maps
- * them, and a whole `{{webSearch}}` item by its web-search flags when wanted (by nothing otherwise). */
-export function withSandbox(argv: readonly string[], p: AgentProfile, mode: string, webSearch = false): string[] {
+ * them, a whole `{{webSearch}}` item by its web-search flags when wanted (by nothing otherwise), and a whole
+ * `{{hooks}}` item by what installs the worker's hooks. */
+export function withSandbox(argv: readonly string[], p: AgentProfile, mode: string, webSearch = false, hooks: string[] = []): string[] {
   const whole = (name: string) => new RegExp(`^\\{\\{\\s*${name}\\s*\\}\\}$`);
-  let out = argv.flatMap((a) => (whole('webSearch').test(a) ? (webSearch ? p.webSearch ?? [] : []) : [a]));
+  let out = argv.flatMap((a) => (whole('webSearch').test(a) ? (webSearch ? p.webSearch ?? [] : []) : whole('hooks').test(a) ? hooks : [a]));
   if (!p.sandbox || !out.some((a) => whole('sandbox').test(a))) return out;
   const flags = p.sandbox[mode as keyof typeof p.sandbox];
   if (!flags) throw new UsageError(`Agent ${p.name} has no flags for --sandbox ${mode}: use ${Object.keys(p.sandbox).join(', ')}, or add ${mode} to its profile's sandbox map`);
@@ -135,6 +143,9 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     // Made here with 0600 so the transcript and the agent's message are never world-readable.
     writeFileSync(paths.paneLog, '', { mode: 0o600, flag: 'a' });
     writeFileSync(paths.lastMessage, '', { mode: 0o600, flag: 'a' });
+    // The worker's hook settings (claude's --settings file) and its hooks.jsonl, private like the rest.
+    if (record.hooks) writeFileSync(paths.hooks, '', { mode: 0o600, flag: 'a' });
+    if (record.hooks) for (const [file, text] of Object.entries(installHooks(record.hooks, hookTarget(run, record.name)).files)) writeFileAtomic(file, text);
     createWorker(record);
     reopenRun(run.dir);
     writeEnvFile(paths.envFile, forwardedEnv(env));

@@ -1,3 +1,4 @@
+import type { HookSpec } from './hooks.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { StatePatterns } from '../monitor/classify.js';
 import { runPaths, workerPaths } from '../runs/paths.js';
@@ -51,6 +52,8 @@ export interface WorkerRecord {
   silence?: Partial<Record<'pokeAfter' | 'interruptAfter' | 'killAfter', number>>;
   /** What the agent's exit codes mean. */
   exitCodes?: Record<string, string>;
+  /** The profile's lifecycle hooks, frozen at spawn: its state then comes from hooks.jsonl first. */
+  hooks?: HookSpec;
   /** Screen patterns and keys from the profile, frozen at spawn. */
   states: StatePatterns;
   keys: AgentKeys;
@@ -113,6 +116,9 @@ export function listWorkerNames(runDir: string): string[] {
 export function workerChannel(runId: string, worker: string): string {
   return `orch-${runId}-${worker}`;
 }
+
+/** The tmux wait-for channel every hook of every run on a server signals (`monitor --watch` waits on it). */
+export const EVENTS_CHANNEL = 'orch-events';
 
 /** The tmux wait-for channel signalled when any worker of the run ends. */
 export function runChannel(runId: string): string {

@@ -2,6 +2,7 @@
 import { workerPaths } from '../runs/paths.js';
 import type { WorkerRecord } from './record.js';
 import { readTail, transcriptTail } from './transcript.js';
+import { hookSessionId, readHookLines } from './hooks.js';
 
 /** The first match of the profile's session-id regex in the worker's stdout, else in its transcript. */
 export function findSessionId(rec: Pick<WorkerRecord, 'runDir' | 'name'>, regex: RegExp): string | undefined {
@@ -16,5 +17,8 @@ export function findSessionId(rec: Pick<WorkerRecord, 'runDir' | 'name'>, regex:
 /** The session id a resume needs: recorded, else found in what the agent printed. */
 export function sessionIdOf(rec: WorkerRecord): string | undefined {
   if (rec.sessionId) return rec.sessionId;
+  // The agent's SessionStart hook says it outright, where the profile has hooks.
+  const hooked = rec.hooks ? hookSessionId(readHookLines(workerPaths(rec.runDir, rec.name).dir)) : undefined;
+  if (hooked) return hooked;
   return rec.sessionIdRegex ? findSessionId(rec, new RegExp(rec.sessionIdRegex)) : undefined;
 }
