@@ -43,9 +43,10 @@ export function describeIssue(found: Issue, noun: string, value: unknown, subjec
   switch (issue.code) {
     case 'unrecognized_keys': return { text: `${subject}unknown key ${key} (known: ${expected})`, path };
     case 'invalid_type':
+    case 'invalid_union':
       if (issue.input === undefined) return { text: `${subject}${key} is required (expected ${expected})`, path };
+      if (issue.input === null) return { text: `${subject}${key} is empty (expected ${expected})`, path };
       return { text: `${subject}${key} has the wrong type (expected ${expected}, got ${got})`, path };
-    case 'invalid_union': return { text: `${subject}${key} has the wrong type (expected ${expected}, got ${got})`, path };
     case 'invalid_value': return { text: `${subject}${key} has an unknown value (expected ${expected}, got ${got})`, path };
     case 'too_small':
       if (isEmpty(issue.input)) return { text: `${subject}${key} is empty (expected ${expected})`, path };
