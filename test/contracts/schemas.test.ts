@@ -2,6 +2,7 @@
 // what the zod schemas write, they accept every built-in file and the README's config example, and bad input
 // through each loader is one line `FILE:LINE: what is wrong (expected ..., got ...)` (exit 2 from the CLI).
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
+import { execa } from 'execa';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,4 +185,21 @@ describe('bad YAML through the CLI: exit 2, one line on stderr naming the file a
     expect(stderr.split('\n'), stderr).toHaveLength(1);
     expect(stderr).toMatch(new RegExp(`^orch-tmux ${command}: ${label}${path}:2: bad YAML: .+ \\(column \\d+\\)$`));
   });
+});
+
+test('zod loads only when a file is checked: commands that only read runs (status, wait) do not pay its start-up', async () => {
+  const script = [
+    "import { createRequire } from 'node:module';",
+    "const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/zod/'));",
+    "await import('./dist/commands/status.js'); await import('./dist/commands/wait.js');",
+    'const reading = loaded();',
+    "(await import('./dist/patterns/pattern.js')).loadPattern('templates/patterns/review.yaml');",
+    'console.log(JSON.stringify({ reading, checking: loaded() }));',
+  ].join('\n');
+  const r = await execa(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, reject: false });
+  expect(r.exitCode, String(r.stderr)).toBe(0);
+  expect(JSON.parse(String(r.stdout))).toEqual({ reading: false, checking: true });
+  // The check above sees require() only: an ESM import of zod anywhere would load it for everyone, unseen.
+  const sources = readdirSync(join(repoRoot, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+  for (const f of sources) expect(readFileSync(join(repoRoot, 'src', f), 'utf8'), `src/${f} imports zod at run time: use loadZod()`).not.toMatch(/^import (?!type )[^;]*from 'zod'/m);
 });
