@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { configContract } from '../contracts/config.js';
+import { checkContract } from '../contracts/contract.js';
+import { parseYamlFile } from '../contracts/yaml-file.js';
 import { UsageError } from '../errors.js';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import { runPaths } from '../runs/paths.js';
@@ -48,7 +50,7 @@ export function projectConfigFile(projectDir: string): string {
 
 type Layer = Partial<{ [K in keyof Policy]: Partial<Policy[K]> }>;
 
-// Checks one config file's shape; unknown keys and wrong types are named with the file.
+// Reads one config file against the contract; undefined when there is no such file.
 function readLayer(path: string): { layer: Layer; text: string } | undefined {
   let text: string;
   try {
@@ -56,45 +58,9 @@ function readLayer(path: string): { layer: Layer; text: string } | undefined {
   } catch {
     return undefined;
   }
-  let raw: Record<string, Record<string, unknown>>;
-  try {
-    raw = (parseYaml(text) ?? {}) as Record<string, Record<string, unknown>>;
-  } catch (error) {
-    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new UsageError(`${path}${line ? `:${line}` : ''}: bad YAML: ${String((error as Error).message).split('\n')[0]}`);
-  }
-  const fail = (msg: string): never => {
-    throw new UsageError(`${path}: ${msg}`);
-  };
-  const layer: Layer = {};
-  for (const [section, body] of Object.entries(raw)) {
-    if (!(section in DEFAULT_POLICY)) fail(`unknown section \`${section}\` (known: ${Object.keys(DEFAULT_POLICY).join(', ')})`);
-    const defaults = DEFAULT_POLICY[section as keyof Policy] as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(body ?? {})) {
-      if (!(key in defaults)) fail(`unknown key \`${section}.${key}\` (known: ${Object.keys(defaults).join(', ')})`);
-      const want = defaults[key];
-      if (Array.isArray(want)) {
-        if (section === 'notify' && key === 'command' && typeof value === 'string') out[key] = value.trim() ? value.trim().split(/\s+/) : [];
-        else if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) fail(`\`${section}.${key}\` must be a list of strings`);
-        else out[key] = value;
-      } else if (typeof want === 'number') {
-        if (typeof value !== 'number' || value < 0) fail(`\`${section}.${key}\` must be a number of seconds (0 or more)`);
-        out[key] = value;
-      } else if (typeof want === 'boolean') {
-        if (typeof value !== 'boolean') fail(`\`${section}.${key}\` must be true or false`);
-        out[key] = value;
-      } else {
-        out[key] = String(value ?? '');
-      }
-    }
-    if (section === 'approvals' && out.mode !== undefined && !['notify', 'auto', 'deny'].includes(out.mode as string)) fail('`approvals.mode` must be notify, auto or deny');
-    (layer as Record<string, unknown>)[section] = out;
-  }
-  for (const re of [...(layer.approvals?.allow ?? []), ...(layer.approvals?.deny ?? [])]) {
-    try { new RegExp(re); } catch { fail(`invalid regex in approvals: ${re}`); }
-  }
-  return { layer, text };
+  const place = { label: '', file: path };
+  const yaml = parseYamlFile(text, place);
+  return { layer: checkContract(configContract, yaml.value ?? {}, place, yaml.lineOf), text };
 }
 
 /** The policy in force for a run, where each key came from, and what an untrusted file was not allowed to loosen. */

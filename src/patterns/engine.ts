@@ -4,6 +4,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:
 import { join, resolve } from 'node:path';
 import type { AgentProfile } from '../agents/profile.js';
 import { loadProfile, profileVariables } from '../agents/resolve.js';
+import { checkContract } from '../contracts/contract.js';
+import { contextContract } from '../contracts/context.js';
+import { parseYamlFile } from '../contracts/yaml-file.js';
 import { UsageError } from '../errors.js';
 import { declaredVariables } from '../prompts/template.js';
 import { TemplateRegistry } from '../prompts/registry.js';
@@ -65,26 +68,12 @@ interface PlannedWorker {
   item?: Item;
 }
 
-/** Context-pack keys a `--context FILE` may set. */
-export const CONTEXT_KEYS = ['goal', 'non_goals', 'constraints', 'pointers', 'decisions', 'success'];
-
-/** Reads a --context YAML file of context-pack parts. */
-export function readContextFile(path: string, parseYaml: (t: string) => unknown): Record<string, string> {
-  const text = readUserFile(path, '--context').toString('utf8');
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    const line = (error as { linePos?: { line: number }[] }).linePos?.[0]?.line;
-    throw new UsageError(`--context ${path}${line ? `:${line}` : ''}: bad YAML: ${String((error as Error).message).split('\n')[0]}`);
-  }
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new UsageError(`--context ${path}: expected a YAML mapping with any of ${CONTEXT_KEYS.join(', ')}`);
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(raw)) {
-    if (!CONTEXT_KEYS.includes(k)) throw new UsageError(`--context ${path}: unknown key \`${k}\` (known: ${CONTEXT_KEYS.join(', ')})`);
-    out[k] = Array.isArray(v) ? v.map((x) => `- ${String(x)}`).join('\n') : String(v);
-  }
-  return out;
+/** Reads a --context YAML file of context-pack parts; a problem is one line `--context FILE:LINE: ...`. */
+export function readContextFile(path: string, _parseYaml?: unknown): Record<string, string> {
+  // _parseYaml: unused since the contract parses; commands/pattern-run.ts still passes it.
+  const place = { label: '--context ', file: path };
+  const yaml = parseYamlFile(readUserFile(path, '--context').toString('utf8'), place);
+  return checkContract(contextContract, yaml.value, place, yaml.lineOf);
 }
 
 /** Checks a document: it must exist, be a readable regular file, and be text. */

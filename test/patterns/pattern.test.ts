@@ -63,7 +63,7 @@ describe('loading patterns', () => {
 
   test('problems in a later stage point at that stage, not at the first one', () => {
     const missingTemplate = file('a.yaml', [...TWO_STAGES, '    vars: {}']);
-    expect(usageError(() => loadPattern(missingTemplate))).toBe(`${missingTemplate}:8: stage second: \`template\` is required`);
+    expect(usageError(() => loadPattern(missingTemplate))).toBe(`${missingTemplate}:8: stage second: \`template\` is required (expected a prompt template name, like reviewer)`);
     const badRef = file('b.yaml', [...TWO_STAGES, '    template: scout', '    vars: { task: "{{tsak}}" }']);
     expect(usageError(() => loadPattern(badRef))).toMatch(new RegExp(`^${badRef}:8: stage second: unknown reference \\{\\{tsak\\}\\}`));
     const unknownKey = file('c.yaml', [...TWO_STAGES, '    template: scout', '    colour: blue']);
@@ -71,7 +71,7 @@ describe('loading patterns', () => {
     const badNeeds = file('d.yaml', [...TWO_STAGES, '    template: scout', '    needs: [third]']);
     expect(usageError(() => loadPattern(badNeeds))).toBe(`${badNeeds}:10: stage second: needs \`third\`, which is not an earlier stage`);
     const needsString = file('e.yaml', [...TWO_STAGES, '    template: scout', '    needs: first']);
-    expect(usageError(() => loadPattern(needsString))).toMatch(new RegExp(`^${needsString}:10: stage second: \`needs\` is a list`));
+    expect(usageError(() => loadPattern(needsString))).toBe(`${needsString}:10: stage second: \`needs\` has the wrong type (expected a list of earlier stage ids, like [review], got "first")`);
     const twice = file('f.yaml', [...TWO_STAGES.slice(0, 7), '  - id: first', '    template: scout']);
     expect(usageError(() => loadPattern(twice))).toBe(`${twice}:8: stage id \`first\` is used twice`);
   });
@@ -80,9 +80,9 @@ describe('loading patterns', () => {
     const unknownTop = file('g.yaml', ['name: g', 'stage: []']);
     expect(usageError(() => loadPattern(unknownTop))).toBe(`${unknownTop}:2: unknown key \`stage\` (known: name, description, variables, stages)`);
     const badType = file('h.yaml', ['name: h', 'variables:', '  a: { type: number }', 'stages: [{ id: s, template: scout }]']);
-    expect(usageError(() => loadPattern(badType))).toBe(`${badType}:3: variable \`a\` has unknown type \`number\` (text, file, lenses, int)`);
+    expect(usageError(() => loadPattern(badType))).toBe(`${badType}:3: variable \`a\`: \`type\` has an unknown value (expected text, file, lenses or int, got "number")`);
     const noStages = file('i.yaml', ['name: i', 'stages: []']);
-    expect(usageError(() => loadPattern(noStages))).toBe(`${noStages}:2: \`stages\` must be a non-empty list`);
+    expect(usageError(() => loadPattern(noStages))).toBe(`${noStages}:2: \`stages\` is empty (expected at least one stage)`);
   });
 });
 

@@ -1,0 +1,37 @@
+import { defineContract, type Zod } from './contract.js';
+import { commonParts, emptyMeansDefaults } from './parts.js';
+import { addRegexIssues } from './regex.js';
+import type { DataPath } from './yaml-file.js';
+
+/** The monitor-policy contract (~/.config/orch-tmux/config.yaml, .orch/config.yaml, `policy --from FILE`); `FILE:LINE: ...` names a problem. */
+export const configContract = defineContract('a config file', configSchema);
+
+// Every key optional: a later file's key wins over an earlier one's, and a key no file sets keeps its default.
+function configSchema(z: Zod) {
+  const { strings, seconds } = commonParts(z);
+  return z.strictObject({
+    approvals: emptyMeansDefaults(z.strictObject({
+      mode: z.enum(['notify', 'auto', 'deny']).optional().meta({ description: 'notify (default) | auto (answer with the profile\'s approve keys) | deny' }),
+      allow: strings.optional().meta({ description: 'Regexes: auto answers only prompts matching allow and no deny pattern (default [".*"]).' }),
+      deny: strings.optional().meta({ description: 'Regexes added to the built-in deny list (rm -rf, git push --force, sudo, ...).' }),
+    })),
+    silence: emptyMeansDefaults(z.strictObject({
+      pokeAfter: seconds.optional().meta({ description: 'Seconds of silence (not at a prompt) before Enter or `poke` is sent (default 300).' }),
+      poke: z.union([z.string(), z.number()], { error: 'text' }).nullable().transform((v) => (v === null ? '' : String(v))).optional()
+        .meta({ description: 'The text sent as the poke (default: just Enter).' }),
+      interruptAfter: seconds.optional().meta({ description: 'Seconds after the poke before the interrupt key; the worker is reported stalled (default 600).' }),
+      killAfter: seconds.optional().meta({ description: 'Seconds before the worker is killed (0: never, the default).' }),
+    })),
+    death: emptyMeansDefaults(z.strictObject({
+      resume: z.boolean().optional().meta({ description: 'An agent that died without a result is resumed with its session id (default true).' }),
+      maxResumes: z.number().int({ error: 'a whole number, 0 or more' }).min(0, { error: 'a whole number, 0 or more' }).optional().meta({ description: 'Default 2.' }),
+    })),
+    notify: emptyMeansDefaults(z.strictObject({
+      command: z.union([strings, z.string().transform((line) => (line.trim() ? line.trim().split(/\s+/) : []))], { error: 'a list of strings (argv) or one command line' })
+        .optional().meta({ description: 'Gets one JSON event per line on stdin (never in argv).' }),
+      tmux: z.boolean().optional().meta({ description: 'Also `display-message` to attached clients (default true).' }),
+    })),
+  }).superRefine((c, ctx) => {
+    for (const list of ['allow', 'deny'] as const) addRegexIssues(ctx, (c.approvals[list] ?? []).map((re, i): [DataPath, string] => [['approvals', list, i], re]));
+  }).meta({ title: 'orch-tmux config', description: 'The monitor\'s policy: approvals, silence, death and whom to tell. Frozen into each run when it starts.' });
+}

@@ -1,0 +1,73 @@
+import { defineContract, type Zod } from './contract.js';
+import { commonParts, emptyMeansDefaults } from './parts.js';
+import { addRegexIssues } from './regex.js';
+
+/** Our sandbox modes; a profile maps each to its agent's own flags. */
+export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
+
+/** The agent-profile contract (templates/agents/*.yaml, .orch/agents/, --agent FILE); `Agent profile FILE:LINE: ...` names a problem. */
+export const profileContract = defineContract('an agent profile', profileSchema);
+
+// How to start, feed, read, resume and drive one agent CLI.
+function profileSchema(z: Zod) {
+  const { strings, scalarText, seconds } = commonParts(z);
+  const pathError = "a path like .result or .data[0].text into the agent's JSON";
+  const jsonPath = z.string({ error: pathError }).regex(/^(\.[A-Za-z_][\w-]*|\[\d+\])+$/, { error: pathError });
+  const jsonPaths = z.strictObject({
+    result: jsonPath.meta({ description: 'The answer.' }),
+    sessionId: jsonPath.optional().meta({ description: 'The session id, recorded the moment it shows (jsonl) or at the end (json).' }),
+    error: jsonPath.optional().meta({ description: 'True when the agent says the turn failed, whatever the exit code.' }),
+    errorText: jsonPath.optional().meta({ description: 'Why it failed, for the reason.' }),
+    denied: jsonPath.optional().meta({ description: 'Tool calls it was refused (non-empty: the worker is blocked).' }),
+    usage: jsonPath.optional().meta({ description: 'Token usage, for the end event.' }),
+    cost: jsonPath.optional().meta({ description: 'Cost, for the end event.' }),
+  });
+  const screenStates = z.strictObject({
+    working: strings.optional(),
+    approval: strings.optional(),
+    gate: strings.optional().meta({ description: 'Startup dialogs (trust this folder, use this key): reported, never answered.' }),
+    idle: strings.optional(),
+    rateLimited: strings.optional(),
+    footer: strings.optional(),
+  });
+  const agentKeys = z.strictObject({
+    approve: strings.default(['y']),
+    deny: strings.default(['Escape']),
+    interrupt: strings.default(['C-c']),
+    submit: strings.default(['Enter']),
+  });
+  const sandbox = z.strictObject({ 'read-only': strings.optional(), 'workspace-write': strings.optional(), 'danger-full-access': strings.optional() } satisfies Record<(typeof SANDBOX_MODES)[number], unknown>);
+  return z.strictObject({
+    name: z.string().min(1).meta({ description: 'The agent\'s name.' }),
+    description: z.string().optional(),
+    mode: z.enum(['exec', 'interactive']).default('exec').meta({ description: 'exec: one-shot, exits when done | interactive: a long-lived TUI.' }),
+    command: strings.min(1).meta({ description: 'The argv; placeholders: {{promptFile}}, {{lastMessageFile}}, {{workerDir}}, {{runDir}}, {{cwd}}, {{sandbox}}, {{webSearch}}, {{sessionId}}, {{newSessionId}}, any --var; "{{@name}}" expands to several words.' }),
+    prompt: z.enum(['stdin', 'arg', 'file', 'none']).default('stdin').meta({ description: 'stdin | arg (last argv item) | file ({{promptFile}} in command) | none.' }),
+    lastMessage: z.enum(['file', 'stdout', 'pane', 'json', 'jsonl']).default('stdout').meta({ description: 'Where the answer is: file ({{lastMessageFile}}) | stdout | pane | json | jsonl (with `json:` paths).' }),
+    json: jsonPaths.optional().meta({ description: 'Paths (.a.b, .a[0]) into the agent\'s JSON output, for lastMessage json or jsonl; result is required.' }),
+    sessionId: z.strictObject({
+      from: z.enum(['output', 'pane', 'stdout', 'stderr']).default('output'),
+      regex: z.string().meta({ description: 'Its first group is the session id.' }),
+    }).optional().meta({ description: 'How to learn the id that resume needs.' }),
+    resume: strings.optional().meta({ description: 'The argv that resumes a session ({{sessionId}}).' }),
+    resumePrompt: z.string().optional().meta({ description: 'The text a resumed exec agent gets on stdin.' }),
+    sessionMissing: z.string().optional().meta({ description: 'A regex for what the agent prints when it has no such session to resume: the task starts again.' }),
+    env: emptyMeansDefaults(z.record(z.string(), scalarText)).meta({ description: 'Extra environment.' }),
+    states: emptyMeansDefaults(screenStates).meta({ description: 'Regexes for the monitor, matched per line in the live part of the screen.' }),
+    keys: emptyMeansDefaults(agentKeys).meta({ description: 'tmux key names for approve, deny, interrupt, submit.' }),
+    sandbox: sandbox.optional().meta({ description: 'Our sandbox modes to the agent\'s own flags; a whole "{{sandbox}}" item expands to them.' }),
+    webSearch: strings.optional().meta({ description: 'The agent\'s own flags that turn web search on; a whole "{{webSearch}}" item expands to them for stages that ask for it.' }),
+    silence: z.strictObject({ pokeAfter: seconds.optional(), interruptAfter: seconds.optional(), killAfter: seconds.optional() })
+      .optional().meta({ description: 'Silence defaults (seconds) for this agent, under what the policy files set.' }),
+    exitCodes: z.record(z.string().regex(/^\d{1,3}$/, { error: 'exit codes like "55"' }), scalarText).optional().meta({ description: 'What the agent\'s own exit codes mean, for the reason a failed worker shows.' }),
+    proven: scalarText.optional().meta({ description: 'The agent CLI version this profile was proven with (doctor shows it beside the one found).' }),
+  }).superRefine((p, ctx) => {
+    const structured = p.lastMessage === 'json' || p.lastMessage === 'jsonl';
+    if (p.prompt === 'file' && !p.command.some((c) => c.includes('{{promptFile}}'))) ctx.addIssue({ code: 'custom', path: ['prompt'], message: '`prompt: file` needs {{promptFile}} in `command`' });
+    if (p.lastMessage === 'file' && !p.command.some((c) => c.includes('{{lastMessageFile}}'))) ctx.addIssue({ code: 'custom', path: ['lastMessage'], message: '`lastMessage: file` needs {{lastMessageFile}} in `command`' });
+    if (structured && !p.json) ctx.addIssue({ code: 'custom', path: ['lastMessage'], message: `\`lastMessage: ${p.lastMessage}\` needs \`json: { result: .path }\` (where the answer is in the agent's JSON)` });
+    if (!structured && p.json) ctx.addIssue({ code: 'custom', path: ['json'], message: '`json` is only read with `lastMessage: json` or `lastMessage: jsonl`' });
+    addRegexIssues(ctx, [[['sessionId', 'regex'], p.sessionId?.regex], [['sessionMissing'], p.sessionMissing]]);
+    for (const [state, list] of Object.entries(p.states)) addRegexIssues(ctx, (list ?? []).map((re, i) => [['states', state, i], re]), 'm');
+  }).meta({ title: 'orch-tmux agent profile', description: 'How to start, feed, read, resume and drive one agent CLI.' });
+}
