@@ -69,7 +69,7 @@ export interface JsonPaths {
 }
 
 /** Placeholders every profile may use in `command` and `resume`; `--var` names add to them. */
-export const PROFILE_PLACEHOLDERS = ['promptFile', 'lastMessageFile', 'workerDir', 'runDir', 'cwd', 'sandbox', 'webSearch', 'sessionId', 'newSessionId'] as const;
+export const PROFILE_PLACEHOLDERS = ['promptFile', 'lastMessageFile', 'workerDir', 'runDir', 'cwd', 'sandbox', 'webSearch', 'hooks', 'sessionId', 'newSessionId'] as const;
 
 /** Checks a parsed profile (a built-in's or a test's object: no line to name) against the contract. */
 export function validateProfile(raw: unknown, source: string, baseDir: string): AgentProfile {

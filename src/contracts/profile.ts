@@ -1,6 +1,7 @@
 import { defineContract, type Zod } from './contract.js';
 import { commonParts, emptyMeansDefaults } from './parts.js';
 import { addRegexIssues } from './regex.js';
+import { HOOK_FACTS, HOOK_INSTALLERS } from '../workers/hooks.js';
 
 /** Our sandbox modes; a profile maps each to its agent's own flags. */
 export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;
@@ -41,7 +42,7 @@ function profileSchema(z: Zod) {
     name: z.string().min(1).meta({ description: 'The agent\'s name.' }),
     description: z.string().optional(),
     mode: z.enum(['exec', 'interactive']).default('exec').meta({ description: 'exec: one-shot, exits when done | interactive: a long-lived TUI.' }),
-    command: strings.min(1).meta({ description: 'The argv; placeholders: {{promptFile}}, {{lastMessageFile}}, {{workerDir}}, {{runDir}}, {{cwd}}, {{sandbox}}, {{webSearch}}, {{sessionId}}, {{newSessionId}}, any --var; "{{@name}}" expands to several words.' }),
+    command: strings.min(1).meta({ description: 'The argv; placeholders: {{promptFile}}, {{lastMessageFile}}, {{workerDir}}, {{runDir}}, {{cwd}}, {{sandbox}}, {{webSearch}}, {{hooks}}, {{sessionId}}, {{newSessionId}}, any --var; "{{@name}}" expands to several words.' }),
     prompt: z.enum(['stdin', 'arg', 'file', 'none']).default('stdin').meta({ description: 'stdin | arg (last argv item) | file ({{promptFile}} in command) | none.' }),
     lastMessage: z.enum(['file', 'stdout', 'pane', 'json', 'jsonl']).default('stdout').meta({ description: 'Where the answer is: file ({{lastMessageFile}}) | stdout | pane | json | jsonl (with `json:` paths).' }),
     json: jsonPaths.optional().meta({ description: 'Paths (.a.b, .a[0]) into the agent\'s JSON output, for lastMessage json or jsonl; result is required.' }),
@@ -57,6 +58,10 @@ function profileSchema(z: Zod) {
     keys: emptyMeansDefaults(agentKeys).meta({ description: 'tmux key names for approve, deny, interrupt, submit.' }),
     sandbox: sandbox.optional().meta({ description: 'Our sandbox modes to the agent\'s own flags; a whole "{{sandbox}}" item expands to them.' }),
     webSearch: strings.optional().meta({ description: 'The agent\'s own flags that turn web search on; a whole "{{webSearch}}" item expands to them for stages that ask for it.' }),
+    hooks: z.strictObject({
+      install: z.enum(HOOK_INSTALLERS).meta({ description: 'How the agent loads hooks for one invocation: codex (-c hooks.<Event>=...) | claude (--settings FILE).' }),
+      events: z.record(z.string().regex(/^[A-Za-z]+$/, { error: 'an event name like SessionStart' }), z.enum(HOOK_FACTS)).meta({ description: 'The agent\'s events to our facts: session, working, tool, approval (decided by the run\'s policy), turn_done.' }),
+    }).optional().meta({ description: 'Lifecycle hooks: the worker\'s state comes from them first; a whole "{{hooks}}" item in command and resume installs them.' }),
     silence: z.strictObject({ pokeAfter: seconds.optional(), interruptAfter: seconds.optional(), killAfter: seconds.optional() })
       .optional().meta({ description: 'Silence defaults (seconds) for this agent, under what the policy files set.' }),
     exitCodes: z.record(z.string().regex(/^\d{1,3}$/, { error: 'exit codes like "55"' }), scalarText).optional().meta({ description: 'What the agent\'s own exit codes mean, for the reason a failed worker shows.' }),
@@ -67,6 +72,7 @@ function profileSchema(z: Zod) {
     if (p.lastMessage === 'file' && !p.command.some((c) => c.includes('{{lastMessageFile}}'))) ctx.addIssue({ code: 'custom', path: ['lastMessage'], message: '`lastMessage: file` needs {{lastMessageFile}} in `command`' });
     if (structured && !p.json) ctx.addIssue({ code: 'custom', path: ['lastMessage'], message: `\`lastMessage: ${p.lastMessage}\` needs \`json: { result: .path }\` (where the answer is in the agent's JSON)` });
     if (!structured && p.json) ctx.addIssue({ code: 'custom', path: ['json'], message: '`json` is only read with `lastMessage: json` or `lastMessage: jsonl`' });
+    if (p.hooks && !p.command.some((c) => /^\{\{\s*hooks\s*\}\}$/.test(c))) ctx.addIssue({ code: 'custom', path: ['hooks'], message: '`hooks` needs a whole "{{hooks}}" item in `command` (and in `resume`), where the agent\'s hook flags go' });
     addRegexIssues(ctx, [[['sessionId', 'regex'], p.sessionId?.regex], [['sessionMissing'], p.sessionMissing]]);
     for (const [state, list] of Object.entries(p.states)) addRegexIssues(ctx, (list ?? []).map((re, i) => [['states', state, i], re]), 'm');
   }).meta({ title: 'orch-tmux agent profile', description: 'How to start, feed, read, resume and drive one agent CLI.' });
