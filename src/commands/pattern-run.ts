@@ -1,5 +1,4 @@
 // What `review` and `run` share: start (or resume) a pattern run, in the foreground or detached into tmux.
-import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
 import { cliScript } from '../paths.js';
 import { drivePatternRun, readContextFile, runOutputs, startPatternRun, type PatternEnv, type PatternInputs } from '../patterns/engine.js';
@@ -31,7 +30,7 @@ export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 
     agent: str(values, 'agent') ?? ctx.env.ORCH_TMUX_AGENT ?? 'codex',
     synthAgent: str(values, 'synth-agent'),
     dryRun: values['dry-run'] === true,
-    context: context ? readContextFile(context, parseYaml) : {},
+    context: context ? readContextFile(context) : {},
   };
 }
 

@@ -69,8 +69,7 @@ interface PlannedWorker {
 }
 
 /** Reads a --context YAML file of context-pack parts; a problem is one line `--context FILE:LINE: ...`. */
-export function readContextFile(path: string, _parseYaml?: unknown): Record<string, string> {
-  // _parseYaml: unused since the contract parses; commands/pattern-run.ts still passes it.
+export function readContextFile(path: string): Record<string, string> {
   const place = { label: '--context ', file: path };
   const yaml = parseYamlFile(readUserFile(path, '--context').toString('utf8'), place);
   return checkContract(contextContract, yaml.value, place, yaml.lineOf);

@@ -46,7 +46,7 @@ export async function startClaudeStub() {
     const last = messages[messages.length - 1];
     const toolResult = Array.isArray(last?.content) ? last.content.find((p) => p?.type === 'tool_result') : undefined;
     if (toolResult) return reply(res, body, `tool said: ${oneLine(partText(toolResult.content))}`);
-    const prompt = firstUserText(messages);
+    const prompt = directiveText(messages);
     if (holding && body.stream && /\[\[hold-once\]\]/.test(prompt) && !hungOnce.has(`hold:${prompt}`)) {
       hungOnce.add(`hold:${prompt}`);
       start(res, body);
@@ -166,8 +166,9 @@ export function userTexts(messages) {
   return out;
 }
 
-function firstUserText(messages) {
-  return userTexts(messages).find((t) => DIRECTIVE.test(t) || /^[ \t]*LENS:/m.test(t)) ?? userTexts(messages).join('\n');
+// The newest user text that steers (a later turn of an interactive session brings its own directive).
+function directiveText(messages) {
+  return userTexts(messages).reverse().find((t) => DIRECTIVE.test(t) || /^[ \t]*LENS:/m.test(t)) ?? userTexts(messages).join('\n');
 }
 
 function oneLine(text) {
