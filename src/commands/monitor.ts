@@ -42,11 +42,13 @@ export const command: Command = {
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      // Woken by any change in a supervised run's worker folders (a finish, a start); the interval is
-      // only for silence checks and for discovering new runs. Watching starts before each pass.
+      // Woken by any change in a supervised run's worker folders (a finish, a start, a hook line: an
+      // approval asked); the interval is only for silence checks and for discovering new runs. Watching
+      // starts before each pass. (inotify, not the hooks' tmux channel: tmux keeps one pending signal per
+      // channel, so a channel can lose a wake-up; see watch.ts.)
       let dirs: string[] = [];
       while (!stop.signal.aborted) {
-        const watcher = new RunWatcher(dirs);
+        const watcher = new RunWatcher(dirs, { hooks: true });
         try {
           const report = await monitorPass({ server: ctx.server, env: ctx.env });
           show(ctx, report, true);

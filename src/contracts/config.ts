@@ -31,6 +31,10 @@ function configSchema(z: Zod) {
         .optional().meta({ description: 'Gets one JSON event per line on stdin (never in argv).' }),
       tmux: z.boolean().optional().meta({ description: 'Also `display-message` to attached clients (default true).' }),
     })),
+    limits: emptyMeansDefaults(z.strictObject({
+      resume: z.boolean().optional().meta({ description: 'A worker at a usage or rate limit gets `nudge` once the limit resets (default true). It is never poked while limited.' }),
+      nudge: z.union([z.string(), z.number()], { error: 'text' }).transform((v) => String(v)).optional().meta({ description: 'The text sent when the limit resets.' }),
+    })),
   }).superRefine((c, ctx) => {
     for (const list of ['allow', 'deny'] as const) addRegexIssues(ctx, (c.approvals[list] ?? []).map((re, i): [DataPath, string] => [['approvals', list, i], re]));
   }).meta({ title: 'orch-tmux config', description: 'The monitor\'s policy: approvals, silence, death and whom to tell. Frozen into each run when it starts.' });

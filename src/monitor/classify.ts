@@ -1,6 +1,7 @@
 // Pure screen classifier: one captured screen + pane facts + a profile's `states:` patterns -> one state.
 // No I/O and no clock: the caller passes `nowMs`; node:crypto is used only for the prompt fingerprint.
 import { createHash } from 'node:crypto';
+import { resetTime } from './reset-time.js';
 
 /** What the monitor believes a worker's pane is doing right now. */
 export type ScreenState = 'working' | 'waiting_approval' | 'waiting_input' | 'stalled' | 'exited' | 'dead' | 'unknown';
@@ -40,6 +41,7 @@ export interface Classification {
   state: ScreenState;
   reason: string; // short human text: which pattern or fact decided
   rateLimited?: boolean; // a rateLimited pattern is live (state is then working or waiting_approval, never stalled)
+  resetsAt?: number; // rateLimited: when the limit resets (epoch ms), where the agent said
   hooked?: boolean; // from the agent's own hook, not the screen: an approval there was decided (or told) by the hook
   gate?: boolean; // waiting_approval on a startup dialog (states.gate): a person must answer it, never the approve key
   prompt?: string; // waiting_approval: the live text from the approval match to the bottom of the live region
@@ -183,7 +185,9 @@ export function classifyScreen(input: ClassifyInput): Classification {
   const turnStart = idleHits.at(-2)?.index ?? -1;
   const rateHit = findHits('rateLimited', patterns, region).filter((h) => h.index > turnStart).at(-1);
   const workingHit = workingHits.filter((h) => h.index > turnStart).at(-1);
-  const rate = rateHit !== undefined ? { rateLimited: true } : {};
+  // The reset time is on the limit's line or just below it (codex: `■ ... Try again at 3:45 PM.`).
+  const resetsAt = rateHit !== undefined ? resetTime(region.slice(rateHit.index, rateHit.index + 3).join(' '), nowMs) : undefined;
+  const rate = rateHit !== undefined ? { rateLimited: true, ...(resetsAt !== undefined ? { resetsAt } : {}) } : {};
   const silent = silentForMs > silenceMs;
 
   if (approvalHit !== undefined) {
@@ -211,7 +215,7 @@ export function classifyScreen(input: ClassifyInput): Classification {
     // turn did not finish, so nothing may take it as done; the policy acts on `rateLimited`.
     const atPrompt = lowestIdle !== undefined && lowestIdle.index > rateHit.index ? ' (composer idle below it)' : '';
     const why = `rate limited: /${rateHit.source}/ matched ${quote(rateHit.line)}${atPrompt}`;
-    return { state: 'working', reason: why, rateLimited: true, silentForMs };
+    return { state: 'working', reason: why, ...rate, silentForMs };
   }
   if (lowestIdle !== undefined) {
     return { state: 'waiting_input', reason: `idle /${lowestIdle.source}/ matched ${quote(lowestIdle.line)}`, silentForMs };

@@ -16,6 +16,8 @@ export interface Policy {
   silence: { pokeAfter: number; poke: string; interruptAfter: number; killAfter: number };
   death: { resume: boolean; maxResumes: number };
   notify: { command: string[]; tmux: boolean };
+  /** A worker at a usage or rate limit is never poked; with `resume` it gets `nudge` once the limit resets. */
+  limits: { resume: boolean; nudge: string };
   /** The silence keys some config file set: an agent profile's silence defaults give way to them. */
   silenceSet?: string[];
 }
@@ -35,6 +37,7 @@ export const DEFAULT_POLICY: Policy = {
   silence: { pokeAfter: 300, poke: '', interruptAfter: 600, killAfter: 0 },
   death: { resume: true, maxResumes: 2 },
   notify: { command: [], tmux: true },
+  limits: { resume: true, nudge: 'The usage limit has reset. Continue the task from where you left off.' },
 };
 
 /** The user's own config file: everything in it applies. */
@@ -85,6 +88,7 @@ function tightens(section: string, key: string, value: unknown, current: unknown
     case 'death.resume': return value === false;
     case 'death.maxResumes': return (value as number) < (current as number);
     case 'notify.tmux': return value === true;
+    case 'limits.resume': return value === false;
     default: return false; // allow lists, the poke text and the notify command only loosen or run things
   }
 }
@@ -163,7 +167,9 @@ export function readPolicySnapshot(runDir: string): ResolvedPolicy | undefined {
 
 /** The policy for one run: its snapshot, or (a run made before snapshots) the files as they are now. */
 export function loadPolicy(runDir: string, projectDir: string, env: NodeJS.ProcessEnv = process.env): Policy {
-  return (readPolicySnapshot(runDir) ?? resolvePolicy(projectDir, env)).policy;
+  const policy = (readPolicySnapshot(runDir) ?? resolvePolicy(projectDir, env)).policy;
+  // A snapshot frozen before `limits` existed gets its defaults.
+  return policy.limits ? policy : { ...policy, limits: DEFAULT_POLICY.limits };
 }
 
 /** The policy for one worker: its agent profile's silence defaults, where no config file set the key. */

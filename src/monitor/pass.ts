@@ -33,6 +33,8 @@ export interface WorkerObservation {
   name: string;
   state: WorkerRecord['state'];
   screen?: string;
+  /** rate_limited: when the agent said the limit resets. */
+  resetsAt?: string;
   reason?: string;
   silentSeconds?: number;
   captured: boolean;
@@ -171,7 +173,9 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
       if (judged) obs.from = judged.from;
       obs.captured = seen?.captured ?? false;
       if (screen) {
-        obs.screen = screen.state;
+        // A worker at a limit reads as rate_limited (not working, never stalled) until it goes on.
+        obs.screen = screen.rateLimited && screen.state !== 'waiting_approval' ? 'rate_limited' : screen.state;
+        if (screen.resetsAt !== undefined) obs.resetsAt = new Date(screen.resetsAt).toISOString();
         obs.reason = screen.reason;
         obs.silentSeconds = Math.round(screen.silentForMs / 1000);
         if (screen.state !== mem.screen) appendEvent(run.dir, { worker: name, kind: 'monitor.observed', detail: { state: screen.state, reason: screen.reason } });
@@ -264,6 +268,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
     }
     case 'notify': {
       if (action.event === 'waiting_approval' || action.event === 'waiting_gate') mem.notified = action.detail.fingerprint as string;
+      if (action.event === 'rate_limited') mem.limitTold = action.detail.resetsAt ? Date.parse(action.detail.resetsAt as string) : 0;
       await tell(action.event, action.detail);
       event('monitor.notified', { event: action.event });
       if (['done', 'failed', 'killed', 'lost'].includes(action.event)) mem.reported = action.event;
@@ -277,6 +282,14 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       mem.pokeSentMs = Date.now();
       event('monitor.poked', { message: policy.silence.poke || 'Enter' });
       return 'poke';
+    }
+    case 'nudge': {
+      mem.nudgedFor = action.resetsAt;
+      count();
+      await sendMessage(tmux, pane, policy.limits.nudge, { submitKeys: rec.keys?.submit });
+      event('monitor.nudged', { resetsAt: new Date(action.resetsAt).toISOString(), message: policy.limits.nudge });
+      await tell('resumed', { after: 'rate_limited', resetsAt: new Date(action.resetsAt).toISOString() });
+      return 'nudge';
     }
     case 'interrupt': {
       mem.interruptedAt = silenceStart(mem, mem.activity ?? 0);

@@ -21,6 +21,9 @@ export interface WorkerMemory {
   /** When the poke was sent (ms); the interrupt comes `interruptAfter` after it. */
   pokeSentMs?: number;
   killed?: boolean;
+  /** The usage-limit reset already told (epoch ms, or 0 when the agent named none), and the one already nudged for. */
+  limitTold?: number;
+  nudgedFor?: number;
   /** The final state already reported. */
   reported?: string;
 }
@@ -31,6 +34,7 @@ export type Action =
   | { kind: 'deny'; fingerprint: string; prompt: string; why: string }
   | { kind: 'notify'; event: string; detail: Record<string, unknown> }
   | { kind: 'poke' }
+  | { kind: 'nudge'; resetsAt: number }
   | { kind: 'interrupt' }
   | { kind: 'kill'; why: string }
   | { kind: 'resume'; sessionId: string };
@@ -101,6 +105,13 @@ export function decide(i: DecideInput): Action[] {
     if (verdict.decision === 'allow') return [{ kind: 'approve', fingerprint: fp, prompt }];
     // A request the agent's permission hook put to a person was told by the hook already.
     if (memory.notified !== fp && !screen.hooked) actions.push({ kind: 'notify', event: 'waiting_approval', detail: { prompt, fingerprint: fp } });
+    return actions;
+  }
+  // At a usage or rate limit: told once, never poked or stalled; nudged once when it has reset.
+  if (screen.rateLimited) {
+    const resetsAt = screen.resetsAt ?? 0;
+    if (memory.limitTold !== resetsAt) actions.push({ kind: 'notify', event: 'rate_limited', detail: { resetsAt: screen.resetsAt ? new Date(screen.resetsAt).toISOString() : null } });
+    if (policy.limits.resume && i.worker.mode === 'interactive' && screen.resetsAt !== undefined && i.nowMs >= screen.resetsAt && memory.nudgedFor !== screen.resetsAt) actions.push({ kind: 'nudge', resetsAt: screen.resetsAt });
     return actions;
   }
   if (screen.state === 'stalled' && i.activityMs !== undefined) {

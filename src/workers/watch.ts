@@ -13,7 +13,8 @@ export class RunWatcher {
   private dirty = false;
   private wake: (() => void) | undefined;
 
-  constructor(runDirs: readonly string[]) {
+  /** `hooks`: a new hooks.jsonl line (an agent asking approval, ending a turn) is news too (the monitor's case). */
+  constructor(runDirs: readonly string[], private readonly o: { hooks?: boolean } = {}) {
     for (const dir of runDirs) {
       const workers = runPaths(dir).workers;
       this.add(workers, true);
@@ -31,7 +32,7 @@ export class RunWatcher {
           // A worker folder came, or went (set aside and made again under the same name): watch it afresh.
           if (name) this.renew(join(dir, name));
           this.poke();
-        } else if (!name || RECORD_FILES.test(name)) {
+        } else if (!name || RECORD_FILES.test(name) || (this.o.hooks && name === 'hooks.jsonl')) {
           this.poke(); // a transcript or a lock file changing is no news
         }
       });
