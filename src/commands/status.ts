@@ -7,6 +7,7 @@ import { runStatus, type WorkerStatus } from '../workers/status.js';
 import { readPolicySnapshot, type ResolvedPolicy } from '../monitor/config.js';
 import { printJson, type Command } from './command.js';
 import { table } from './table.js';
+import { runUsage } from '../workers/usage.js';
 
 // The policy frozen into the run (null for a run made before snapshots; an error text when damaged).
 function policyInForce(runDir: string): ResolvedPolicy | { error: string } | null {
@@ -30,7 +31,7 @@ export const command: Command = {
     const report = [];
     for (const run of runs) {
       const workers = await runStatus(run, tmuxForRun(run, ctx.server));
-      report.push({ run: run.id, name: run.name, state: run.state, session: run.session, dir: run.dir, plan: readPlan(run.dir), policy: policyInForce(run.dir), workers });
+      report.push({ run: run.id, name: run.name, state: run.state, session: run.session, dir: run.dir, plan: readPlan(run.dir), policy: policyInForce(run.dir), usage: runUsage(workers), workers });
     }
     if (ctx.json) {
       printJson(ctx, ref ? report[0] : { runs: report });
@@ -41,6 +42,8 @@ export const command: Command = {
       ctx.out(`${r.run}${r.name ? ` (${r.name})` : ''}  session ${r.session}\n`);
       if (r.plan) ctx.out(`${r.plan.steps.map((s, i) => `  plan ${i + 1}. [${s.status === 'completed' ? 'x' : s.status === 'in_progress' ? '>' : ' '}] ${s.title}`).join('\n')}\n`);
       ctx.out(r.workers.length ? workerTable(r.workers) : '  (no workers)\n');
+      const { cost, tokens } = r.usage;
+      if (cost !== undefined || tokens) ctx.out(`  usage: ${[cost !== undefined ? `$${cost}` : '', tokens ? `${tokens.input} tokens in, ${tokens.output} out` : ''].filter(Boolean).join(', ')}\n`);
     }
     return 0;
   },

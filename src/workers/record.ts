@@ -75,6 +75,9 @@ export interface WorkerRecord {
   starterPid?: number;
   startedAt?: string;
   endedAt?: string;
+  /** What the agent said its turns cost (its JSON's `cost` and `usage` paths), recorded when it settles. */
+  cost?: number;
+  usage?: unknown;
   sessionId?: string;
   runnerPid?: number;
   agentPid?: number;

@@ -8,6 +8,7 @@ import { readAnswer } from './answer.js';
 import { sessionPanes } from './panes.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type WorkerState } from './record.js';
 import { gatherEvidence } from './store.js';
+import { tokensOf, type Tokens } from './usage.js';
 import { deriveTruth, type Panes } from './truth.js';
 
 /** One worker as status reports it (the JSON shape documented in the README). */
@@ -27,6 +28,9 @@ export interface WorkerStatus {
   result: string | null;
   /** Where the answer came from (the declared channel), or the fallback kept for people. */
   resultSource?: string;
+  /** What the agent said it cost (USD) and the tokens it reported, where it did. */
+  cost?: number;
+  tokens?: Tokens;
 }
 
 /**
@@ -51,7 +55,8 @@ export function workerStatus(run: RunRecord, name: string, panes: Panes): Worker
   if (!rec) {
     return { name, state: 'lost', exitCode: null, signal: null, reason: 'worker.json is missing or damaged', result: existingResult(run.dir, name) };
   }
-  const base = { name, agent: rec.agent, sessionId: rec.sessionId, paneId: rec.paneId };
+  const tokens = tokensOf(rec.usage);
+  const base = { name, agent: rec.agent, sessionId: rec.sessionId, paneId: rec.paneId, ...(rec.cost !== undefined ? { cost: rec.cost } : {}), ...(tokens ? { tokens } : {}) };
   if (FINISHED.has(rec.state)) {
     return {
       ...base, state: rec.state, exitCode: rec.exitCode ?? null, signal: rec.signal ?? null, reason: rec.reason,

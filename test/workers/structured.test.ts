@@ -41,6 +41,17 @@ describe('structured answers (lastMessage: jsonl)', () => {
     expect(JSON.stringify(ended)).toContain('"cost":0.0001');
   });
 
+  test('cost and tokens the agents reported are recorded per worker and summed per run in status --json', async ({ server }) => {
+    const run = await newRun(server);
+    await spawnJson(server, run, 'a', '[[reply:one]]');
+    await spawnJson(server, run, 'b', '[[reply:two]]');
+    expect((await waitRun(server, run)).exitCode).toBe(0);
+    const status = JSON.parse(String((await server.cli(['status', run.id, '--json'])).stdout));
+    for (const w of status.workers) expect(w).toMatchObject({ state: 'done', cost: 0.0001, tokens: { input: 10, output: 5 } });
+    expect(status.usage).toEqual({ cost: 0.0002, tokens: { input: 20, output: 10 } });
+    expect(String((await server.cli(['status', run.id])).stdout)).toContain('usage: $0.0002, 20 tokens in, 10 out');
+  });
+
   test('is_error true with exit 0 is failed with the agent\'s reason; an exit code the profile explains says what it means', async ({ server }) => {
     const run = await newRun(server);
     await spawnJson(server, run, 'err', 'task [[error]]');
