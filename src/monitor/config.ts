@@ -5,40 +5,12 @@ import { configContract } from '../contracts/config.js';
 import { checkContract } from '../contracts/contract.js';
 import { parseYamlFile } from '../contracts/yaml-file.js';
 import { UsageError } from '../errors.js';
-import { writeJsonAtomic } from '../runs/atomic.js';
-import { runPaths } from '../runs/paths.js';
 import { isTrusted } from './trust.js';
+import { DEFAULT_POLICY, type Policy } from './policy-defaults.js';
+import { frozenPolicy, type ResolvedPolicy } from './policy-snapshot.js';
+export { DEFAULT_DENY, DEFAULT_POLICY, type Policy } from './policy-defaults.js';
+export { readPolicySnapshot, snapshotPolicy, type ResolvedPolicy } from './policy-snapshot.js';
 
-/** The monitor's policy: what to do about approvals, silence and death, and whom to tell. */
-export interface Policy {
-  approvals: { mode: 'notify' | 'auto' | 'deny'; allow: string[]; deny: string[] };
-  /** Seconds: poke after `pokeAfter` of silence, interrupt `interruptAfter` later, kill at `killAfter` (0 = never). */
-  silence: { pokeAfter: number; poke: string; interruptAfter: number; killAfter: number };
-  death: { resume: boolean; maxResumes: number };
-  notify: { command: string[]; tmux: boolean };
-  /** A worker at a usage or rate limit is never poked; with `resume` it gets `nudge` once the limit resets. */
-  limits: { resume: boolean; nudge: string };
-  /** The silence keys some config file set: an agent profile's silence defaults give way to them. */
-  silenceSet?: string[];
-}
-
-/** Commands never approved automatically, whatever the allow list says. */
-export const DEFAULT_DENY = [
-  'rm\\s+-[a-zA-Z]*r[a-zA-Z]*f|rm\\s+-[a-zA-Z]*f[a-zA-Z]*r', 'git\\s+push\\s+.*(--force|-f\\b)', '\\bsudo\\b', '\\bmkfs', '\\bdd\\s+if=',
-  'chmod\\s+-R\\s+777', '(curl|wget)[^|]*\\|\\s*(sudo\\s+)?(ba|z)?sh', 'git\\s+reset\\s+--hard', 'git\\s+clean\\s+-[a-z]*f',
-  '\\bshutdown\\b|\\breboot\\b', 'DROP\\s+(TABLE|DATABASE)', '>\\s*/dev/sd',
-  // A worker must not get its own supervision loosened by asking the monitor to run it.
-  'orch-tmux\\s+(trust|policy)\\b',
-];
-
-/** Safe defaults: notify on approvals, poke after 5 min, interrupt 10 min later, resume the dead twice. */
-export const DEFAULT_POLICY: Policy = {
-  approvals: { mode: 'notify', allow: ['.*'], deny: DEFAULT_DENY },
-  silence: { pokeAfter: 300, poke: '', interruptAfter: 600, killAfter: 0 },
-  death: { resume: true, maxResumes: 2 },
-  notify: { command: [], tmux: true },
-  limits: { resume: true, nudge: 'The usage limit has reset. Continue the task from where you left off.' },
-};
 
 /** The user's own config file: everything in it applies. */
 export function userConfigFile(env: NodeJS.ProcessEnv = process.env): string {
@@ -64,15 +36,6 @@ function readLayer(path: string): { layer: Layer; text: string } | undefined {
   const place = { label: '', file: path };
   const yaml = parseYamlFile(text, place);
   return { layer: checkContract(configContract, yaml.value ?? {}, place, yaml.lineOf), text };
-}
-
-/** The policy in force for a run, where each key came from, and what an untrusted file was not allowed to loosen. */
-export interface ResolvedPolicy {
-  policy: Policy;
-  /** `section.key` -> the file that set it (`default` when none did). */
-  sources: Record<string, string>;
-  ignored: { file: string; keys: string[] }[];
-  time?: string;
 }
 
 const STRICTNESS = { auto: 0, notify: 1, deny: 2 } as const;
@@ -142,34 +105,9 @@ export function describeIgnored(ignored: ResolvedPolicy['ignored']): string[] {
   return ignored.map((i) => `orch-tmux: ${i.file} is not trusted: ignored ${i.keys.join(', ')} (only what tightens applies; \`orch-tmux trust ${i.file}\` to allow it)`);
 }
 
-/** Freezes the policy into the run when it starts: later edits to config files change nothing for it. */
-export function snapshotPolicy(runDir: string, resolved: ResolvedPolicy): void {
-  writeJsonAtomic(runPaths(runDir).policy, { ...resolved, time: resolved.time ?? new Date().toISOString() });
-}
-
-/** The run's frozen policy; undefined for a run made before snapshots; throws when the snapshot is damaged. */
-export function readPolicySnapshot(runDir: string): ResolvedPolicy | undefined {
-  const path = runPaths(runDir).policy;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const snap = JSON.parse(text) as ResolvedPolicy;
-    if (!snap?.policy?.approvals || !snap.policy.silence || !snap.policy.death || !snap.policy.notify) throw new Error('missing sections');
-    return snap;
-  } catch (error) {
-    throw new UsageError(`${path}: damaged policy snapshot (${(error as Error).message})`);
-  }
-}
-
 /** The policy for one run: its snapshot, or (a run made before snapshots) the files as they are now. */
 export function loadPolicy(runDir: string, projectDir: string, env: NodeJS.ProcessEnv = process.env): Policy {
-  const policy = (readPolicySnapshot(runDir) ?? resolvePolicy(projectDir, env)).policy;
-  // A snapshot frozen before `limits` existed gets its defaults.
-  return policy.limits ? policy : { ...policy, limits: DEFAULT_POLICY.limits };
+  return frozenPolicy(runDir) ?? resolvePolicy(projectDir, env).policy;
 }
 
 /** The policy for one worker: its agent profile's silence defaults, where no config file set the key. */

@@ -4,12 +4,15 @@
 // It applies the run's frozen approval policy, records the request and the decision (hooks.jsonl and an
 // event), tells the user at once when a person must answer, wakes the channels, and prints the decision in
 // the agent's own format (nothing when a person must answer: the agent then shows its prompt).
+// It is on the path of the agent's turn: it loads only what it needs (no config-file machinery, no tmux
+// client unless the policy tells attached clients).
 import { appendFileSync, readFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { runProgram } from '../run-program.js';
 import { appendEvent } from '../runs/events.js';
-import { readRun } from '../runs/run.js';
-import { Tmux } from '../tmux/index.js';
-import { DEFAULT_POLICY, loadPolicy, type Policy } from '../monitor/config.js';
+import { runPaths } from '../runs/paths.js';
+import { DEFAULT_POLICY, type Policy } from '../monitor/policy-defaults.js';
+import { frozenPolicy } from '../monitor/policy-snapshot.js';
 import { notify } from '../monitor/notify.js';
 import { approvalVerdict } from '../monitor/policy.js';
 import { decisionOutput, requestText } from './hooks.js';
@@ -29,10 +32,10 @@ async function main(): Promise<void> {
   }
   const runDir = dirname(dirname(workerDir));
   const worker = basename(workerDir);
-  const run = readRun(runDir);
+  const run = JSON.parse(readFileSync(runPaths(runDir).runJson, 'utf8')) as { id: string; session: string };
   let policy: Policy;
   try {
-    policy = loadPolicy(runDir, run.cwd, process.env);
+    policy = frozenPolicy(runDir) ?? DEFAULT_POLICY;
   } catch {
     policy = DEFAULT_POLICY; // a damaged snapshot: the safe defaults ask a person
   }
@@ -42,12 +45,13 @@ async function main(): Promise<void> {
   appendFileSync(`${workerDir}/hooks.jsonl`, `${JSON.stringify(line)}\n`, { mode: 0o600 });
   const kind = { allow: 'hook.approved', deny: 'hook.denied', ask: 'hook.asked' }[verdict.decision];
   appendEvent(runDir, { worker, kind, detail: { by: 'hook', request: request.slice(0, 500), why: verdict.why, tool: event?.tool_name ?? null } });
-  const tmux = new Tmux({ socketPath: socket });
+  const tmux = policy.notify.tmux ? new (await import('../tmux/index.js')).Tmux({ socketPath: socket }) : undefined;
   const notice = (ev: string) => notify(policy, tmux, run.session, { event: ev, run: run.id, worker, runDir, time: new Date().toISOString(), detail: { prompt: request.slice(0, 500), why: verdict.why, by: 'hook' } });
+  // The agent's answer first (it waits for it), then the people and the waiters.
+  process.stdout.write(decisionOutput(String(event?.hook_event_name ?? 'PermissionRequest'), verdict.decision, `orch-tmux: ${verdict.why}`));
   if (verdict.decision === 'ask') await notice('waiting_approval');
   else if (verdict.decision === 'deny') await notice('denied');
-  await tmux.run([['wait-for', '-S', workerChannel], ['wait-for', '-S', eventsChannel]]).catch(() => undefined);
-  process.stdout.write(decisionOutput(String(event?.hook_event_name ?? 'PermissionRequest'), verdict.decision, `orch-tmux: ${verdict.why}`));
+  await runProgram('tmux', ['-S', socket, 'wait-for', '-S', workerChannel, ';', 'wait-for', '-S', eventsChannel], { timeoutMs: 5000 });
 }
 
 main().catch((error) => {

@@ -51,7 +51,7 @@ describe('JSON output', () => {
     const status = await statusJson(server, run.id);
     // status <run> --json: { run, name?, session, dir, plan?, policy, workers: [...] } (plan only when the run has one;
     // policy: the one frozen into the run, { policy, sources, ignored, time })
-    expect(status).toEqual({ run: run.id, state: 'active', session: run.session, dir: run.dir, policy: expect.objectContaining({ policy: expect.any(Object), sources: {}, ignored: [] }), workers: expect.any(Array) });
+    expect(status).toEqual({ run: run.id, state: 'active', session: run.session, dir: run.dir, policy: expect.objectContaining({ policy: expect.any(Object), sources: {}, ignored: [] }), usage: {}, workers: expect.any(Array) });
     // Each worker, sorted by name:
     //   name, state (pending|running|done|failed|killed|lost), agent, exitCode (number|null), signal (e.g. "SIGKILL"|null),
     //   reason? (why it failed or was lost), startedAt, endedAt? (ISO), lastActivity? (ISO), paneId ("%N"),

@@ -1,0 +1,34 @@
+// The monitor's policy and its safe defaults: what every config layer starts from (a module of its own so
+// the permission hook can read a frozen policy without loading the config-file machinery).
+
+/** The monitor's policy: what to do about approvals, silence and death, and whom to tell. */
+export interface Policy {
+  approvals: { mode: 'notify' | 'auto' | 'deny'; allow: string[]; deny: string[] };
+  /** Seconds: poke after `pokeAfter` of silence, interrupt `interruptAfter` later, kill at `killAfter` (0 = never). */
+  silence: { pokeAfter: number; poke: string; interruptAfter: number; killAfter: number };
+  death: { resume: boolean; maxResumes: number };
+  notify: { command: string[]; tmux: boolean };
+  /** A worker at a usage or rate limit is never poked; with `resume` it gets `nudge` once the limit resets. */
+  limits: { resume: boolean; nudge: string };
+  /** The silence keys some config file set: an agent profile's silence defaults give way to them. */
+  silenceSet?: string[];
+}
+
+/** Commands never approved automatically, whatever the allow list says. */
+export const DEFAULT_DENY = [
+  'rm\\s+-[a-zA-Z]*r[a-zA-Z]*f|rm\\s+-[a-zA-Z]*f[a-zA-Z]*r', 'git\\s+push\\s+.*(--force|-f\\b)', '\\bsudo\\b', '\\bmkfs', '\\bdd\\s+if=',
+  'chmod\\s+-R\\s+777', '(curl|wget)[^|]*\\|\\s*(sudo\\s+)?(ba|z)?sh', 'git\\s+reset\\s+--hard', 'git\\s+clean\\s+-[a-z]*f',
+  '\\bshutdown\\b|\\breboot\\b', 'DROP\\s+(TABLE|DATABASE)', '>\\s*/dev/sd',
+  // A worker must not get its own supervision loosened by asking the monitor to run it.
+  'orch-tmux\\s+(trust|policy)\\b',
+];
+
+/** Safe defaults: notify on approvals, poke after 5 min, interrupt 10 min later, resume the dead twice. */
+export const DEFAULT_POLICY: Policy = {
+  approvals: { mode: 'notify', allow: ['.*'], deny: DEFAULT_DENY },
+  silence: { pokeAfter: 300, poke: '', interruptAfter: 600, killAfter: 0 },
+  death: { resume: true, maxResumes: 2 },
+  notify: { command: [], tmux: true },
+  limits: { resume: true, nudge: 'The usage limit has reset. Continue the task from where you left off.' },
+};
+
