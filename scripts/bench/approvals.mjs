@@ -116,7 +116,15 @@ try {
   };
 } finally {
   spawnSync('tmux', ['-L', socket, 'kill-server'], { env });
-  rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  // Runners of the killed server may still be writing their last files for a moment.
+  for (let i = 0; i < 20; i++) {
+    try {
+      rmSync(tmp, { recursive: true, force: true });
+      break;
+    } catch {
+      await sleep(100);
+    }
+  }
 }
 if (values.json) process.stdout.write(`${JSON.stringify(out)}\n`);
 else {
