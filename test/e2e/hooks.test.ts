@@ -30,9 +30,11 @@ test('codex-tui hooks: facts, approve and deny through the hook, notify mode tel
 
     expect((await cli(['send', run, 'tui', 'say hello [[reply:hello from stub]]'])).exitCode).toBe(0);
     await waitUntil(() => facts().includes('turn_done'), 'the Stop hook', 30_000, 100);
-    expect(facts()).toContain('working');
-    const session = lines().find((l: { fact: string }) => l.fact === 'session');
-    if (session) expect(session.event.session_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(facts()).toEqual(['session', 'working', 'turn_done']);
+    expect(lines()[0].event.session_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    // The screen agrees with the hook: idle at the composer, read from the hook line.
+    const explained = JSON.parse((await cli(['explain', run, 'tui', '--json'])).stdout);
+    expect(explained.now).toMatchObject({ state: 'waiting_input', from: 'hook' });
 
     const turns = () => facts().filter((f) => f === 'turn_done').length;
     expect((await cli(['send', run, 'tui', 'run it [[shell-escalated:touch allowed.txt]]'])).exitCode).toBe(0);
