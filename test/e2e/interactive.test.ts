@@ -1,12 +1,13 @@
 // The interactive codex TUI in a worker window: a prompt sent with `orch-tmux send` is submitted once;
-// an escalated command brings up the approval screen, which the monitor reports and, under auto, answers once.
+// an escalated command is asked through the hook (notify mode: the dialog shows), and when the policy turns
+// to auto while it waits, the monitor answers it once with keys.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { waitUntil } from '../helpers/tmux-server.js';
 import { codexFor, lastUserText, test } from './support.js';
 
-test('codex-tui: send submits once; the approval is reported, answered once under auto, and the command runs', async ({ server }) => {
+test('codex-tui: send submits once; the approval is asked through the hook, and answered once with keys when the policy turns to auto', async ({ server }) => {
   const codex = await codexFor(server);
   try {
     const run = (await server.cli(['new', '--cwd', codex.work], { env: codex.env })).stdout.trim();
@@ -32,10 +33,13 @@ test('codex-tui: send submits once; the approval is reported, answered once unde
     await waitUntil(async () => /Would you like to run the following command\?/.test(await screen()), 'the approval screen', 30_000, 200);
     const first = JSON.parse((await server.cli(['monitor', '--once', '--json'], { env: codex.env })).stdout);
     const seen = first.runs.find((r: { run: string }) => r.run === run).workers.find((w: { name: string }) => w.name === 'tui');
-    expect(seen.screen).toBe('waiting_approval');
-    expect(seen.actions).toContain('notify:waiting_approval');
+    // Asked through codex's PermissionRequest hook, which told people already: the monitor reads it from the hook and adds nothing.
+    expect(seen).toMatchObject({ screen: 'waiting_approval', from: 'hook', actions: [] });
+    const asked = readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.kind === 'hook.asked');
+    expect(asked.map((e) => e.detail.request)).toEqual(['echo approved-run']);
 
-    // Auto: answered exactly once, however many passes run while the screen settles.
+    // The policy changes to auto while the request waits: the monitor answers it with keys, exactly once,
+    // however many passes run while the screen settles.
     await policy('approvals:\n  mode: auto\n');
     for (let i = 0; i < 3; i++) await server.cli(['monitor', '--once'], { env: codex.env });
     await waitUntil(() => codex.stub.requests.some((q) => q.kind === 'tool-output'), 'the command output posted back', 30_000, 100);
