@@ -17,11 +17,13 @@ import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/sto
 import { deriveTruth } from '../workers/truth.js';
 import { classifyScreen, type Classification } from './classify.js';
 import { judge } from './evidence.js';
+import { resetTime } from './reset-time.js';
+import { transcriptTail } from '../workers/transcript.js';
 import { readHookLines } from '../workers/hooks.js';
 import { runPaths, workerPaths } from '../runs/paths.js';
 import { DEFAULT_POLICY, loadPolicy, workerPolicy, type Policy } from './config.js';
 import { notify, tellClients } from './notify.js';
-import { decide, silenceStart, type Action, type WorkerMemory } from './policy.js';
+import { decide, shouldResume, silenceStart, type Action, type WorkerMemory } from './policy.js';
 
 /** What the monitor knows about one run between passes (monitor.json in the run directory). */
 interface RunMemory {
@@ -189,10 +191,15 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
       }
       mem.activity = truth.pane.activity;
     }
-    const actions = decide({
+    // A worker that died at a usage limit is resumed after the reset, not into the same limit.
+    const limit = truth.state === 'failed' || truth.state === 'lost' ? limitInTranscript(rec, nowMs) : undefined;
+    const input = {
       worker: rec, state: truth.state, screen, memory: mem, policy: policyHere, nowMs, activityMs: truth.pane?.activity,
-      sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv) && !rec.rehearsal,
-    });
+      sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv) && !rec.rehearsal, limit,
+    };
+    const actions = decide(input);
+    // Waiting for its limit to reset before a resume: the run is not over.
+    if (limit?.resetsAt !== undefined && nowMs < limit.resetsAt && shouldResume(input)) obs.resetsAt = new Date(limit.resetsAt).toISOString();
     for (const action of actions) {
       obs.actions.push(await act(action, run, tmux, rec, mem, policyHere, env, count, messages));
     }
@@ -200,7 +207,7 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
   }
   // Every worker was seen finished (and so reported) this pass and none was resumed: the run ends here, once.
   // A worker that ended during this pass (after an interrupt) is seen next pass, so its end is acted on first.
-  const settled = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.actions.some((a) => a.startsWith('resume')));
+  const settled = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.resetsAt && !w.actions.some((a) => a.startsWith('resume')));
   const ended = settled ? endRunIfFinished(run.dir, 'monitor', allWorkersFinished) : undefined;
   if (ended) {
     await notify(policy, tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { workers: observations.map((w) => ({ name: w.name, state: w.state })) } }, messages);
@@ -213,6 +220,18 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     /* a full disk must not stop the supervision of other runs */
   }
   return { run: run.id, dir: run.dir, workers: observations };
+}
+
+// The usage limit a dead worker's last screenful names (its profile's rateLimited patterns), with the reset time.
+function limitInTranscript(rec: WorkerRecord, nowMs: number): { resetsAt?: number } | undefined {
+  const patterns = (rec.states?.rateLimited ?? []).map((p) => new RegExp(p, 'm'));
+  if (patterns.length === 0) return undefined;
+  const tail = transcriptTail(workerPaths(rec.runDir, rec.name).paneLog, 40);
+  let at = tail.length - 1;
+  while (at >= 0 && !patterns.some((re) => re.test(tail[at]!))) at--;
+  if (at < 0) return undefined;
+  const resetsAt = resetTime(tail.slice(at, at + 3).join(' '), nowMs);
+  return resetsAt === undefined ? {} : { resetsAt };
 }
 
 // Captures the pane only when its activity moved, or its last state needs confirming (approval, silence, unknown).

@@ -50,6 +50,8 @@ export interface DecideInput {
   activityMs?: number;
   sessionId?: string;
   canResume: boolean;
+  /** A dead worker's last output named a usage limit (and when it resets, where it said). */
+  limit?: { resetsAt?: number };
 }
 
 const matches = (patterns: string[], text: string) => patterns.some((p) => new RegExp(p, 'i').test(text));
@@ -87,7 +89,12 @@ export function approvalVerdict(policy: Policy, request: string): { decision: 'a
 export function decide(i: DecideInput): Action[] {
   const { policy, memory } = i;
   if (i.state === 'done' || i.state === 'failed' || i.state === 'killed' || i.state === 'lost') {
-    if (shouldResume(i)) return [{ kind: 'resume', sessionId: i.sessionId! }];
+    if (shouldResume(i)) {
+      // Died at a usage limit that has not reset yet: told once, resumed after the reset.
+      const resetsAt = i.limit?.resetsAt;
+      if (resetsAt !== undefined && i.nowMs < resetsAt) return memory.limitTold === resetsAt ? [] : [{ kind: 'notify', event: 'rate_limited', detail: { resetsAt: new Date(resetsAt).toISOString() } }];
+      return [{ kind: 'resume', sessionId: i.sessionId! }];
+    }
     if (memory.reported === i.state) return [];
     return [{ kind: 'notify', event: i.state, detail: { exitCode: i.worker.exitCode ?? null, reason: i.worker.reason, resumes: i.worker.resumes } }];
   }

@@ -1,10 +1,11 @@
 // A worker at a usage limit: rate_limited with the reset time the agent printed, told once, never poked
 // however long it is silent, and nudged once (the policy's limits.nudge) after the reset; then it goes on.
-import { readFileSync } from 'node:fs';
+// An exec agent that exits at a limit is resumed after the reset, not straight back into it.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { fakeTuiProfile, test, waitUntil } from '../helpers/tmux-server.js';
-import { newRun, workerDir } from '../commands/support.js';
+import { newRun, spawnFake, workerDir, workerJson } from '../commands/support.js';
 import { eventsOf, monitorOnce, notices, observed, screenOf, writePolicy } from './support.js';
 import { resetTime } from '../../src/monitor/reset-time.js';
 
@@ -35,6 +36,23 @@ describe('usage limits', () => {
     expect(eventsOf(run, 'monitor.poked')).toEqual([]);
     expect(notices(server).map((n) => n.event)).toEqual(['rate_limited', 'resumed']);
     await server.cli(['kill', run.id, 'w']);
+  });
+
+  test('an exec agent that exits at a usage limit is resumed after the reset, not before', async ({ server }) => {
+    const run = await newRun(server);
+    await writePolicy(server, run, {});
+    const startedAt = Date.now();
+    await spawnFake(server, run.id, 'x', 'work [[ratelimit:3]] [[reply:finished after the reset]]');
+    await waitUntil(() => workerJson(run, 'x').state === 'failed' && existsSync(join(workerDir(run, 'x'), 'exit-0.facts')), 'the exit at the limit');
+    const first = observed(await monitorOnce(server), 'x')!;
+    expect(first).toMatchObject({ state: 'failed', actions: ['notify:rate_limited'] });
+    const resetsAt = Date.parse(String(notices(server).find((n) => n.event === 'rate_limited')?.detail?.resetsAt));
+    expect(resetsAt).toBeGreaterThan(startedAt + 2000);
+    if (Date.now() < resetsAt) expect(observed(await monitorOnce(server), 'x')!.actions).toEqual([]);
+    await waitUntil(() => Date.now() > resetsAt, 'the reset time');
+    expect(observed(await monitorOnce(server), 'x')!.actions).toEqual(['resume:1']);
+    expect((await server.cli(['wait', run.id, 'x', '--timeout', '20'])).exitCode).toBe(0);
+    expect(readFileSync(join(workerDir(run, 'x'), 'result.md'), 'utf8')).toContain('finished after the reset');
   });
 
   test.for([
