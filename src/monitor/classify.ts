@@ -42,6 +42,8 @@ export interface Classification {
   reason: string; // short human text: which pattern or fact decided
   rateLimited?: boolean; // a rateLimited pattern is live (state is then working or waiting_approval, never stalled)
   resetsAt?: number; // rateLimited: when the limit resets (epoch ms), where the agent said
+  limitLine?: string; // rateLimited: the line that said so (the monitor remembers its first reading)
+  hookDenied?: boolean; // an approval the agent's hook refused, still on screen: refused again, never approved
   hooked?: boolean; // from the agent's own hook, not the screen: an approval there was decided (or told) by the hook
   gate?: boolean; // waiting_approval on a startup dialog (states.gate): a person must answer it, never the approve key
   prompt?: string; // waiting_approval: the live text from the approval match to the bottom of the live region
@@ -187,7 +189,7 @@ export function classifyScreen(input: ClassifyInput): Classification {
   const workingHit = workingHits.filter((h) => h.index > turnStart).at(-1);
   // The reset time is on the limit's line or just below it (codex: `■ ... Try again at 3:45 PM.`).
   const resetsAt = rateHit !== undefined ? resetTime(region.slice(rateHit.index, rateHit.index + 3).join(' '), nowMs) : undefined;
-  const rate = rateHit !== undefined ? { rateLimited: true, ...(resetsAt !== undefined ? { resetsAt } : {}) } : {};
+  const rate = rateHit !== undefined ? { rateLimited: true, limitLine: rateHit.line, ...(resetsAt !== undefined ? { resetsAt } : {}) } : {};
   const silent = silentForMs > silenceMs;
 
   if (approvalHit !== undefined) {

@@ -17,8 +17,7 @@ import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/sto
 import { deriveTruth } from '../workers/truth.js';
 import { classifyScreen, type Classification } from './classify.js';
 import { judge } from './evidence.js';
-import { resetTime } from './reset-time.js';
-import { transcriptTail } from '../workers/transcript.js';
+import { limitInTranscript } from './limits.js';
 import { readHookLines } from '../workers/hooks.js';
 import { runPaths, workerPaths } from '../runs/paths.js';
 import { DEFAULT_POLICY, loadPolicy, workerPolicy, type Policy } from './config.js';
@@ -172,6 +171,12 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
       // With hooks, the agent's own newest line decides; the screen only where it shows news (evidence.ts).
       const judged = rec.hooks ? judge(readHookLines(workerPaths(run.dir, name).dir).at(-1), seen?.screen, nowMs) : undefined;
       screen = judged ? judged.verdict : seen?.screen;
+      // A limit is read once: the same line seen again keeps its first reset time ("in 2 hours" does not move).
+      if (screen?.rateLimited) {
+        const line = screen.limitLine ?? '';
+        if (mem.limit?.line === line) screen = { ...screen, ...(mem.limit.resetsAt !== undefined ? { resetsAt: mem.limit.resetsAt } : {}) };
+        else mem.limit = { line, ...(screen.resetsAt !== undefined ? { resetsAt: screen.resetsAt } : {}) };
+      } else if (seen?.captured) mem.limit = undefined;
       if (judged) obs.from = judged.from;
       obs.captured = seen?.captured ?? false;
       if (screen) {
@@ -192,7 +197,7 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
       mem.activity = truth.pane.activity;
     }
     // A worker that died at a usage limit is resumed after the reset, not into the same limit.
-    const limit = truth.state === 'failed' || truth.state === 'lost' ? limitInTranscript(rec, nowMs) : undefined;
+    const limit = truth.state === 'failed' || truth.state === 'lost' ? limitInTranscript(rec) : undefined;
     const input = {
       worker: rec, state: truth.state, screen, memory: mem, policy: policyHere, nowMs, activityMs: truth.pane?.activity,
       sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv) && !rec.rehearsal, limit,
@@ -222,18 +227,6 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
   return { run: run.id, dir: run.dir, workers: observations };
 }
 
-// The usage limit a dead worker's last screenful names (its profile's rateLimited patterns), with the reset time.
-function limitInTranscript(rec: WorkerRecord, nowMs: number): { resetsAt?: number } | undefined {
-  const patterns = (rec.states?.rateLimited ?? []).map((p) => new RegExp(p, 'm'));
-  if (patterns.length === 0) return undefined;
-  const tail = transcriptTail(workerPaths(rec.runDir, rec.name).paneLog, 40);
-  let at = tail.length - 1;
-  while (at >= 0 && !patterns.some((re) => re.test(tail[at]!))) at--;
-  if (at < 0) return undefined;
-  const resetsAt = resetTime(tail.slice(at, at + 3).join(' '), nowMs);
-  return resetsAt === undefined ? {} : { resetsAt };
-}
-
 // Captures the pane only when its activity moved, or its last state needs confirming (approval, silence, unknown).
 async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMemory, policy: Policy, nowMs: number, count: () => void): Promise<{ screen: Classification; captured: boolean } | undefined> {
   const silentMs = nowMs - pane.activity;
@@ -242,7 +235,8 @@ async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMe
   const moved = mem.activity !== pane.activity || mem.lookedAt === undefined || pane.activity + 1000 > mem.lookedAt;
   // Silence matters only where it can turn a screen into stalled: an agent idle at its prompt stays waiting_input.
   const confirm = mem.screen === undefined || mem.screen === 'waiting_approval' || mem.screen === 'unknown' || mem.screen === 'stalled' || (silentMs >= policy.silence.pokeAfter * 1000 && mem.screen !== 'waiting_input');
-  if (!moved && !confirm) return { screen: { state: mem.screen!, reason: mem.reason ?? 'unchanged', silentForMs: silentMs }, captured: false };
+  const limit = mem.limit ? { rateLimited: true, limitLine: mem.limit.line, ...(mem.limit.resetsAt !== undefined ? { resetsAt: mem.limit.resetsAt } : {}) } : {};
+  if (!moved && !confirm) return { screen: { state: mem.screen!, reason: mem.reason ?? 'unchanged', ...limit, silentForMs: silentMs }, captured: false };
   count();
   mem.lookedAt = nowMs;
   let text: string;

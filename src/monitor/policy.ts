@@ -23,6 +23,8 @@ export interface WorkerMemory {
   killed?: boolean;
   /** The usage-limit reset already told (epoch ms, or 0 when the agent named none), and the one already nudged for. */
   limitTold?: number;
+  /** The limit line on screen and the reset time first read from it. */
+  limit?: { line: string; resetsAt?: number };
   nudgedFor?: number;
   /** The final state already reported. */
   reported?: string;
@@ -107,6 +109,7 @@ export function decide(i: DecideInput): Action[] {
     if (memory.answered.includes(fp)) return [];
     // A startup dialog (trust this folder, use this key) is a person's decision: told, never answered.
     if (screen.gate) return memory.notified === fp ? [] : [{ kind: 'notify', event: 'waiting_gate', detail: { prompt, fingerprint: fp } }];
+    if (screen.hookDenied) return [{ kind: 'deny', fingerprint: fp, prompt, why: 'the permission hook refused it' }];
     const verdict = approvalVerdict(policy, prompt);
     if (verdict.decision === 'deny') return [{ kind: 'deny', fingerprint: fp, prompt, why: verdict.why }, { kind: 'notify', event: 'denied', detail: { prompt, ...(verdict.why === 'matches the deny list' ? { why: 'deny list' } : {}) } }];
     if (verdict.decision === 'allow') return [{ kind: 'approve', fingerprint: fp, prompt }];

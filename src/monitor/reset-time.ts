@@ -1,5 +1,6 @@
 // Pure: when a usage or rate limit resets, from the words an agent prints ("try again in 2 hours 13
-// minutes", "try again at 3:45 PM", "resets 3pm", an ISO time). No clock: the caller passes `nowMs`.
+// minutes", "try again at 3:45 PM", "resets 3pm", an ISO time). No clock: the caller passes `nowMs`, the
+// time the words were printed (a relative time counts from then: callers remember the first answer).
 
 const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -24,8 +25,8 @@ export function resetTime(text: string, nowMs: number): number | undefined {
     if (hour > 23) return undefined;
     const d = new Date(nowMs);
     d.setHours(hour, Number(at[2] ?? 0), 0, 0);
-    // The next such time: a reset is never in the past.
-    return d.getTime() > nowMs ? d.getTime() : d.getTime() + UNIT_MS.d!;
+    // Today's, up to an hour past (the words may be read a while after they were printed); else tomorrow's.
+    return d.getTime() > nowMs - UNIT_MS.h! ? d.getTime() : d.getTime() + UNIT_MS.d!;
   }
   return undefined;
 }

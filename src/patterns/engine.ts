@@ -28,6 +28,7 @@ import { waitForWorkers } from '../workers/wait.js';
 import { expandItems, itemValues, type Item } from './items.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../monitor/config.js';
 import { shouldResume } from '../monitor/policy.js';
+import { limitInTranscript } from '../monitor/limits.js';
 import { acquireLock } from '../runs/lock.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { pickLenses } from './lenses.js';
@@ -252,6 +253,7 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
   const stages = planWorkers(pattern, values, inputs.noSynth);
   // With --worktrees every stage works in the run's one worktree (the writers' changes are what later stages see).
   const wt = inputs.worktrees && needsWorktree(pattern) && !inputs.dryRun ? await runWorktree(run) : undefined;
+  const userTop = (await gitTop(run.cwd))?.top ?? run.cwd;
   const results: Record<string, string> = {};
   const outputs: Record<string, string> = {};
   const all: string[] = [];
@@ -266,10 +268,12 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
     const needs = Object.fromEntries(stage.needs.map((n) => [`needs.${n}`, results[n] ?? '']));
     const scratch: Workspace[] = [];
     const start = async (w: PlannedWorker) => {
-      // A verifier without a worktree gets a throw-away copy made now (after the writers), never the user's tree.
-      const ws = wt ?? (stage.scratch && !inputs.dryRun ? await scratchCopy(run, w.name) : undefined);
-      if (ws && ws !== wt) scratch.push(ws);
-      const prompt = renderPrompt(penv.templates, w, ws ? relocated(values, pattern, ws, run.cwd) : values, needs, inputs.context, run);
+      // A verifier gets a throw-away copy made now (after the writers) of the tree they wrote: the user's, or
+      // the run's worktree (its test caches never reach the branch or changes.patch).
+      const copy = stage.scratch && !inputs.dryRun ? await scratchCopy(run, w.name, wt?.cwd ?? run.cwd) : undefined;
+      if (copy) scratch.push(copy);
+      const ws = copy ?? wt;
+      const prompt = renderPrompt(penv.templates, w, ws ? relocated(values, pattern, ws, run.cwd, userTop) : values, needs, inputs.context, run);
       const profile = stage.agent === 'synth' ? profiles.synth : profiles.main;
       if (stage.web && !profile.webSearch) warnOnce(penv, run, `agent ${profile.name} has no web search in its profile (webSearch:), so stage ${stage.id} works without it`);
       const record = prepareWorker({
@@ -279,25 +283,29 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
       await launchPrepared(tmux, run, record, prompt, penv.env);
     };
     const pending = await workersToStart(run, tmux, workers);
-    if (stage.write) {
-      // One writer per working tree: a writer still running from before a --resume finishes first.
-      const adopted = workers.filter((w) => !pending.includes(w)).map((w) => w.name);
-      if (adopted.length && pending.length) await waitForWorkers(run, tmux, adopted);
-      for (const w of pending) {
-        await start(w);
-        await waitForWorkers(run, tmux, [w.name]);
+    let outcome: Awaited<ReturnType<typeof waitForWorkers>>;
+    try {
+      if (stage.write) {
+        // One writer per working tree: a writer still running from before a --resume finishes first.
+        const adopted = workers.filter((w) => !pending.includes(w)).map((w) => w.name);
+        if (adopted.length && pending.length) await waitForWorkers(run, tmux, adopted);
+        for (const w of pending) {
+          await start(w);
+          await waitForWorkers(run, tmux, [w.name]);
+        }
+      } else {
+        await Promise.all(pending.map(start));
       }
-    } else {
-      await Promise.all(pending.map(start));
-    }
-    let outcome = await waitForWorkers(run, tmux, all, { onTick });
-    await settleStage(run, tmux, workers.map((w) => w.name));
-    // The driver applies the death policy too, so a review does not go on without a worker that can be resumed.
-    while (await resumeDead(run, tmux, workers.map((w) => w.name), penv.env)) {
       outcome = await waitForWorkers(run, tmux, all, { onTick });
       await settleStage(run, tmux, workers.map((w) => w.name));
+      // The driver applies the death policy too, so a review does not go on without a worker that can be resumed.
+      while (await resumeDead(run, tmux, workers.map((w) => w.name), penv.env)) {
+        outcome = await waitForWorkers(run, tmux, all, { onTick });
+        await settleStage(run, tmux, workers.map((w) => w.name));
+      }
+    } finally {
+      for (const ws of scratch) await dropScratch(ws);
     }
-    for (const ws of scratch) await dropScratch(run, ws);
     const stageWorkers = outcome.workers.filter((w) => workers.some((p) => p.name === w.name));
     if (stageWorkers.some((w) => w.state !== 'done')) ok = false;
     results[stage.id] = workers.map((w) => labelledResult(run, w, stageWorkers.find((s) => s.name === w.name)?.state)).join('\n');
@@ -315,16 +323,24 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
   }
   const final = await waitForWorkers(run, tmux, all, { onTick });
   if (!wt) return { ok, workers: final.workers, outputs };
-  const changes = await collectChanges(run, wt);
+  let changes: Changes;
+  try {
+    changes = await collectChanges(run, wt);
+  } catch (error) {
+    // The work is done and stays in the worktree: say so, and end the run as it is.
+    appendEvent(run.dir, { kind: 'run.changes-failed', detail: { error: String((error as Error).message), worktree: wt.root } });
+    penv.warn?.(`the change could not be collected (${String((error as Error).message)}); it is in ${wt.root}`);
+    return { ok: false, workers: final.workers, outputs };
+  }
   outputs['changes.patch'] = changes.patch;
   appendEvent(run.dir, { kind: 'run.changes', detail: { ...changes } });
   return { ok, workers: final.workers, outputs, changes: { ...changes, source: wt.source } };
 }
 
 // File variables as a stage working in a copy sees them: paths inside the tree become relative to its cwd.
-function relocated(values: Record<string, string>, pattern: Pattern, ws: Workspace, runCwd: string): Record<string, string> {
+function relocated(values: Record<string, string>, pattern: Pattern, ws: Workspace, runCwd: string, userTop: string): Record<string, string> {
   const out = { ...values };
-  for (const [name, spec] of Object.entries(pattern.variables)) if (spec.type === 'file' && out[name]) out[name] = pathInCopy(out[name]!, ws, runCwd);
+  for (const [name, spec] of Object.entries(pattern.variables)) if (spec.type === 'file' && out[name]) out[name] = pathInCopy(out[name]!, ws, runCwd, userTop);
   return out;
 }
 
@@ -346,8 +362,14 @@ async function resumeDead(run: RunRecord, tmux: Tmux, names: string[], env: Node
   for (const name of names) {
     const rec = readWorker(run.dir, name);
     if (!rec || rec.rehearsal || !rec.resumeArgv) continue;
-    const input = { worker: rec, state: rec.state, memory: { answered: [] }, policy, nowMs: Date.now(), sessionId: sessionIdOf(rec), canResume: true };
+    const limit = limitInTranscript(rec);
+    const input = { worker: rec, state: rec.state, memory: { answered: [] }, policy, nowMs: Date.now(), sessionId: sessionIdOf(rec), canResume: true, limit };
     if (!shouldResume(input)) continue;
+    // Died at a usage limit: resumed after the reset it named, not straight back into it.
+    if (limit?.resetsAt !== undefined && limit.resetsAt > Date.now()) {
+      appendEvent(run.dir, { worker: name, kind: 'driver.waiting-limit', detail: { resetsAt: new Date(limit.resetsAt).toISOString() } });
+      await new Promise((r) => setTimeout(r, limit.resetsAt! - Date.now()));
+    }
     try {
       await resumeWorker(run, tmux, name, env);
       resumed = true;

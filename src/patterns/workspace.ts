@@ -1,7 +1,7 @@
 // Where a pattern's writers and verifiers work when it is not the user's tree: one git worktree per run
 // (--worktrees) made from the working tree as it is, uncommitted changes included, and throw-away copies
 // for verifiers. The user's tree is never written; the change comes back as a branch and a patch.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { describeEnd, runProgram } from '../run-program.js';
 import { writeFileAtomic } from '../runs/atomic.js';
@@ -33,8 +33,11 @@ export interface Changes {
   removed: number;
 }
 
+// The user's git hooks and commit signing never run on our commits and checkouts (a pinentry would hang the run).
+const QUIET = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false'];
+
 async function git(cwd: string, args: string[], env?: Record<string, string>): Promise<string> {
-  const r = await runProgram('env', [...Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`), 'git', '-C', cwd, ...args], { timeoutMs: 120_000 });
+  const r = await runProgram('env', [...Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`), 'git', ...QUIET, '-C', cwd, ...args], { timeoutMs: 120_000 });
   if (r.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr.trim() || describeEnd('git', r)}`);
   return r.stdout;
 }
@@ -55,13 +58,15 @@ async function identity(top: string): Promise<string[]> {
 
 /** A commit of the working tree as it is now (HEAD + staged + unstaged + untracked, .gitignore honoured), made
  * with a private index: the user's index, tree and branches are untouched. */
-async function snapshot(top: string, indexFile: string, message: string): Promise<{ commit: string; parent?: string }> {
+async function snapshot(top: string, indexFile: string, message: string, runDir: string): Promise<{ commit: string; parent?: string }> {
   const env = { GIT_INDEX_FILE: indexFile };
   const head = await runProgram('git', ['-C', top, 'rev-parse', '--verify', '-q', 'HEAD^{commit}'], { timeoutMs: 30_000 });
   const parent = head.exitCode === 0 ? head.stdout.trim() : undefined;
   rmSync(indexFile, { force: true });
   if (parent) await git(top, ['read-tree', parent], env);
-  await git(top, ['add', '-A', '--', '.'], env);
+  // Runs kept inside the tree (--run-dir) are not part of it.
+  const runs = relative(top, dirname(runDir));
+  await git(top, ['add', '-A', '--', '.', ...(runs.startsWith('..') || runs.startsWith('/') ? [] : [`:(exclude,top)${runs}`])], env);
   const tree = (await git(top, ['write-tree'], env)).trim();
   rmSync(indexFile, { force: true });
   const commit = (await git(top, [...(await identity(top)), 'commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message])).trim();
@@ -93,26 +98,34 @@ export async function runWorktree(run: RunRecord): Promise<RunWorktree> {
   if (!where) throw new Error(`${run.cwd} is not in a git checkout: --worktrees needs one`);
   const root = join(run.dir, 'worktree');
   const branch = `orch/${run.id}`;
-  const { commit: base } = await snapshot(where.top, join(run.dir, 'snapshot.index'), `orch-tmux: starting point of run ${run.id} (the working tree, uncommitted changes included)`);
-  await git(where.top, ['worktree', 'add', '-q', '-b', branch, root, base]);
-  await copyIncluded(where.top, root);
+  let base: string;
+  if (existsSync(join(root, '.git'))) {
+    // Made before the driver stopped, not yet recorded: its branch still points at the starting point.
+    base = (await git(root, ['rev-parse', 'HEAD'])).trim();
+  } else {
+    ({ commit: base } = await snapshot(where.top, join(run.dir, 'snapshot.index'), `orch-tmux: starting point of run ${run.id} (the working tree, uncommitted changes included)`, run.dir));
+    await git(where.top, ['worktree', 'add', '-q', '-b', branch, root, base]);
+  }
   const wt: RunWorktree = { root, cwd: join(root, where.prefix), source: where.top, branch, base };
   writeFileAtomic(worktreeRecord(run), `${JSON.stringify(wt, null, 2)}\n`);
+  await copyIncluded(where.top, root);
   return wt;
 }
 
-/** A throw-away copy of the user's tree as it is now, for a verifier that must write (tests, builds): a
- * detached git worktree plus `.worktreeinclude` files, or a plain copy outside git. */
-export async function scratchCopy(run: RunRecord, name: string): Promise<Workspace> {
+/** A throw-away copy of a tree as it is now (the user's, or the run's worktree), for a verifier that must
+ * write (tests, builds): a detached git worktree plus `.worktreeinclude` files, or a plain copy outside git. */
+export async function scratchCopy(run: RunRecord, name: string, from = run.cwd): Promise<Workspace> {
   const root = join(run.dir, 'scratch', name);
+  const where = await gitTop(from);
+  // One left by a driver that stopped mid-stage: gone, worktree entry and all.
+  if (where) await dropScratch({ root, cwd: root, source: where.top });
   rmSync(root, { recursive: true, force: true });
   mkdirSync(dirname(root), { recursive: true, mode: 0o700 });
-  const where = await gitTop(run.cwd);
   if (!where) {
-    cpSync(run.cwd, root, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true, filter: (src) => !src.startsWith(run.dir) });
-    return { root, cwd: root, source: run.cwd };
+    copyTree(from, root, dirname(run.dir));
+    return { root, cwd: root, source: from };
   }
-  const snap = await snapshot(where.top, join(run.dir, `scratch-${name}.index`), `orch-tmux: scratch copy for ${name} of run ${run.id}`);
+  const snap = await snapshot(where.top, join(run.dir, `scratch-${name}.index`), `orch-tmux: scratch copy for ${name} of run ${run.id}`, run.dir);
   // At the user's HEAD with the working tree's files: `git status` and `git diff` there show what they show to the user.
   await git(where.top, ['worktree', 'add', '-q', '--detach', root, snap.parent ?? snap.commit]);
   if (snap.parent) {
@@ -124,9 +137,21 @@ export async function scratchCopy(run: RunRecord, name: string): Promise<Workspa
 }
 
 /** Removes a scratch copy (and its worktree entry in the user's repository). */
-export async function dropScratch(run: RunRecord, ws: Workspace): Promise<void> {
+export async function dropScratch(ws: Workspace): Promise<void> {
   if (existsSync(join(ws.root, '.git'))) await git(ws.source, ['worktree', 'remove', '--force', ws.root]).catch(() => undefined);
   rmSync(ws.root, { recursive: true, force: true });
+  await git(ws.source, ['worktree', 'prune']).catch(() => undefined);
+}
+
+// A plain copy of a folder, leaving out `skip` (the runs folder, when it lies inside the tree).
+function copyTree(src: string, dest: string, skip: string): void {
+  mkdirSync(dest, { recursive: true });
+  for (const entry of readdirSync(src)) {
+    const from = join(src, entry);
+    if (from === skip) continue;
+    if (skip.startsWith(`${from}/`)) copyTree(from, join(dest, entry), skip);
+    else cpSync(from, join(dest, entry), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+  }
 }
 
 /** Commits what the writers changed on the run's branch and writes `<run>/changes.patch` against the starting point. */
@@ -154,8 +179,10 @@ export function applyHint(c: Changes, source: string): string {
     + `or merge:  git -C ${source} merge ${c.branch}   (once your own uncommitted changes are committed)\n`;
 }
 
-/** A file variable's value as a stage outside the user's tree should see it: relative to the cwd when the file is in the tree. */
-export function pathInCopy(abs: string, ws: Workspace, runCwd: string): string {
-  const inTree = relative(ws.source, abs);
-  return inTree.startsWith('..') || inTree.startsWith('/') ? abs : relative(runCwd, abs) || '.';
+/** A file variable's value as a stage working in a copy should see it: relative to its cwd when the file is in
+ * the user's tree (`userTop`) and in the copy too (an ignored file may not be), else the absolute path. */
+export function pathInCopy(abs: string, ws: Workspace, runCwd: string, userTop: string): string {
+  const inTree = relative(userTop, abs);
+  const rel = relative(runCwd, abs) || '.';
+  return inTree.startsWith('..') || inTree.startsWith('/') || !existsSync(join(ws.cwd, rel)) ? abs : rel;
 }

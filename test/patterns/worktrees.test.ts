@@ -26,6 +26,7 @@ process.stdin.on('data', (d) => (prompt += d)).on('end', () => {
     if (!writable) return console.log('VERDICT: FAIL\\ncannot write the test cache (read-only)');
     mkdirSync('.cache', { recursive: true });
     writeFileSync('.cache/tests.json', '{"ran":1}');
+    writeFileSync('test-report.txt', 'ran 1 test');
     const fixed = readFileSync('app.txt', 'utf8').includes('fixed');
     return console.log(\`VERDICT: \${fixed ? 'PASS' : 'FAIL'}\\ncwd=\${process.cwd()}\\nenv=\${existsSync('.env') ? readFileSync('.env', 'utf8').trim() : 'missing'}\`);
   }
@@ -92,12 +93,14 @@ describe('writers and verifiers off the user\'s tree', () => {
     const out = parseOut<RunOut>(r);
     expect(out.workers.map((w) => [w.name, w.state])).toEqual([['fix', 'done'], ['review', 'done'], ['verify', 'done']]);
 
-    // Every stage worked in the run's worktree, at the same folder inside it; the prompt names the file relatively.
+    // The reviewer and the writer worked in the run's worktree, at the same folder inside it; the verifier in a
+    // throw-away copy of it; the prompts name the file relatively.
     const wtCwd = join(out.dir, 'worktree', 'pkg');
-    for (const name of ['review', 'fix', 'verify']) expect(JSON.parse(readFileSync(join(out.dir, 'workers', name, 'worker.json'), 'utf8')).cwd).toBe(wtCwd);
+    for (const name of ['review', 'fix']) expect(JSON.parse(readFileSync(join(out.dir, 'workers', name, 'worker.json'), 'utf8')).cwd).toBe(wtCwd);
     expect(readFileSync(join(out.dir, 'workers', 'fix', 'prompt.md'), 'utf8')).toContain('Fix the findings below in app.txt.');
     const verdict = readFileSync(join(out.dir, 'workers', 'verify', 'result.md'), 'utf8');
-    expect(verdict).toBe(`VERDICT: PASS\ncwd=${wtCwd}\nenv=SECRET=from-env-file\n`);
+    expect(verdict).toBe(`VERDICT: PASS\ncwd=${join(out.dir, 'scratch', 'verify', 'pkg')}\nenv=SECRET=from-env-file\n`);
+    expect(existsSync(join(out.dir, 'scratch', 'verify'))).toBe(false);
 
     // The user's tree: byte-identical, same status; the change is a branch and a patch.
     expect(treeBytes(top)).toEqual(before);
@@ -105,7 +108,10 @@ describe('writers and verifiers off the user\'s tree', () => {
     expect(out.changes).toMatchObject({ files: 1, added: 1, removed: 1, branch: expect.stringMatching(/^orch\//) });
     const patch = readFileSync(out.changes!.patch, 'utf8');
     expect(patch).toContain(' two (local edit)\n-bug\n+fixed\n');
+    // What the verifier wrote (a test report, a cache) stays out of the change.
     expect(patch).not.toContain('.cache');
+    expect(patch).not.toContain('test-report');
+    expect(existsSync(join(wtCwd, 'test-report.txt'))).toBe(false);
     expect(await git(top, server.env, 'branch', '--list', out.changes!.branch)).toContain(out.changes!.branch);
     expect(String(r.stderr)).toBe('');
 
