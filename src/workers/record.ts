@@ -75,9 +75,8 @@ export interface WorkerRecord {
   starterPid?: number;
   startedAt?: string;
   endedAt?: string;
-  /** What the agent said its turns cost (its JSON's `cost` and `usage` paths), recorded when it settles. */
-  cost?: number;
-  usage?: unknown;
+  /** What the agent said each attempt cost (its JSON's `cost` and `usage` paths), by attempt (0 = first start). */
+  spent?: Record<string, { cost?: number; usage?: unknown }>;
   sessionId?: string;
   runnerPid?: number;
   agentPid?: number;

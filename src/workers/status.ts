@@ -8,7 +8,7 @@ import { readAnswer } from './answer.js';
 import { sessionPanes } from './panes.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type WorkerState } from './record.js';
 import { gatherEvidence } from './store.js';
-import { tokensOf, type Tokens } from './usage.js';
+import { workerUsage, type Tokens } from './usage.js';
 import { deriveTruth, type Panes } from './truth.js';
 
 /** One worker as status reports it (the JSON shape documented in the README). */
@@ -55,8 +55,7 @@ export function workerStatus(run: RunRecord, name: string, panes: Panes): Worker
   if (!rec) {
     return { name, state: 'lost', exitCode: null, signal: null, reason: 'worker.json is missing or damaged', result: existingResult(run.dir, name) };
   }
-  const tokens = tokensOf(rec.usage);
-  const base = { name, agent: rec.agent, sessionId: rec.sessionId, paneId: rec.paneId, ...(rec.cost !== undefined ? { cost: rec.cost } : {}), ...(tokens ? { tokens } : {}) };
+  const base = { name, agent: rec.agent, sessionId: rec.sessionId, paneId: rec.paneId, ...workerUsage(rec.spent) };
   if (FINISHED.has(rec.state)) {
     return {
       ...base, state: rec.state, exitCode: rec.exitCode ?? null, signal: rec.signal ?? null, reason: rec.reason,

@@ -190,7 +190,7 @@ function finish(rec: WorkerRecord, truth: Truth, by: string): WorkerRecord {
   const sessionId = report?.sessionId ?? rec.sessionId ?? (rec.sessionIdRegex ? findSessionId(rec, new RegExp(rec.sessionIdRegex)) : undefined);
   const said = report ? { ...(report.cost !== undefined ? { cost: report.cost } : {}), ...(report.usage !== undefined ? { usage: report.usage } : {}) } : {};
   return commit(rec, {
-    ...rec, state, reason, resultSource, sessionId, ...said,
+    ...rec, state, reason, resultSource, sessionId, ...(Object.keys(said).length ? { spent: { ...rec.spent, [rec.resumes]: said } } : {}),
     exitCode: truth.exit?.code ?? rec.exitCode ?? null, signal: truth.exit?.signal ?? rec.signal ?? null,
     endedAt: truth.exit?.time ?? new Date().toISOString(),
   }, by, { exitCode: truth.exit?.code ?? null, signal: truth.exit?.signal ?? null, reason, resultSource, ...said, ...(truth.exit?.orphans ? { orphans: truth.exit.orphans } : {}) });

@@ -28,6 +28,11 @@ export function tokensOf(usage: unknown): Tokens | undefined {
   return undefined;
 }
 
+/** A worker's total over its attempts (a resumed worker paid for each). */
+export function workerUsage(spent: Record<string, { cost?: number; usage?: unknown }> | undefined): { cost?: number; tokens?: Tokens } {
+  return runUsage(Object.values(spent ?? {}).map((s) => ({ cost: s.cost, tokens: tokensOf(s.usage) })));
+}
+
 /** A run's total over its workers (cost only where some worker reported one). */
 export function runUsage(workers: { cost?: number; tokens?: Tokens }[]): { cost?: number; tokens?: Tokens } {
   const withCost = workers.filter((w) => w.cost !== undefined);
