@@ -38,12 +38,12 @@ export function judge(hook: HookLine | undefined, screen: Classification | undef
   // What the screen shows and no hook explains wins: an approval the hook did not report, a gate, an
   // exit, a silence past the limit, a live rate-limit line.
   // A request the hook refused that still shows (the hook timed out, say): refused again, never approved.
-  if (hook.fact === 'approval' && hook.decision === 'deny' && screen.state === 'waiting_approval' && !screen.gate) {
+  if (hook.fact === 'approval' && hook.decision === 'deny' && screen.state === 'waiting_approval' && !screen.gate && (screen.prompt ?? '').includes(requestText(hook.event))) {
     return { screen, hook, verdict: { ...screen, hookDenied: true, reason: `${screen.reason}; refused by the hook (hooks.jsonl:${hook.line})` }, from: 'screen' };
   }
   // A request put to a person that the screen, changed since, no longer shows (answered at the dialog; no
   // hook reports that): the screen.
-  const answered = said.state === 'waiting_approval' && screen.state !== 'waiting_approval' && nowMs - screen.silentForMs >= Date.parse(hook.time) + 1000;
+  const answered = said.state === 'waiting_approval' && screen.state !== 'waiting_approval' && screen.state !== 'unknown' && nowMs - screen.silentForMs >= Date.parse(hook.time) + 1000;
   const approvalUnreported = screen.state === 'waiting_approval' && said.state !== 'waiting_approval';
   const screenNews = answered || approvalUnreported || screen.gate || screen.rateLimited || ['stalled', 'exited', 'dead'].includes(screen.state);
   if (screenNews) return { screen, hook, verdict: screen, from: 'screen' };

@@ -298,6 +298,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
     }
     case 'nudge': {
       mem.nudgedFor = action.resetsAt;
+      mem.limit = undefined; // the same words printed again after this are a new limit, read afresh
       count();
       await sendMessage(tmux, pane, policy.limits.nudge, { submitKeys: rec.keys?.submit });
       event('monitor.nudged', { resetsAt: new Date(action.resetsAt).toISOString(), message: policy.limits.nudge });

@@ -294,7 +294,10 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
           await waitForWorkers(run, tmux, [w.name]);
         }
       } else {
-        await Promise.all(pending.map(start));
+        // Every start settles before a failure is thrown, so the finally below sees every copy made.
+        const started = await Promise.allSettled(pending.map(start));
+        const failed = started.find((r) => r.status === 'rejected');
+        if (failed) throw (failed as PromiseRejectedResult).reason;
       }
       outcome = await waitForWorkers(run, tmux, all, { onTick });
       await settleStage(run, tmux, workers.map((w) => w.name));
@@ -368,13 +371,22 @@ async function resumeDead(run: RunRecord, tmux: Tmux, names: string[], env: Node
     // Died at a usage limit: resumed after the reset it named, not straight back into it.
     if (limit?.resetsAt !== undefined && limit.resetsAt > Date.now()) {
       appendEvent(run.dir, { worker: name, kind: 'driver.waiting-limit', detail: { resetsAt: new Date(limit.resetsAt).toISOString() } });
-      await new Promise((r) => setTimeout(r, limit.resetsAt! - Date.now()));
+      while (Date.now() < limit.resetsAt) await new Promise((r) => setTimeout(r, Math.min(limit.resetsAt! - Date.now(), 3_600_000)));
+      // Hours may have passed: the worker may have been resumed by the monitor, or killed, since.
+      const now = readWorker(run.dir, name);
+      if (!now || !shouldResume({ ...input, worker: now, state: now.state, nowMs: Date.now(), limit: undefined })) {
+        resumed ||= now?.state === 'pending' || now?.state === 'running';
+        continue;
+      }
     }
     try {
       await resumeWorker(run, tmux, name, env);
       resumed = true;
     } catch (error) {
-      appendEvent(run.dir, { worker: name, kind: 'driver.resume-failed', detail: { error: String((error as Error).message) } });
+      // The monitor got there first: the worker runs again all the same, and the stage waits for it.
+      const code = (error as { code?: string }).code;
+      if (code === 'worker_running' || code === 'resume_in_progress') resumed = true;
+      else appendEvent(run.dir, { worker: name, kind: 'driver.resume-failed', detail: { error: String((error as Error).message) } });
     }
   }
   return resumed;

@@ -65,8 +65,8 @@ async function snapshot(top: string, indexFile: string, message: string, runDir:
   rmSync(indexFile, { force: true });
   if (parent) await git(top, ['read-tree', parent], env);
   // Runs kept inside the tree (--run-dir) are not part of it.
-  const runs = relative(top, dirname(runDir));
-  await git(top, ['add', '-A', '--', '.', ...(runs.startsWith('..') || runs.startsWith('/') ? [] : [`:(exclude,top)${runs}`])], env);
+  const runs = runsInside(top, runDir);
+  await git(top, ['add', '-A', '--', '.', ...(runs ? [`:(exclude,top,literal)${relative(top, runs)}`] : [])], env);
   const tree = (await git(top, ['write-tree'], env)).trim();
   rmSync(indexFile, { force: true });
   const commit = (await git(top, [...(await identity(top)), 'commit-tree', tree, ...(parent ? ['-p', parent] : []), '-m', message])).trim();
@@ -107,8 +107,8 @@ export async function runWorktree(run: RunRecord): Promise<RunWorktree> {
     await git(where.top, ['worktree', 'add', '-q', '-b', branch, root, base]);
   }
   const wt: RunWorktree = { root, cwd: join(root, where.prefix), source: where.top, branch, base };
-  writeFileAtomic(worktreeRecord(run), `${JSON.stringify(wt, null, 2)}\n`);
   await copyIncluded(where.top, root);
+  writeFileAtomic(worktreeRecord(run), `${JSON.stringify(wt, null, 2)}\n`);
   return wt;
 }
 
@@ -122,7 +122,7 @@ export async function scratchCopy(run: RunRecord, name: string, from = run.cwd):
   rmSync(root, { recursive: true, force: true });
   mkdirSync(dirname(root), { recursive: true, mode: 0o700 });
   if (!where) {
-    copyTree(from, root, dirname(run.dir));
+    copyTree(from, root, runsInside(from, run.dir) ?? run.dir);
     return { root, cwd: root, source: from };
   }
   const snap = await snapshot(where.top, join(run.dir, `scratch-${name}.index`), `orch-tmux: scratch copy for ${name} of run ${run.id}`, run.dir);
@@ -140,7 +140,12 @@ export async function scratchCopy(run: RunRecord, name: string, from = run.cwd):
 export async function dropScratch(ws: Workspace): Promise<void> {
   if (existsSync(join(ws.root, '.git'))) await git(ws.source, ['worktree', 'remove', '--force', ws.root]).catch(() => undefined);
   rmSync(ws.root, { recursive: true, force: true });
-  await git(ws.source, ['worktree', 'prune']).catch(() => undefined);
+}
+
+// The runs folder (or, when that is the tree's top itself, this run's folder) when it lies inside `top`.
+function runsInside(top: string, runDir: string): string | undefined {
+  const inside = (p: string) => { const r = relative(top, p); return r !== '' && !r.startsWith('..') && !r.startsWith('/'); };
+  return inside(dirname(runDir)) ? dirname(runDir) : inside(runDir) ? runDir : undefined;
 }
 
 // A plain copy of a folder, leaving out `skip` (the runs folder, when it lies inside the tree).

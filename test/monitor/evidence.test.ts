@@ -29,8 +29,11 @@ describe('judge', () => {
     expect(j).toMatchObject({ from: 'hook', verdict: { state: 'waiting_approval' } });
   });
   test('a request the hook refused that still shows: refused again, never approved', () => {
-    const j = judge(hook('approval', '2026-12-02T10:00:08Z', { decision: 'deny' }), screen('waiting_approval', 1000, { prompt: 'Allow?', fingerprint: 'f' }), NOW);
+    const j = judge(hook('approval', '2026-12-02T10:00:08Z', { decision: 'deny' }), screen('waiting_approval', 1000, { prompt: 'Run touch x?', fingerprint: 'f' }), NOW);
     expect(j).toMatchObject({ from: 'screen', verdict: { state: 'waiting_approval', hookDenied: true } });
+    // Another request on screen, which the hook never saw: the policy decides it, not the old refusal.
+    const other = judge(hook('approval', '2026-12-02T10:00:08Z', { decision: 'deny' }), screen('waiting_approval', 1000, { prompt: 'Run ls?', fingerprint: 'g' }), NOW);
+    expect(other.verdict!.hookDenied).toBeUndefined();
   });
   test('a rate limit, a gate or a stall on screen wins over a working hook', () => {
     for (const s of [screen('working', 0, { rateLimited: true }), screen('waiting_approval', 0, { gate: true }), screen('stalled', 900_000)]) {
