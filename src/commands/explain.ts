@@ -1,4 +1,3 @@
-import { workerPaths } from '../runs/paths.js';
 import { observeWorker } from '../monitor/observe.js';
 import { readHookLines } from '../workers/hooks.js';
 import { FINISHED } from '../workers/record.js';
@@ -19,7 +18,7 @@ export const command: Command = {
     const status = (await runStatus(t.run, t.tmux)).find((w) => w.name === t.worker.name)!;
     const live = !FINISHED.has(status.state) && t.worker.paneId !== undefined;
     const seen = live ? await observeWorker(t.tmux, t.worker, t.run.session) : undefined;
-    const hooks = readHookLines(workerPaths(t.run.dir, t.worker.name).dir);
+    const hooks = readHookLines(t.worker);
     const out = {
       run: t.run.id, worker: t.worker.name, state: status.state, reason: status.reason ?? null,
       hooks: t.worker.hooks ? { lines: hooks.length, newest: hooks.at(-1) ?? null } : null,

@@ -2,8 +2,7 @@
 // screen where the worker has no hooks, or where the screen shows what no hook explains (an approval the
 // hook did not report, a startup gate, a rate limit, a silence, an exit).
 import { createHash } from 'node:crypto';
-import type { HookLine } from '../workers/hooks.js';
-import { requestText } from '../workers/hooks.js';
+import { requestText, type HookLine } from '../workers/hooks.js';
 import type { Classification } from './classify.js';
 
 /** The state and where it came from, for the monitor and for `explain`. */

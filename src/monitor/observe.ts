@@ -2,12 +2,11 @@
 // types and what `explain` shows. The monitor's pass judges the same evidence the same way (evidence.ts).
 import stripAnsi from 'strip-ansi';
 import type { Tmux } from '../tmux/index.js';
-import { workerPaths } from '../runs/paths.js';
-import { readHookLines } from '../workers/hooks.js';
-import { sessionPanes } from '../workers/panes.js';
+import { newestHookLine } from '../workers/hooks.js';
+import { sessionPanes, type PaneInfo } from '../workers/panes.js';
 import type { WorkerRecord } from '../workers/record.js';
-import { classifyScreen } from './classify.js';
-import { DEFAULT_POLICY, loadPolicy, workerPolicy } from './config.js';
+import { classifyScreen, type Classification } from './classify.js';
+import { DEFAULT_POLICY, loadPolicy, workerPolicy, type Policy } from './config.js';
 import { judge, type Judged } from './evidence.js';
 
 /** The evidence behind a live worker's state now, and the screen lines it was read from. */
@@ -18,7 +17,7 @@ export interface Observation extends Judged {
 
 /** Captures the worker's pane and judges it with its newest hook line. */
 export async function observeWorker(tmux: Tmux, rec: WorkerRecord, session: string, nowMs = Date.now()): Promise<Observation> {
-  const hook = rec.hooks ? readHookLines(workerPaths(rec.runDir, rec.name).dir).at(-1) : undefined;
+  const hook = newestHookLine(rec);
   const panes = await sessionPanes(tmux, session);
   const pane = rec.paneId && panes !== 'gone' ? panes.get(rec.paneId) : undefined;
   if (!pane) return judge(hook, undefined, nowMs);
@@ -28,11 +27,17 @@ export async function observeWorker(tmux: Tmux, rec: WorkerRecord, session: stri
   } catch {
     /* a damaged snapshot: judge silence by the defaults */
   }
+  const seen = await captureScreen(tmux, rec, pane, policy, nowMs);
+  return seen ? { ...judge(hook, seen.screen, nowMs), text: seen.text } : judge(hook, undefined, nowMs);
+}
+
+/** One capture of the worker's pane, classified with its profile's patterns; undefined when the pane is gone. */
+export async function captureScreen(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, policy: Policy, nowMs: number): Promise<{ text: string; screen: Classification } | undefined> {
   let text: string;
   try {
     text = stripAnsi(await tmux.capturePane(pane.paneId));
   } catch {
-    return judge(hook, undefined, nowMs);
+    return undefined;
   }
   const screen = classifyScreen({
     screen: text,
@@ -42,5 +47,5 @@ export async function observeWorker(tmux: Tmux, rec: WorkerRecord, session: stri
     nowMs,
     silenceMs: policy.silence.pokeAfter * 1000,
   });
-  return { ...judge(hook, screen, nowMs), text };
+  return { text, screen };
 }

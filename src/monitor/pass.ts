@@ -2,7 +2,6 @@
 // moved or a state needs confirming, the policy's actions, events, a status.json snapshot, notices.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import stripAnsi from 'strip-ansi';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import { appendEvent } from '../runs/events.js';
 import { addToIndex, readIndex } from '../runs/index-file.js';
@@ -15,11 +14,12 @@ import { sendMessage } from '../workers/send.js';
 import { PANE_FIELDS, paneInfo, paneMap, type PaneInfo, type PaneMap } from '../workers/panes.js';
 import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/store.js';
 import { deriveTruth } from '../workers/truth.js';
-import { classifyScreen, type Classification } from './classify.js';
+import type { Classification } from './classify.js';
+import { captureScreen } from './observe.js';
 import { judge } from './evidence.js';
 import { limitInTranscript } from './limits.js';
-import { readHookLines } from '../workers/hooks.js';
-import { runPaths, workerPaths } from '../runs/paths.js';
+import { newestHookLine } from '../workers/hooks.js';
+import { runPaths } from '../runs/paths.js';
 import { DEFAULT_POLICY, loadPolicy, workerPolicy, type Policy } from './config.js';
 import { notify, tellClients } from './notify.js';
 import { decide, shouldResume, silenceStart, type Action, type WorkerMemory } from './policy.js';
@@ -169,7 +169,7 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
       const seen = await look(tmux, rec, truth.pane, mem, policyHere, nowMs, count);
       // With hooks, the agent's own newest line decides; the screen only where it shows news (evidence.ts).
-      const judged = rec.hooks ? judge(readHookLines(workerPaths(run.dir, name).dir).at(-1), seen?.screen, nowMs) : undefined;
+      const judged = rec.hooks ? judge(newestHookLine(rec), seen?.screen, nowMs) : undefined;
       screen = judged ? judged.verdict : seen?.screen;
       // A limit is read once: the same line seen again keeps its first reset time ("in 2 hours" does not move).
       if (screen?.rateLimited) {
@@ -239,21 +239,8 @@ async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMe
   if (!moved && !confirm) return { screen: { state: mem.screen!, reason: mem.reason ?? 'unchanged', ...limit, silentForMs: silentMs }, captured: false };
   count();
   mem.lookedAt = nowMs;
-  let text: string;
-  try {
-    text = stripAnsi(await tmux.capturePane(pane.paneId));
-  } catch {
-    return undefined;
-  }
-  const screen = classifyScreen({
-    screen: text,
-    pane: { dead: pane.dead, deadStatus: pane.deadStatus, currentCommand: pane.currentCommand, lastActivityMs: pane.activity },
-    patterns: rec.states ?? {},
-    mode: rec.mode,
-    nowMs,
-    silenceMs: policy.silence.pokeAfter * 1000,
-  });
-  return { screen, captured: true };
+  const seen = await captureScreen(tmux, rec, pane, policy, nowMs);
+  return seen && { screen: seen.screen, captured: true };
 }
 
 // Carries out one action and records it; returns a short label for the report.

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
+import { workerPaths } from '../runs/paths.js';
 
 /** What a hook line says about the worker: our words for the agent's events. */
 export const HOOK_FACTS = ['session', 'working', 'tool', 'approval', 'turn_done'] as const;
@@ -36,10 +37,10 @@ export const hookScript = join(packageRoot, 'scripts', 'orch-hook');
 export const hookDecider = join(packageRoot, 'dist', 'workers', 'hook-main.js');
 
 /** Every readable line of a worker's hooks.jsonl (a torn or foreign line is skipped). */
-export function readHookLines(workerDir: string): HookLine[] {
+export function readHookLines(worker: { runDir: string; name: string }): HookLine[] {
   let text: string;
   try {
-    text = readFileSync(join(workerDir, 'hooks.jsonl'), 'utf8');
+    text = readFileSync(workerPaths(worker.runDir, worker.name).hooks, 'utf8');
   } catch {
     return [];
   }
@@ -54,6 +55,11 @@ export function readHookLines(workerDir: string): HookLine[] {
     }
   });
   return out;
+}
+
+/** The newest hook line of a worker whose profile has hooks (undefined without hooks or before the first). */
+export function newestHookLine(rec: { hooks?: HookSpec; runDir: string; name: string }): HookLine | undefined {
+  return rec.hooks ? readHookLines(rec).at(-1) : undefined;
 }
 
 /** The session id the agent's SessionStart hook gave, newest first. */

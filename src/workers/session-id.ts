@@ -18,7 +18,7 @@ export function findSessionId(rec: Pick<WorkerRecord, 'runDir' | 'name'>, regex:
 export function sessionIdOf(rec: WorkerRecord): string | undefined {
   if (rec.sessionId) return rec.sessionId;
   // The agent's SessionStart hook says it outright, where the profile has hooks.
-  const hooked = rec.hooks ? hookSessionId(readHookLines(workerPaths(rec.runDir, rec.name).dir)) : undefined;
+  const hooked = rec.hooks ? hookSessionId(readHookLines(rec)) : undefined;
   if (hooked) return hooked;
   return rec.sessionIdRegex ? findSessionId(rec, new RegExp(rec.sessionIdRegex)) : undefined;
 }
