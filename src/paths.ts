@@ -10,8 +10,11 @@ export const packageRoot = join(here, '..');
 /** Built-in templates: prompts/, patterns/, agents/, lenses.yaml. */
 export const templatesDir = join(packageRoot, 'templates');
 
-/** The compiled runner that each worker window executes. */
-export const runnerScript = join(packageRoot, 'dist', 'workers', 'runner-main.js');
+/** The runner each worker window executes (POSIX sh). */
+export const runnerScript = join(packageRoot, 'scripts', 'orch-runner');
+
+/** The step the runner starts after an attempt ended: the store settles the worker. */
+export const settleScript = join(packageRoot, 'dist', 'workers', 'settle-main.js');
 
 /** The compiled CLI entry (for cron lines and nested calls). */
 export const cliScript = join(packageRoot, 'dist', 'cli.js');

@@ -1,9 +1,10 @@
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { runProgram } from '../run-program.js';
 import { loadProfileFile } from '../agents/profile.js';
 import { whichProgram } from '../agents/resolve.js';
 import { templatesDir } from '../paths.js';
+import { runnerShell } from '../workers/launch-file.js';
 import { indexPath } from '../runs/index-file.js';
 import { runsRoot, stateHome } from '../runs/paths.js';
 import { printJson, type Command } from './command.js';
@@ -44,6 +45,24 @@ async function checkAgent(name: string, env: NodeJS.ProcessEnv): Promise<AgentCh
   return { path, version, proven: profile.proven ?? null };
 }
 
+/** The shell worker windows run their runner with, and whether it has the few tools the runner uses. */
+async function checkRunner(env: NodeJS.ProcessEnv): Promise<{ shell: string[]; path: string | null; ok: boolean; missing: string[] }> {
+  const shell = runnerShell(env);
+  const found = whichProgram(shell[0]!, env);
+  if (!found) return { shell, path: null, ok: false, missing: [shell[0]!] };
+  const tools = ['tmux', 'mkfifo', 'tee', 'tail', 'grep', 'mv', 'rm', 'cat', 'sleep'];
+  const script = `for t in ${tools.join(' ')}; do command -v "$t" >/dev/null 2>&1 || echo "$t"; done`;
+  const r = await runProgram(found, [...shell.slice(1), '-c', script], { timeoutMs: 10_000 });
+  const missing = r.exitCode === 0 ? r.stdout.split('\n').filter(Boolean) : ['(the shell did not run)'];
+  let path = found;
+  try {
+    path = realpathSync(found);
+  } catch {
+    /* keep the name found */
+  }
+  return { shell, path, ok: missing.length === 0, missing };
+}
+
 function describeAgent(name: string, a: AgentCheck): string {
   if (!a.path) return `info ${name}: not on PATH${a.proven ? ` (profile proven with ${a.proven})` : ''}`;
   const match = a.version && a.proven ? (a.version === a.proven ? ', as its profile was proven with' : `; its profile was proven with ${a.proven}`) : '';
@@ -78,8 +97,10 @@ export const command: Command = {
     const rel = relative(ctx.cwd, runs);
     const insideTree = rel === '' || (rel.split(sep)[0] !== '..' && !isAbsolute(rel));
     const crontab = whichProgram('crontab', ctx.env) ?? null;
+    const runner = await checkRunner(ctx.env);
     const report = {
-      ok: tmuxOk && writable(state),
+      ok: tmuxOk && writable(state) && runner.ok,
+      runner,
       tmux: { path: tmuxPath ?? null, version, ok: tmuxOk, message: tmuxMessage },
       agents,
       state: { dir: state, index: indexPath(ctx.env), writable: writable(state) },
@@ -92,6 +113,7 @@ export const command: Command = {
       const mark = (ok: boolean) => (ok ? 'ok  ' : 'FAIL');
       ctx.out([
         `${mark(tmuxOk)} ${tmuxMessage}${tmuxPath ? ` (${tmuxPath})` : ''}`,
+        `${mark(runner.ok)} runner shell: ${runner.shell.join(' ')}${runner.path ? ` (${runner.path})` : ''}${runner.ok ? '' : `: missing ${runner.missing.join(', ')} (set ORCH_TMUX_SH to a POSIX shell that has them)`}`,
         `${mark(report.state.writable)} state in ${state}${report.state.writable ? '' : ' is not writable: set ORCH_TMUX_HOME to a writable folder'}`,
         insideTree
           ? `warn runs go to ${runs}, inside the working tree ${ctx.cwd}: a worker that may write there can rewrite its run (unset ORCH_TMUX_RUNS, or pick a folder outside the tree)`

@@ -56,7 +56,14 @@ export function workerPaths(runDir: string, name: string) {
     killRequested: join(dir, 'kill-requested'),
     /** orch-tmux sent an exec agent its interrupt key: why, and when. */
     interruptRequested: join(dir, 'interrupt-requested'),
-    envFile: join(dir, 'env.json'),
+    /** The caller's environment for the agent (0600, deleted by the runner on reading). */
+    envFile: join(dir, 'env.txt'),
+    /** What the runner needs for one attempt (workers/launch-file.ts). */
+    launch: (attempt: number) => join(dir, `launch-${attempt}.txt`),
+    /** An exec agent's prompt on resume. */
+    resumePrompt: join(dir, 'resume-prompt.md'),
+    /** What a rehearsal's window shows. */
+    rehearsalScreen: join(dir, 'rehearsal-screen.txt'),
     /** What the agent's lifecycle hooks reported, one JSON line each (workers/hooks.ts). */
     hooks: join(dir, 'hooks.jsonl'),
   };

@@ -7,7 +7,6 @@ import { writeFileAtomic } from '../runs/atomic.js';
 import { checkWorkerName } from '../runs/names.js';
 import { workerPaths } from '../runs/paths.js';
 import { checkDirectory, reopenRun, type RunRecord } from '../runs/run.js';
-import { runnerScript } from '../paths.js';
 import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js';
 import { EVENTS_CHANNEL, readWorker, workerChannel, type WorkerRecord } from './record.js';
 import { installHooks, type HookTarget } from './hooks.js';
@@ -15,7 +14,7 @@ import { RunWatcher } from './watch.js';
 import { hasPane, sessionPanes } from './panes.js';
 import { createWorker, settleWorker } from './store.js';
 import { readFacts } from './facts.js';
-import { writeEnvFile } from './env-file.js';
+import { prepareRunner } from './launch-file.js';
 
 /** Linux caps one argv item at 128 KiB (MAX_ARG_STRLEN); prompts given as an argument must fit. */
 const MAX_ARG_BYTES = 128 * 1024 - 1;
@@ -109,7 +108,7 @@ export function withSandbox(argv: readonly string[], p: AgentProfile, mode: stri
 }
 
 // The tmux server's environment is the one it started with, not the caller's; the caller's goes to the
-// runner through a 0600 file it deletes on reading (env-file.ts), minus tmux's own variables.
+// agent through a 0600 file the runner deletes on reading (launch-file.ts), minus tmux's own variables.
 const NOT_FORWARDED = /^(TMUX|TMUX_PANE|ORCH_TMUX_WORKER|_)$/;
 
 /** The caller's environment for the window's runner, so the agent sees the PATH and keys the caller has. */
@@ -148,13 +147,13 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     if (record.hooks) for (const [file, text] of Object.entries(installHooks(record.hooks, hookTarget(run, record.name)).files)) writeFileAtomic(file, text);
     createWorker(record);
     reopenRun(run.dir);
-    writeEnvFile(paths.envFile, forwardedEnv(env));
+    const command = prepareRunner(record, { attempt: 0, env: forwardedEnv(env) });
     created = await tmux.newWindow({
       target: run.session,
       name: record.name,
       cwd: record.cwd,
       env: { ORCH_TMUX_WORKER: `${run.id}/${record.name}` },
-      command: [process.execPath, runnerScript, paths.dir],
+      command,
     });
   } catch (error) {
     rmSync(paths.dir, { recursive: true, force: true });

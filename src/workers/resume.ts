@@ -3,10 +3,9 @@ import { acquireLock } from '../runs/lock.js';
 import { OrchError, UsageError } from '../errors.js';
 import { workerPaths } from '../runs/paths.js';
 import { ensureSession, reopenRun, type RunRecord } from '../runs/run.js';
-import { runnerScript } from '../paths.js';
 import type { Tmux } from '../tmux/index.js';
 import { forwardedEnv, waitForStart } from './launch.js';
-import { writeEnvFile } from './env-file.js';
+import { prepareRunner } from './launch-file.js';
 import { hasPane, sessionPanes } from './panes.js';
 import { readWorker, type WorkerRecord } from './record.js';
 import { sessionIdOf } from './session-id.js';
@@ -58,9 +57,7 @@ async function resumeLocked(run: RunRecord, tmux: Tmux, before: WorkerRecord, se
   reopenRun(run.dir, true);
   await ensureSession(run, tmux);
   const panes = await sessionPanes(tmux, run.session);
-  const paths = workerPaths(run.dir, name);
-  const command = [process.execPath, runnerScript, paths.dir, '--resume'];
-  writeEnvFile(paths.envFile, forwardedEnv(env));
+  const command = prepareRunner(rec ?? readWorker(run.dir, name)!, { attempt: rec?.resumes ?? before.resumes + 1, resume: true, env: forwardedEnv(env) });
   const windowEnv = { ORCH_TMUX_WORKER: `${run.id}/${name}` };
   if (before.paneId && hasPane(panes, before.paneId)) {
     await tmux.respawnPane(before.paneId, command, { kill: true, cwd: before.cwd, env: windowEnv });

@@ -3,6 +3,7 @@ import { workerPaths } from '../runs/paths.js';
 import type { WorkerRecord } from './record.js';
 import { readTail, transcriptTail } from './transcript.js';
 import { hookSessionId, readHookLines } from './hooks.js';
+import { readFacts } from './facts.js';
 
 /** The first match of the profile's session-id regex in the worker's stdout, else in its transcript. */
 export function findSessionId(rec: Pick<WorkerRecord, 'runDir' | 'name'>, regex: RegExp): string | undefined {
@@ -16,6 +17,9 @@ export function findSessionId(rec: Pick<WorkerRecord, 'runDir' | 'name'>, regex:
 
 /** The session id a resume needs: recorded, else found in what the agent printed. */
 export function sessionIdOf(rec: WorkerRecord): string | undefined {
+  // A start under a new session (a resume that found none) names it before the record does.
+  const started = readFacts(rec.runDir, rec.name, rec.resumes).start?.sessionId;
+  if (started) return started;
   if (rec.sessionId) return rec.sessionId;
   // The agent's SessionStart hook says it outright, where the profile has hooks.
   const hooked = rec.hooks ? hookSessionId(readHookLines(rec)) : undefined;

@@ -148,6 +148,7 @@ function apply(rec: WorkerRecord, truth: Truth, by: string): WorkerRecord | unde
     current = commit(current, {
       ...current, state: 'running', startedAt: current.resumes > 0 ? current.startedAt ?? truth.start.time : truth.start.time,
       paneId: truth.start.paneId ?? current.paneId, runnerPid: truth.start.runnerPid, agentPid: truth.start.pid || undefined,
+      sessionId: truth.start.sessionId ?? current.sessionId,
       endedAt: undefined, exitCode: undefined, signal: undefined, reason: undefined,
     }, by, { pid: truth.start.pid, ...(current.resumes > 0 ? { sessionId: current.sessionId } : {}) });
   }
@@ -185,9 +186,9 @@ function finish(rec: WorkerRecord, truth: Truth, by: string): WorkerRecord {
       }
     }
   }
-  // The agent's own word on its session first (its JSON), then what was recorded, then its printed id.
+  // The agent's own word on its session first (its JSON), then the runner's new one, what was recorded, its printed id.
   const report = truth.exit ? agentReport(rec) : undefined;
-  const sessionId = report?.sessionId ?? rec.sessionId ?? (rec.sessionIdRegex ? findSessionId(rec, new RegExp(rec.sessionIdRegex)) : undefined);
+  const sessionId = report?.sessionId ?? truth.start?.sessionId ?? rec.sessionId ?? (rec.sessionIdRegex ? findSessionId(rec, new RegExp(rec.sessionIdRegex)) : undefined);
   const said = report ? { ...(report.cost !== undefined ? { cost: report.cost } : {}), ...(report.usage !== undefined ? { usage: report.usage } : {}) } : {};
   return commit(rec, {
     ...rec, state, reason, resultSource, sessionId, ...(Object.keys(said).length ? { spent: { ...rec.spent, [rec.resumes]: said } } : {}),

@@ -39,7 +39,6 @@ export interface Evidence {
 
 /** How an attempt ended, from its exit fact: done only with the agent's answer, exit 0, and no word of failure. */
 export function judgeExit(exit: ExitFact, e: Pick<Evidence, 'killRequested' | 'answered' | 'agentFailure' | 'interrupted' | 'exitCodes'>): { state: WorkerState; reason?: string } {
-  if (exit.hangup) return { state: 'lost', reason: 'the window was closed while the agent ran (SIGHUP)' };
   if (e.killRequested) return { state: 'killed', reason: 'killed by orch-tmux kill' };
   if (exit.error) return { state: 'failed', reason: exit.error };
   if (e.interrupted) return { state: 'failed', reason: `interrupted: ${e.interrupted}` };

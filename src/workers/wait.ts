@@ -1,6 +1,8 @@
 import type { RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
-import { FINISHED } from './record.js';
+import { readFacts } from './facts.js';
+import { alive } from './panes.js';
+import { FINISHED, readWorker } from './record.js';
 import { runStatus, type WorkerStatus } from './status.js';
 import { filesSignature, RunWatcher } from './watch.js';
 
@@ -16,7 +18,7 @@ export interface WaitOutcome {
 export const FALLBACK_CHECK_MS = 10_000;
 
 /** Waits until the named workers (all when none named) finish, or any of them with `any`; woken by file changes, decided by the files and tmux. */
-export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[], o: { any?: boolean; timeoutMs?: number; onTick?: (w: WorkerStatus[]) => void } = {}): Promise<WaitOutcome> {
+export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[], o: { any?: boolean; timeoutMs?: number; onTick?: (w: WorkerStatus[]) => void; recorded?: boolean } = {}): Promise<WaitOutcome> {
   const deadline = o.timeoutMs === undefined ? Infinity : Date.now() + o.timeoutMs;
   // Watching starts before the first look, so no finish between a look and the wait goes unheard.
   const watcher = new RunWatcher([run.dir]);
@@ -35,7 +37,8 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
       const all = await runStatus(run, tmux, { filesOnly });
       const workers = names.length ? all.filter((w) => names.includes(w.name)) : all;
       o.onTick?.(workers);
-      const finished = workers.filter((w) => FINISHED.has(w.state));
+      // `recorded`: a finish counts once the store has written it (result.md on disk), or nobody is left to.
+      const finished = workers.filter((w) => FINISHED.has(w.state) && (!o.recorded || recorded(run, w.name)));
       if (o.any ? finished.length > 0 || workers.length === 0 : finished.length === workers.length) {
         return { finished: true, timedOut: false, workers, missedWakeups };
       }
@@ -49,4 +52,12 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
   } finally {
     watcher.close();
   }
+}
+
+// The worker's record says it finished, or its runner (whose settle step writes it) is gone.
+function recorded(run: RunRecord, name: string): boolean {
+  const rec = readWorker(run.dir, name);
+  if (!rec || FINISHED.has(rec.state)) return true;
+  const runner = readFacts(run.dir, name, rec.resumes).start?.runnerPid ?? rec.runnerPid;
+  return !runner || !alive(runner);
 }

@@ -10,6 +10,11 @@ import { eventsOf, monitorOnce, notices, observed, screenOf, writePolicy } from 
 const result = (run: NewRun, name: string) => readFileSync(join(workerDir(run, name), 'result.md'), 'utf8');
 
 /** Waits (with `wait`) until the worker has ended; returns wait's exit code. */
+/** The session id the agent printed (the runner records nothing while the agent runs; readers find it there). */
+function printedSessionId(run: NewRun, name: string): string | undefined {
+  return /session id: ([0-9a-f-]{36})/.exec(readFileSync(join(workerDir(run, name), 'pane.log'), 'utf8'))?.[1];
+}
+
 async function ended(server: TestServer, run: NewRun, name: string): Promise<number | undefined> {
   return (await server.cli(['wait', run.id, name, '--timeout', '20'])).exitCode;
 }
@@ -76,8 +81,8 @@ describe('monitor: death', () => {
     const run = await newRun(server);
     await writePolicy(server, run, {});
     await spawnFake(server, run.id, 'w', 'work [[hang-once]]');
-    await waitUntil(async () => workerJson(run, 'w').sessionId && /hanging/.test(await screenOf(server, run, 'w')), 'the session id, then the hang');
-    const before = workerJson(run, 'w');
+    await waitUntil(async () => printedSessionId(run, 'w') && /hanging/.test(await screenOf(server, run, 'w')), 'the session id, then the hang');
+    const before = { ...workerJson(run, 'w'), sessionId: printedSessionId(run, 'w') };
     // SIGKILL, the runner first (so it cannot see its agent die and record it): nothing records an outcome,
     // like a crash of the machine.
     process.kill(Number(before.runnerPid), 'SIGKILL');
@@ -95,10 +100,10 @@ describe('monitor: death', () => {
     const run = await newRun(server);
     await writePolicy(server, run, {});
     await spawnFake(server, run.id, 'w', 'work [[hang-once]]');
-    await waitUntil(async () => workerJson(run, 'w').sessionId && /hanging/.test(await screenOf(server, run, 'w')), 'the session id, then the hang');
-    const sessionId = workerJson(run, 'w').sessionId;
+    await waitUntil(async () => printedSessionId(run, 'w') && /hanging/.test(await screenOf(server, run, 'w')), 'the session id, then the hang');
+    const sessionId = printedSessionId(run, 'w');
     await server.tmux.run([['kill-session', '-t', `=${run.session}`]]);
-    await waitUntil(() => workerJson(run, 'w').state === 'lost', 'the runner to record lost (SIGHUP)');
+    // The runner went with its window and recorded nothing: the monitor finds the session gone.
     const report = await monitorOnce(server);
     expect(observed(report, 'w')).toMatchObject({ state: 'lost', actions: ['resume:1'] });
     expect(await ended(server, run, 'w')).toBe(0);

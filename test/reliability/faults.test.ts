@@ -251,11 +251,11 @@ describe.concurrent('faults', () => {
     await crew(server, other, { ok: '[[reply:ok]]' });
     await finishedWorker(server, run);
     await crew(server, run, { slow: '[[gate:slow]]', slow2: '[[gate:slow]]' });
-    // Deleted once the runners are done writing the start (their settle, the session id): a runner writing
-    // a file while rm -r empties its folder makes rmdir fail with ENOTEMPTY (seen once in 9 runs).
+    // Deleted once the start is settled (spawn's settle): a writer writing a file while rm -r empties its
+    // folder makes rmdir fail with ENOTEMPTY (seen once in 9 runs).
     for (const name of ['slow', 'slow2']) {
       await atGate(run, name);
-      await waitUntil(() => { const w = workerJson(run, name); return w.state === 'running' && w.sessionId && !existsSync(workerFile(run, name, 'worker.lock')); }, `${name} settled`);
+      await waitUntil(() => { const w = workerJson(run, name); return w.state === 'running' && !existsSync(workerFile(run, name, 'worker.lock')); }, `${name} settled`);
     }
     rmSync(run.dir, { recursive: true, force: true, maxRetries: 5 });
     const s = await server.cli(['status', run.id]);

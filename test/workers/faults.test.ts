@@ -49,11 +49,13 @@ describe('faults', () => {
     await waitUntil(() => readFileSync(join(workerDir(run, 'hanging'), 'pane.log'), 'utf8').includes('fake-agent: hanging'), 'the agent to hang');
     await execa('tmux', ['-L', server.name, 'kill-server'], { env: cleanEnv(), extendEnv: false });
 
-    // The runner may record `lost` itself (SIGHUP) or status may find the pane gone: either way, lost.
+    // The runner goes with its window (SIGHUP) and records nothing: status finds the session gone (lost)
+    // and writes nothing; the next writer (the monitor, which would also resume it) records it.
     const hanging = await statusOf(server, run.id, 'hanging');
     expect(hanging.state).toBe('lost');
+    expect(hanging.reason).toMatch(/tmux session or server gone/);
     expect(await statusOf(server, run.id, 'finished')).toMatchObject({ state: 'done', exitCode: 0, result: resultPath });
-    expect(workerJson(run, 'hanging').state).toBe('lost');
+    expect(workerJson(run, 'hanging').state, 'status writes nothing').toBe('running');
     expect(workerJson(run, 'finished').state).toBe('done');
     expect(readFileSync(resultPath).equals(before)).toBe(true);
     // wait does not hang on a dead server: lost counts as failed.

@@ -1,7 +1,7 @@
 // Every waiter hears every finish: 8 workers finish within ~100 ms of each other while 4 CLI `wait`s (one
 // with --any), one in-process waiter and one `monitor --watch` wait on them, 20 times over. Each returns (or
 // acts) well before the 10 s fallback could have fired, and no fallback wake ever finds a change it missed.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { findRun, tmuxForRun } from '../../src/runs/run.js';
@@ -23,9 +23,9 @@ const BOUND_MS = 4000;
 const MONITOR_INTERVAL_S = 30;
 const MONITOR_BOUND_MS = 10_000;
 
-/** When each worker's agent exited (the runner's exit fact), epoch ms. */
+/** When each worker's agent exited (the runner's exit fact: its time is the file's), epoch ms. */
 function exits(run: NewRun, names: string[]): number[] {
-  return names.map((n) => Date.parse(/^time=(.*)$/m.exec(readFileSync(join(workerDir(run, n), 'exit-0.facts'), 'utf8'))![1]!));
+  return names.map((n) => statSync(join(workerDir(run, n), 'exit-0.facts')).mtimeMs);
 }
 
 /** Runs main() in this process with the server's environment (the library, as a script would). */
