@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { TemplateRegistry, templateDirs } from '../prompts/registry.js';
 import { findRun, tmuxForRun } from '../runs/run.js';
-import { spawnWorker } from '../workers/launch.js';
+import { launchPrepared, prepareWorker } from '../workers/launch.js';
 import { printJson, str, type Command } from './command.js';
 import { agentOption, profilePlaceholders, readUserFile } from './inputs.js';
 import { parseVars, VAR_OPTION } from './options.js';
@@ -10,25 +10,54 @@ import { parseVars, VAR_OPTION } from './options.js';
 export const command: Command = {
   name: 'spawn',
   summary: 'Start a worker (one agent in one window) in a run',
-  usage: 'spawn <run> <worker> (--prompt-file F | --prompt TEXT | --template T [--var k=v]...) [--agent NAME|PATH] [--cwd DIR] [--sandbox MODE] [--dry-run] [--allow-nested] [--json]',
+  usage: 'spawn <run> (<worker> (--prompt-file F | --prompt TEXT | --template T [--var k=v]...) | --worker NAME=FILE...) [--agent NAME|PATH] [--cwd DIR] [--sandbox MODE] [--dry-run] [--allow-nested] [--json]',
   details: [
     'Returns once the window exists and the agent has started. The prompt is written to',
     'workers/<worker>/prompt.md (0600) and reaches the agent from that file as its profile says.',
+    '--worker NAME=FILE (repeatable): several workers in one call, each with its prompt file and the',
+    'same other options; every one is checked before any starts, and their windows open in one tmux call.',
     '--sandbox: read-only (default), workspace-write or danger-full-access (codex profiles).',
     '--dry-run: rehearse: the window shows the prompt and command; no agent runs.',
   ].join('\n'),
   options: {
     'prompt-file': { type: 'string' }, prompt: { type: 'string' }, template: { type: 'string' }, ...VAR_OPTION,
     agent: { type: 'string' }, cwd: { type: 'string' }, sandbox: { type: 'string' }, 'dry-run': { type: 'boolean' },
-    'allow-nested': { type: 'boolean' },
+    'allow-nested': { type: 'boolean' }, worker: { type: 'string', multiple: true },
   },
-  positionals: [2, 2],
+  positionals: [1, 2],
   async run(ctx, values, [runRef, name]) {
     const sources = ['prompt-file', 'prompt', 'template'].filter((k) => values[k] !== undefined);
-    if (sources.length !== 1) throw new UsageError('Give exactly one of --prompt-file F, --prompt TEXT or --template NAME');
+    const many = (values.worker as string[] | undefined) ?? [];
+    if (many.length && (name !== undefined || sources.length)) throw new UsageError('Give either <worker> with one prompt option, or --worker NAME=FILE for each worker, not both');
+    if (!many.length && name === undefined) throw new UsageError('Wrong number of arguments for `orch-tmux spawn`: name the worker (spawn <run> <worker> --prompt-file F), or give --worker NAME=FILE for each worker');
+    if (!many.length && sources.length !== 1) throw new UsageError('Give exactly one of --prompt-file F, --prompt TEXT or --template NAME');
     const run = findRun(runRef!);
     const profile = agentOption(ctx, values);
     const vars = parseVars(values);
+    const sandbox = str(values, 'sandbox');
+    if (sandbox !== undefined && !['read-only', 'workspace-write', 'danger-full-access'].includes(sandbox)) {
+      throw new UsageError(`Expected --sandbox read-only, workspace-write or danger-full-access, got ${JSON.stringify(sandbox)}`);
+    }
+    const tmux = tmuxForRun(run, ctx.server);
+    const common = { run, tmux, profile, cwd: str(values, 'cwd'), vars, sandbox, rehearsal: values['dry-run'] === true, allowNested: values['allow-nested'] === true, env: ctx.env };
+    if (many.length) {
+      // Every worker checked (name, prompt file, command) before any folder or window is made.
+      const seen = new Set<string>();
+      const planned = many.map((spec) => {
+        const eq = spec.indexOf('=');
+        if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`Expected --worker NAME=FILE, got ${JSON.stringify(spec)}`);
+        const workerName = spec.slice(0, eq);
+        if (seen.has(workerName)) throw new UsageError(`Worker ${JSON.stringify(workerName)} is named twice: give each --worker its own name`);
+        seen.add(workerName);
+        const prompt = readUserFile(spec.slice(eq + 1), `--worker ${workerName}`);
+        if (prompt.length === 0 && profile.prompt !== 'none') throw new UsageError(`The prompt file of worker ${workerName} is empty: give the agent something to do`);
+        return { prompt, record: prepareWorker({ ...common, name: workerName, prompt }) };
+      });
+      const started = await Promise.all(planned.map((p) => launchPrepared(tmux, run, p.record, p.prompt, ctx.env)));
+      if (ctx.json) printJson(ctx, { run: run.id, workers: started.map((w) => ({ worker: w.name, state: w.state, paneId: w.paneId, agentPid: w.agentPid, dir: `${run.dir}/workers/${w.name}` })) });
+      else ctx.out(started.map((w) => `${run.id}/${w.name} ${w.state} (pane ${w.paneId ?? '?'})\n`).join(''));
+      return 0;
+    }
     let prompt: string | Buffer;
     if (values['prompt-file'] !== undefined) prompt = readUserFile(str(values, 'prompt-file')!, '--prompt-file');
     else if (values.prompt !== undefined) prompt = str(values, 'prompt')!;
@@ -41,14 +70,7 @@ export const command: Command = {
       prompt = registry.render(template.name, templateVars);
     }
     if (prompt.length === 0 && profile.prompt !== 'none') throw new UsageError('The prompt is empty: give the agent something to do');
-    const sandbox = str(values, 'sandbox');
-    if (sandbox !== undefined && !['read-only', 'workspace-write', 'danger-full-access'].includes(sandbox)) {
-      throw new UsageError(`Expected --sandbox read-only, workspace-write or danger-full-access, got ${JSON.stringify(sandbox)}`);
-    }
-    const worker = await spawnWorker({
-      run, tmux: tmuxForRun(run, ctx.server), name: name!, prompt, profile, cwd: str(values, 'cwd'), vars, sandbox,
-      rehearsal: values['dry-run'] === true, allowNested: values['allow-nested'] === true, env: ctx.env,
-    });
+    const worker = await launchPrepared(tmux, run, prepareWorker({ ...common, name: name!, prompt }), prompt, ctx.env);
     if (ctx.json) printJson(ctx, { run: run.id, worker: worker.name, state: worker.state, paneId: worker.paneId, agentPid: worker.agentPid, dir: `${run.dir}/workers/${worker.name}` });
     else ctx.out(`${run.id}/${worker.name} ${worker.state} (pane ${worker.paneId ?? '?'})\n`);
     return 0;

@@ -89,8 +89,35 @@ export class Tmux {
     if (o.cwd) args.push('-c', escapeFormat(o.cwd));
     for (const [k, v] of Object.entries(o.env ?? {})) args.push('-e', `${k}=${v}`);
     if (o.command) args.push(...commandArgs(o.command));
-    const [row] = parseFormatted('new-window', CREATED, await this.run([args]));
-    return { sessionId: row!.session_id, windowId: row!.window_id, paneId: row!.pane_id };
+    return new Promise((resolve, reject) => {
+      this.windows.push({ args, resolve, reject });
+      if (this.windows.length === 1) setImmediate(() => void this.makeWindows());
+    });
+  }
+
+  private windows: { args: string[]; resolve: (ids: CreatedIds) => void; reject: (error: unknown) => void }[] = [];
+
+  // Windows asked for in the same turn of the event loop (a fan-out) are made by one tmux client per
+  // batch that fits in one tmux message, not one process each.
+  private async makeWindows(): Promise<void> {
+    const all = this.windows.splice(0);
+    for (let i = 0; i < all.length;) {
+      let bytes = 0;
+      let j = i;
+      while (j < all.length && (j === i || bytes + argBytes(all[j]!.args) < WINDOW_BATCH_BYTES)) bytes += argBytes(all[j++]!.args);
+      const batch = all.slice(i, j);
+      i = j;
+      try {
+        const rows = parseFormatted('new-window', CREATED, await this.run(batch.map((b) => b.args)));
+        batch.forEach((b, k) => {
+          const row = rows[k];
+          if (row) b.resolve({ sessionId: row.session_id, windowId: row.window_id, paneId: row.pane_id });
+          else b.reject(new TmuxError('new-window', b.args, 0, 'tmux made no window'));
+        });
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
+    }
   }
 
   /** Sessions with the named format fields; none (not an error) when no server runs. */
@@ -248,6 +275,13 @@ export class Tmux {
 // tmux hands a one-argument command to `sh -c` but execs two or more as they are (tmux >= 3.0), so a
 // lone program is given to a fixed script as $0, never parsed. Not env(1): it reads a path with `=` in
 // it as an assignment (`env '/a=b/prog'` prints the environment and runs nothing, coreutils 9.1).
+/** Bytes of commands in one batched tmux call: well under tmux 3.3a's 16 KiB per client message. */
+const WINDOW_BATCH_BYTES = 12 * 1024;
+
+function argBytes(args: readonly string[]): number {
+  return args.reduce((n, a) => n + Buffer.byteLength(a) + 1, 0);
+}
+
 function commandArgs(command: readonly string[]): string[] {
   return command.length === 1 ? ['/bin/sh', '-c', 'exec "$0"', command[0]!] : [...command];
 }

@@ -105,3 +105,26 @@ describe('spawn', () => {
     expect(existsSync(join(server.dir, 'fake-sessions'))).toBe(false);
   });
 });
+
+describe('spawn --worker', () => {
+  test('several workers in one call: each gets its own prompt file byte for byte; a bad one makes none', async ({ server }) => {
+    const run = await newRun(server);
+    const a = join(server.dir, 'a.prompt');
+    const b = join(server.dir, 'b.prompt');
+    writeFileSync(a, PROMPTS.w4!);
+    writeFileSync(b, PROMPTS.w8!);
+    const r = await server.cli(['spawn', run.id, '--worker', `a=${a}`, '--worker', `b=${b}`, '--agent', fakeAgentProfile, '--json']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(JSON.parse(String(r.stdout)).workers.map((w: { worker: string; state: string }) => `${w.worker}:${w.state}`)).toEqual(['a:running', 'b:running']);
+    expect((await server.cli(['wait', run.id])).exitCode).toBe(0);
+    expect(readFileSync(join(workerDir(run, 'a'), 'result.md'), 'utf8')).toBe(fakeMessage(PROMPTS.w4!));
+    expect(readFileSync(join(workerDir(run, 'b'), 'result.md'), 'utf8')).toBe(fakeMessage(PROMPTS.w8!));
+    // A name twice, a missing file, or a name taken: exit 2, one line, and no new worker at all.
+    for (const args of [['--worker', `c=${a}`, '--worker', `c=${b}`], ['--worker', `c=${a}`, '--worker', `d=${join(server.dir, 'missing')}`], ['--worker', `c=${a}`, '--worker', `a=${b}`], ['--worker', 'c'], ['c', '--worker', `d=${a}`]]) {
+      const bad = await server.cli(['spawn', run.id, ...args, '--agent', fakeAgentProfile]);
+      expect(bad.exitCode, `${args.join(' ')}: ${String(bad.stderr)}`).toBe(2);
+      expect(String(bad.stderr).trim().split('\n'), args.join(' ')).toHaveLength(1);
+      expect(readdirSync(join(run.dir, 'workers')).sort(), args.join(' ')).toEqual(['a', 'b']);
+    }
+  });
+});
