@@ -2,6 +2,7 @@
 // interrupted by the monitor and resumed with `codex exec resume <id>`.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import stripAnsi from 'strip-ansi';
 import { expect } from 'vitest';
 import { waitUntil } from '../helpers/tmux-server.js';
 import { codexFor, lastUserText, test } from './support.js';
@@ -39,8 +40,10 @@ test('a hung stream: the monitor sees it stalled, interrupts it, and it is resum
     writeFileSync(join(server.dir, 'p.md'), 'Review this [[hang-once]]\n');
     expect((await server.cli(['spawn', run, 'r1', '--agent', 'codex', '--prompt-file', join(server.dir, 'p.md')], { env: codex.env })).exitCode).toBe(0);
     const worker = () => JSON.parse(readFileSync(join(runDir, 'workers', 'r1', 'worker.json'), 'utf8'));
-    await waitUntil(() => worker().sessionId, 'codex to print its session id', 30_000);
-    const sessionId = worker().sessionId;
+    // The runner records nothing while codex runs: the id is in what it printed (readers find it there).
+    const printed = () => /session id: ([0-9a-f-]{36})/.exec(stripAnsi(readFileSync(join(runDir, 'workers', 'r1', 'pane.log'), 'utf8')))?.[1];
+    await waitUntil(printed, 'codex to print its session id', 30_000);
+    const sessionId = printed();
     // cron's job, by hand: passes until the worker was interrupted, resumed and finished.
     await waitUntil(async () => {
       await server.cli(['monitor', '--once'], { env: codex.env });
@@ -56,7 +59,7 @@ test('a hung stream: the monitor sees it stalled, interrupts it, and it is resum
     expect(worker().argv).toContain('read-only');
     expect(readFileSync(join(runDir, 'workers', 'r1', 'result.md'), 'utf8')).toBe('stub reply');
     // codex's own record: the resumed turn went to the same session file, and the resume prompt reached the stub.
-    expect(readFileSync(join(runDir, 'workers', 'r1', 'pane.log'), 'utf8')).toContain(`session id: ${sessionId}`);
+    expect(stripAnsi(readFileSync(join(runDir, 'workers', 'r1', 'pane.log'), 'utf8'))).toContain(`session id: ${sessionId}`);
     const turns = codex.stub.requests.filter((q) => q.kind === 'turn').map(lastUserText);
     expect(turns.some((t) => t.includes('Continue the task'))).toBe(true);
   } finally {

@@ -1,6 +1,7 @@
 // The real codex exec as three reviewers and a synthesizer, against the loopback stub.
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import stripAnsi from 'strip-ansi';
 import { expect } from 'vitest';
 import { codexFor, lastUserText, test } from './support.js';
 
@@ -27,7 +28,8 @@ test('review with --agent codex: three read-only reviewers, their replies merged
       expect(readFileSync(join(dir, 'last-message.txt'), 'utf8')).toBe(result);
       const sessions = readdirSync(join(codex.home, 'sessions'), { recursive: true }) as string[];
       expect(sessions.some((f) => f.endsWith(`${worker.sessionId}.jsonl`))).toBe(true);
-      expect(readFileSync(join(dir, 'pane.log'), 'utf8')).toContain('sandbox: read-only');
+      // codex's banner (its stderr is the window's terminal, so it comes in colour).
+      expect(stripAnsi(readFileSync(join(dir, 'pane.log'), 'utf8'))).toContain('sandbox: read-only');
     }
     const synthPrompt = readFileSync(join(out.dir, 'workers', 'synth', 'prompt.md'), 'utf8');
     for (const title of Object.values(lenses)) expect(synthPrompt).toContain(`stub reply for lens ${title}`);
