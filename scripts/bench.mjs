@@ -51,7 +51,11 @@ Object.assign(baseEnv, {
   FAKE_AGENT_HOME: path.join(tmp, 'fake-sessions'),
   XDG_CONFIG_HOME: path.join(tmp, 'config'),
   XDG_STATE_HOME: path.join(tmp, 'xdg-state'),
+  // A HOME of its own: zx runs bash with a socket as stdin, and bash then reads ~/.bashrc (a pyenv rehash
+  // waiting on a stale lock made every call take seconds here).
+  HOME: path.join(tmp, 'home'),
 });
+mkdirSync(path.join(tmp, 'home'));
 const work = path.join(tmp, 'work');
 mkdirSync(work);
 // A snapshot of the built package (dist, templates, package.json; node_modules linked), so a rebuild of

@@ -30,6 +30,7 @@ const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = 
   trust: ['Trust a project\'s .orch/config.yaml as it is now (a changed file is untrusted again)', () => import('./commands/trust.js')],
   cron: ['Print, install or remove the crontab line that runs the monitor', () => import('./commands/cron.js')],
   ls: ['List runs, newest first', () => import('./commands/ls.js')],
+  report: ['Write a run\'s report: a self-contained HTML page with a timeline, or Markdown (--md)', () => import('./commands/report.js')],
   attach: ['Attach to a run\'s tmux session (or print the command)', () => import('./commands/attach.js')],
   templates: ['List or show prompt templates', () => import('./commands/templates.js')],
   doctor: ['Check tmux, agent CLIs, state folders and cron', () => import('./commands/doctor.js')],

@@ -18,3 +18,12 @@ export const settleScript = join(packageRoot, 'dist', 'workers', 'settle-main.js
 
 /** The compiled CLI entry (for cron lines and nested calls). */
 export const cliScript = join(packageRoot, 'dist', 'cli.js');
+
+/** The live board a run's first window shows. */
+export const boardScript = join(packageRoot, 'dist', 'board', 'board-main.js');
+
+/** The first window's command: the board, then (after `q`) a shell in the run's folder. No user text is
+ * part of the shell line: the paths are its arguments. */
+export function boardCommand(runDir: string): string[] {
+  return ['/bin/sh', '-c', '"$1" "$2" "$3"; cd "$3" && exec "${SHELL:-/bin/sh}"', 'orch-board', process.execPath, boardScript, runDir];
+}

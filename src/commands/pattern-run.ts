@@ -3,6 +3,7 @@ import { UsageError } from '../errors.js';
 import { cliScript } from '../paths.js';
 import { drivePatternRun, readContextFile, runOutputs, startPatternRun, type PatternEnv, type PatternInputs } from '../patterns/engine.js';
 import { terminalProgress } from '../patterns/progress.js';
+import { Board, shellInRun, useColour } from '../board/board.js';
 import { applyHint } from '../patterns/workspace.js';
 import { TemplateRegistry, templateDirs } from '../prompts/registry.js';
 import { runPaths, runsRoot } from '../runs/paths.js';
@@ -56,6 +57,8 @@ export async function resumeRun(ctx: Context, values: Values, ref: string): Prom
 }
 
 async function drive(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<number> {
+  // Detached into the run's first window: the driver's progress is the board there.
+  if (ctx.env.ORCH_TMUX_DRIVER === run.id && process.stdout.isTTY && !ctx.json) return driveOnBoard(ctx, run, penv);
   const tmux = tmuxForRun(run, ctx.server);
   const attach = `tmux ${tmux.serverArgs.join(' ')} attach -t '=${run.session}'`.replace(/\s+/g, ' ');
   const live = ctx.isTTY && !ctx.json;
@@ -72,6 +75,27 @@ async function drive(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<nu
     ctx.err(`read the workers: ${attach}\n`);
   }
   return outcome.ok ? 0 : 1;
+}
+
+// The board in the driver's own window: redrawn as the driver sees changes, with a line on how the drive
+// goes; it stays after the end until `q`, which leaves a shell in the run's folder.
+async function driveOnBoard(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<number> {
+  const tmux = tmuxForRun(run, ctx.server);
+  const board = new Board(run, { out: process.stdout, input: process.stdin, colour: useColour(ctx.env, process.stdout), tmux });
+  const shown = board.show();
+  board.setDriver(`${run.pattern ?? 'pattern'}: driving (pid ${process.pid})`);
+  let ok = false;
+  try {
+    const outcome = await drivePatternRun({ ...penv, warn: (line) => board.setDriver(line) }, run, tmux, () => void board.draw());
+    ok = outcome.ok;
+    const missing = outcome.workers.filter((w) => w.state !== 'done').map((w) => `${w.name} ${w.state}`);
+    board.setDriver(ok ? `${run.pattern ?? 'pattern'}: finished, every worker done` : `${run.pattern ?? 'pattern'}: finished; not done: ${missing.join(', ')}`);
+  } catch (error) {
+    board.setDriver(`${run.pattern ?? 'pattern'}: stopped: ${String((error as Error).message ?? error)}`);
+  }
+  await shown;
+  shellInRun(run, ctx.env);
+  return ok ? 0 : 1;
 }
 
 // The driver moves into the run's first window, so it outlives this command and a person can watch it.

@@ -9,6 +9,7 @@ import { appendEvent } from './events.js';
 import { addToIndex, readIndex, type IndexEntry } from './index-file.js';
 import { lockHolder, withLock } from './lock.js';
 import { checkRunName, checkSessionName, slugOf } from './names.js';
+import { boardCommand } from '../paths.js';
 import { runPaths } from './paths.js';
 
 /** run.json: what a run is and where its tmux session lives. */
@@ -212,10 +213,10 @@ export async function ensureSession(run: RunRecord, tmux: Tmux): Promise<void> {
   appendEvent(run.dir, { kind: 'run.session-recreated', detail: { session: run.session } });
 }
 
-// The run's session: a first window `orch` (a shell in the run's directory) and the user options the
-// monitor discovers runs by.
+// The run's session: a first window `orch` (the live board, then a shell in the run's folder) and the
+// user options the monitor discovers runs by.
 async function openSession(tmux: Tmux, session: string, cwd: string, dir: string, id: string): Promise<void> {
-  await tmux.newSession({ name: session, cwd, windowName: 'orch', width: 220, height: 50 });
+  await tmux.newSession({ name: session, cwd, windowName: 'orch', width: 220, height: 50, command: boardCommand(dir) });
   await tmux.run([
     ['set-option', '-t', `=${session}:`, '@orch_run_dir', dir],
     ['set-option', '-t', `=${session}:`, '@orch_run_id', id],

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { fakeAgentProfile, startTestServer, stopTestServer } from './tmux-server.js';
+import { fakeAgentProfile, startTestServer, stopTestServer, waitUntil } from './tmux-server.js';
 
 const caller = mkdtempSync(join(tmpdir(), 'orch-caller-'));
 afterAll(() => rmSync(caller, { recursive: true, force: true }));
@@ -30,14 +30,18 @@ test('a caller with a sleeping .bashrc, a stale pyenv-style lock and agent keys:
     expect(server.env.SHELL).toBe('/bin/sh');
     const shell = await execa('tmux', ['-L', server.name, 'show-options', '-gv', 'default-shell'], { env: server.env, extendEnv: false });
     expect(shell.stdout).toBe('/bin/sh');
-    // A run's `orch` window (an interactive shell) and a worker start and finish as usual.
+    // A run's `orch` window (the board, then an interactive shell) and a worker start and finish as usual.
     const made = await server.cli(['new', '--json']);
     expect(made.exitCode, String(made.stderr)).toBe(0);
     const run = JSON.parse(String(made.stdout)) as { id: string; session: string };
     expect((await server.cli(['spawn', run.id, 'w', '--agent', fakeAgentProfile, '--prompt', '[[reply:ok]]'])).exitCode).toBe(0);
     expect((await server.cli(['wait', run.id, '--timeout', '30'])).exitCode).toBe(0);
-    const orch = await execa('tmux', ['-L', server.name, 'display-message', '-p', '-t', `=${run.session}:orch`, '#{pane_current_command}'], { env: server.env, extendEnv: false });
-    expect(orch.stdout).toMatch(/^(sh|dash)$/);
+    // The orch window shows the board; `q` leaves its shell.
+    const orch = async (format: string) => (await execa('tmux', ['-L', server.name, format ? 'display-message' : 'capture-pane', '-p', '-t', `=${run.session}:orch`, ...(format ? [format] : [])], { env: server.env, extendEnv: false })).stdout;
+    await waitUntil(async () => (await orch('')).startsWith(`${run.id} `), 'the board in the orch window');
+    await execa('tmux', ['-L', server.name, 'send-keys', '-t', `=${run.session}:orch`, 'q'], { env: server.env, extendEnv: false });
+    await waitUntil(async () => (await orch('#{pane_current_path}')).endsWith(run.id), 'the shell in the run\'s folder after q');
+    expect(await orch('#{pane_current_command}')).toMatch(/^(sh|dash)$/);
     expect(existsSync(canary), 'no dotfile of the caller was read').toBe(false);
   } finally {
     await stopTestServer(server);

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// The program in a run's first window: `node board-main.js RUN_DIR` draws the live board until `q`
+// (the window's command then gives a shell in the run's folder).
+import { readRun } from '../runs/run.js';
+import { Tmux } from '../tmux/index.js';
+import { Board, useColour } from './board.js';
+
+const dir = process.argv[2];
+if (!dir) {
+  process.stderr.write('usage: board-main.js RUN_DIR\n');
+  process.exit(2);
+}
+process.stdout.on('error', () => process.exit(0));
+const run = readRun(dir);
+const board = new Board(run, { out: process.stdout, input: process.stdin, colour: useColour(process.env, process.stdout), tmux: new Tmux({ socketPath: run.socketPath }) });
+board.show().then(
+  () => process.exit(0),
+  (error) => {
+    process.stderr.write(`orch-tmux board: ${String((error as Error)?.stack ?? error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,223 @@
+// The live board in a run's first window: what every worker is doing, redrawn when something changes.
+// It wakes on the run's files (inotify on the worker folders, hook lines included, and on the run
+// folder for the plan and events), with a 5 s timer only for the clocks; it never captures a screen. It
+// reads and writes nothing of the run's records: status's derivation from the files, nothing more.
+import { spawnSync } from 'node:child_process';
+import { statSync, watch, type FSWatcher } from 'node:fs';
+import { readEvents } from '../runs/events.js';
+import { workerPaths } from '../runs/paths.js';
+import { readPlan, statusLine } from '../runs/plan.js';
+import { readRun, type RunRecord } from '../runs/run.js';
+import { Tmux } from '../tmux/index.js';
+import { newestHookLine, requestText } from '../workers/hooks.js';
+import { listWorkerNames, readWorker } from '../workers/record.js';
+import { workerStatus } from '../workers/status.js';
+import { RunWatcher } from '../workers/watch.js';
+import { renderBoard, type BoardRow, type BoardView } from './render.js';
+
+/** How often the clocks move when nothing else happens. */
+export const CLOCK_MS = 5000;
+
+// What the monitor last saw on a worker's screen (an approval prompt, a limit) while it runs.
+function observed(runDir: string): Map<string, { state: string; reason?: string; time: number }> {
+  const out = new Map<string, { state: string; reason?: string; time: number }>();
+  for (const e of readEvents(runDir)) {
+    if (!e.worker) continue;
+    if (e.kind === 'monitor.observed') out.set(e.worker, { state: String(e.detail?.state ?? ''), reason: e.detail?.reason as string | undefined, time: Date.parse(e.time) });
+    else if (e.kind.startsWith('worker.')) out.delete(e.worker);
+  }
+  return out;
+}
+
+function mtime(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The board's picture of a run now, from its files. */
+export function boardView(run: RunRecord, windows: Map<string, string>, nowMs = Date.now()): BoardView {
+  const seen = observed(run.dir);
+  const rows = listWorkerNames(run.dir).map((name): BoardRow => {
+    const rec = readWorker(run.dir, name);
+    const s = workerStatus(run, name, 'unknown');
+    let state: string = s.state;
+    let detail = s.reason;
+    if (s.state === 'running' && rec) {
+      const hook = newestHookLine(rec);
+      const screen = seen.get(name);
+      if (hook?.fact === 'approval' && hook.decision !== 'allow' && hook.decision !== 'deny') {
+        state = 'approval';
+        detail = requestText(hook.event);
+      } else if (screen?.state === 'waiting_approval') {
+        state = 'approval';
+        detail = screen.reason;
+      } else if (screen && (screen.state === 'rate_limited' || screen.state === 'stalled')) {
+        state = screen.state;
+        detail = screen.reason;
+      }
+    }
+    if (state === 'done' || state === 'running') {
+      detail = [s.cost !== undefined ? `$${s.cost.toFixed(4)}` : '', s.tokens ? `${s.tokens.input + s.tokens.output} tokens` : ''].filter(Boolean).join(', ');
+    }
+    return {
+      window: rec?.paneId ? windows.get(rec.paneId) : undefined, name, state, detail,
+      startedMs: s.startedAt ? Date.parse(s.startedAt) : undefined, endedMs: s.endedAt ? Date.parse(s.endedAt) : undefined,
+      activityMs: mtime(workerPaths(run.dir, name).paneLog),
+    };
+  });
+  const plan = readPlan(run.dir);
+  return { run: run.id, runState: readRun(run.dir).state, plan: plan?.steps.length ? statusLine(plan) : undefined, rows, nowMs };
+}
+
+/** Options: where to draw, with colour or not, and what a driver in the same process says. */
+export interface BoardOptions {
+  out: NodeJS.WriteStream;
+  input?: NodeJS.ReadStream;
+  colour: boolean;
+  tmux: Tmux;
+}
+
+/** A board drawing one run until `q`. */
+export class Board {
+  private readonly watcher: RunWatcher;
+  private runWatch: FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private windows = new Map<string, string>();
+  private knownWorkers = '';
+  private driver: string | undefined;
+  private drawing = false;
+  private again = false;
+  private closed = false;
+  private digits = '';
+  private digitTimer: NodeJS.Timeout | undefined;
+  private quit: (() => void) | undefined;
+
+  constructor(private readonly run: RunRecord, private readonly o: BoardOptions) {
+    this.watcher = new RunWatcher([run.dir], { hooks: true });
+  }
+
+  /** Draws now and on every change until `q` (or close()). */
+  async show(): Promise<void> {
+    try {
+      this.runWatch = watch(this.run.dir, { persistent: false }, (_e, file) => {
+        if (file === 'plan.json' || file === 'run.json' || file === 'events.jsonl') void this.draw();
+      });
+    } catch {
+      /* the clock still turns */
+    }
+    this.timer = setInterval(() => void this.draw(), CLOCK_MS);
+    this.listenForKeys();
+    const done = new Promise<void>((resolve) => (this.quit = resolve));
+    void this.loop();
+    await this.draw();
+    await done;
+    this.close();
+  }
+
+  /** A line about the driver in this process (a detached pattern run), shown on top. */
+  setDriver(line: string | undefined): void {
+    this.driver = line;
+    void this.draw();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.watcher.close();
+    this.runWatch?.close();
+    clearInterval(this.timer);
+    clearTimeout(this.digitTimer);
+    if (this.o.input?.isTTY) this.o.input.setRawMode(false);
+    this.o.input?.pause();
+    this.quit?.();
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closed) {
+      this.watcher.reset();
+      if ((await this.watcher.changed(60_000)) === 'change' && !this.closed) await this.draw();
+    }
+  }
+
+  /** Redraws (coalesced: a change during a draw makes one more). */
+  async draw(): Promise<void> {
+    if (this.closed) return;
+    if (this.drawing) {
+      this.again = true;
+      return;
+    }
+    this.drawing = true;
+    try {
+      do {
+        this.again = false;
+        await this.refreshWindows();
+        const view = { ...boardView(this.run, this.windows), driver: this.driver };
+        const width = Math.max(40, this.o.out.columns || 80);
+        const lines = renderBoard(view, width, this.o.colour, this.o.out.rows || 24);
+        this.o.out.write(`\x1b[H\x1b[2J${lines.join('\r\n')}\r\n`);
+      } while (this.again && !this.closed);
+    } catch (error) {
+      this.o.out.write(`orch-tmux board: ${String((error as Error).message ?? error)}\r\n`);
+    } finally {
+      this.drawing = false;
+    }
+  }
+
+  // Window numbers, asked of tmux only when the set of workers changed (one list-panes call).
+  private async refreshWindows(): Promise<void> {
+    const names = listWorkerNames(this.run.dir).join('\n');
+    const missing = listWorkerNames(this.run.dir).some((n) => {
+      const pane = readWorker(this.run.dir, n)?.paneId;
+      return pane !== undefined && !this.windows.has(pane);
+    });
+    if (names === this.knownWorkers && !missing) return;
+    this.knownWorkers = names;
+    try {
+      const out = await this.o.tmux.run([['list-panes', '-s', '-t', `=${this.run.session}`, '-F', '#{pane_id} #{window_index}']]);
+      this.windows = new Map(out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
+    } catch {
+      /* the session is gone: no numbers */
+    }
+  }
+
+  private listenForKeys(): void {
+    const input = this.o.input;
+    if (!input) return;
+    if (input.isTTY) input.setRawMode(true);
+    input.resume();
+    input.on('data', (data: Buffer) => {
+      for (const ch of data.toString('utf8')) {
+        if (ch === 'q' || ch === '\x03') return this.close();
+        if (/[0-9]/.test(ch)) {
+          this.digits += ch;
+          clearTimeout(this.digitTimer);
+          if (this.digits.length >= 2) this.jump();
+          else this.digitTimer = setTimeout(() => this.jump(), 600);
+        } else if ((ch === '\r' || ch === '\n') && this.digits) {
+          this.jump();
+        }
+      }
+    });
+  }
+
+  private jump(): void {
+    clearTimeout(this.digitTimer);
+    const n = this.digits;
+    this.digits = '';
+    if (n) void this.o.tmux.run([['select-window', '-t', `=${this.run.session}:${Number(n)}`]]).catch(() => undefined);
+  }
+}
+
+/** Whether the board may colour: a terminal, and no NO_COLOR (https://no-color.org). */
+export function useColour(env: NodeJS.ProcessEnv, out: NodeJS.WriteStream): boolean {
+  return Boolean(out.isTTY) && !env.NO_COLOR;
+}
+
+/** After `q`: a shell in the run's folder, in this window, until it exits. */
+export function shellInRun(run: RunRecord, env: NodeJS.ProcessEnv): number {
+  const shell = env.SHELL || '/bin/sh';
+  return spawnSync(shell, [], { cwd: run.dir, stdio: 'inherit', env }).status ?? 0;
+}
