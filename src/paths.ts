@@ -22,8 +22,9 @@ export const cliScript = join(packageRoot, 'dist', 'cli.js');
 /** The live board a run's first window shows. */
 export const boardScript = join(packageRoot, 'dist', 'board', 'board-main.js');
 
-/** The first window's command: the board, then (after `q`) a shell in the run's folder. No user text is
- * part of the shell line: the paths are its arguments. */
-export function boardCommand(runDir: string): string[] {
-  return ['/bin/sh', '-c', '"$1" "$2" "$3"; cd "$3" && exec "${SHELL:-/bin/sh}"', 'orch-board', process.execPath, boardScript, runDir];
+/** The first window's command: the board, then (after `q`) a shell in the run's folder. The folder comes
+ * from the session's ORCH_TMUX_RUN_DIR (not argv: nothing of the run's path on a command line, so no
+ * process of ours outlives a run looking like one of its workers). */
+export function boardCommand(): string[] {
+  return ['/bin/sh', '-c', '"$1" "$2"; cd "$ORCH_TMUX_RUN_DIR" && exec "${SHELL:-/bin/sh}"', 'orch-board', process.execPath, boardScript];
 }

@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// The program in a run's first window: `node board-main.js RUN_DIR` draws the live board until `q`
-// (the window's command then gives a shell in the run's folder).
-import { readRun } from '../runs/run.js';
+// The program in a run's first window: `node board-main.js [RUN_DIR]` (else the session's
+// ORCH_TMUX_RUN_DIR) draws the live board until `q` (the window's command then gives a shell in the
+// run's folder).
 import { Tmux } from '../tmux/index.js';
-import { Board, useColour } from './board.js';
+import { Board, readRunRecord, useColour } from './board.js';
 
-const dir = process.argv[2];
+const dir = process.argv[2] ?? process.env.ORCH_TMUX_RUN_DIR;
 if (!dir) {
-  process.stderr.write('usage: board-main.js RUN_DIR\n');
+  process.stderr.write('usage: board-main.js RUN_DIR (or ORCH_TMUX_RUN_DIR in the environment)\n');
   process.exit(2);
 }
 process.stdout.on('error', () => process.exit(0));
-const run = readRun(dir);
+const run = readRunRecord(dir);
 const board = new Board(run, { out: process.stdout, input: process.stdin, colour: useColour(process.env, process.stdout), tmux: new Tmux({ socketPath: run.socketPath }) });
 board.show().then(
   () => process.exit(0),

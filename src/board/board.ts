@@ -2,12 +2,12 @@
 // It wakes on the run's files (inotify on the worker folders, hook lines included, and on the run
 // folder for the plan and events), with a 5 s timer only for the clocks; it never captures a screen. It
 // reads and writes nothing of the run's records: status's derivation from the files, nothing more.
-import { spawnSync } from 'node:child_process';
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { readEvents } from '../runs/events.js';
-import { workerPaths } from '../runs/paths.js';
+import { runPaths, workerPaths } from '../runs/paths.js';
 import { readPlan, statusLine } from '../runs/plan.js';
-import { readRun, type RunRecord } from '../runs/run.js';
+import type { RunRecord } from '../runs/run.js';
+import { readFileSync } from 'node:fs';
 import { Tmux } from '../tmux/index.js';
 import { newestHookLine, requestText } from '../workers/hooks.js';
 import { listWorkerNames, readWorker } from '../workers/record.js';
@@ -35,6 +35,20 @@ function mtime(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+// run.json read here, not through runs/run.js: that module's policy imports cost the board's start 0.1 CPU-s.
+function readRunState(run: RunRecord): string {
+  try {
+    return (JSON.parse(readFileSync(runPaths(run.dir).runJson, 'utf8')) as RunRecord).state;
+  } catch {
+    return run.state;
+  }
+}
+
+/** Reads a run's run.json (the board's own, light reader). */
+export function readRunRecord(dir: string): RunRecord {
+  return JSON.parse(readFileSync(runPaths(dir).runJson, 'utf8')) as RunRecord;
 }
 
 /** The board's picture of a run now, from its files. */
@@ -69,7 +83,7 @@ export function boardView(run: RunRecord, windows: Map<string, string>, nowMs = 
     };
   });
   const plan = readPlan(run.dir);
-  return { run: run.id, runState: readRun(run.dir).state, plan: plan?.steps.length ? statusLine(plan) : undefined, rows, nowMs };
+  return { run: run.id, runState: readRunState(run), plan: plan?.steps.length ? statusLine(plan) : undefined, rows, nowMs };
 }
 
 /** Options: where to draw, with colour or not, and what a driver in the same process says. */
@@ -214,10 +228,4 @@ export class Board {
 /** Whether the board may colour: a terminal, and no NO_COLOR (https://no-color.org). */
 export function useColour(env: NodeJS.ProcessEnv, out: NodeJS.WriteStream): boolean {
   return Boolean(out.isTTY) && !env.NO_COLOR;
-}
-
-/** After `q`: a shell in the run's folder, in this window, until it exits. */
-export function shellInRun(run: RunRecord, env: NodeJS.ProcessEnv): number {
-  const shell = env.SHELL || '/bin/sh';
-  return spawnSync(shell, [], { cwd: run.dir, stdio: 'inherit', env }).status ?? 0;
 }

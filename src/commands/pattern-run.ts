@@ -1,9 +1,9 @@
 // What `review` and `run` share: start (or resume) a pattern run, in the foreground or detached into tmux.
 import { UsageError } from '../errors.js';
-import { cliScript } from '../paths.js';
+import { boardCommand, cliScript } from '../paths.js';
 import { drivePatternRun, readContextFile, runOutputs, startPatternRun, type PatternEnv, type PatternInputs } from '../patterns/engine.js';
 import { terminalProgress } from '../patterns/progress.js';
-import { Board, shellInRun, useColour } from '../board/board.js';
+import { Board, useColour } from '../board/board.js';
 import { applyHint } from '../patterns/workspace.js';
 import { TemplateRegistry, templateDirs } from '../prompts/registry.js';
 import { runPaths, runsRoot } from '../runs/paths.js';
@@ -77,24 +77,22 @@ async function drive(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<nu
   return outcome.ok ? 0 : 1;
 }
 
-// The board in the driver's own window: redrawn as the driver sees changes, with a line on how the drive
-// goes; it stays after the end until `q`, which leaves a shell in the run's folder.
+// The board in the driver's own window, redrawn as the driver sees changes, with a line on how the drive
+// goes. At the end the driver hands the window to the board process (respawn-pane), so nothing of the
+// driver stays running once the run is over.
 async function driveOnBoard(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<number> {
   const tmux = tmuxForRun(run, ctx.server);
   const board = new Board(run, { out: process.stdout, input: process.stdin, colour: useColour(ctx.env, process.stdout), tmux });
-  const shown = board.show();
+  void board.show();
   board.setDriver(`${run.pattern ?? 'pattern'}: driving (pid ${process.pid})`);
   let ok = false;
   try {
-    const outcome = await drivePatternRun({ ...penv, warn: (line) => board.setDriver(line) }, run, tmux, () => void board.draw());
-    ok = outcome.ok;
-    const missing = outcome.workers.filter((w) => w.state !== 'done').map((w) => `${w.name} ${w.state}`);
-    board.setDriver(ok ? `${run.pattern ?? 'pattern'}: finished, every worker done` : `${run.pattern ?? 'pattern'}: finished; not done: ${missing.join(', ')}`);
-  } catch (error) {
-    board.setDriver(`${run.pattern ?? 'pattern'}: stopped: ${String((error as Error).message ?? error)}`);
+    ok = (await drivePatternRun({ ...penv, warn: (line) => board.setDriver(line) }, run, tmux, () => void board.draw())).ok;
+  } finally {
+    board.close();
+    const pane = ctx.env.TMUX_PANE;
+    if (pane) await tmux.respawnPane(pane, boardCommand(), { kill: true, cwd: run.cwd, env: { ORCH_TMUX_RUN_DIR: run.dir } }).catch(() => undefined);
   }
-  await shown;
-  shellInRun(run, ctx.env);
   return ok ? 0 : 1;
 }
 

@@ -216,7 +216,7 @@ export async function ensureSession(run: RunRecord, tmux: Tmux): Promise<void> {
 // The run's session: a first window `orch` (the live board, then a shell in the run's folder) and the
 // user options the monitor discovers runs by.
 async function openSession(tmux: Tmux, session: string, cwd: string, dir: string, id: string): Promise<void> {
-  await tmux.newSession({ name: session, cwd, windowName: 'orch', width: 220, height: 50, command: boardCommand(dir) });
+  await tmux.newSession({ name: session, cwd, windowName: 'orch', width: 220, height: 50, env: { ORCH_TMUX_RUN_DIR: dir }, command: boardCommand() });
   await tmux.run([
     ['set-option', '-t', `=${session}:`, '@orch_run_dir', dir],
     ['set-option', '-t', `=${session}:`, '@orch_run_id', id],

@@ -9,6 +9,7 @@ import {
   builtinLenses, cliJson, fakeAnswerFor, readEvents, runDirs, sessionNames, workerNames, workerRecord, workerText, writeWork,
   type DriveJson,
 } from './support.js';
+import { processesMentioning } from '../reliability/support.js';
 
 const DOC = [
   '# Cache design',
@@ -147,18 +148,21 @@ describe('review with the fake agent', () => {
     expect(id).toMatch(/^\d{8}-\d{6}-review-doc-md-[0-9a-f]{4}$/);
     const dir = join(server.dir, 'runs', id);
     expect(existsSync(join(dir, 'synthesis.md'))).toBe(false);
+    // The driver is the process in the run's `orch` window while it drives.
+    await waitUntil(() => readEvents(dir).some((e) => e.kind === 'run.driving'), 'the driver to start');
+    const [pane] = (await execa('tmux', ['-L', server.name, 'list-panes', '-t', `=orch-${id}:orch`, '-F', '#{pane_pid}\t#{pane_start_command}'], { env: server.env, extendEnv: false })).stdout.split('\n');
+    const [pid, command] = pane!.split('\t');
+    expect(readEvents(dir).find((e) => e.kind === 'run.driving')!.detail!.pid).toBe(Number(pid));
+    expect(command).toContain(`run --resume ${id}`);
     openGate(server, 'reviewers');
 
     await waitUntil(() => existsSync(join(dir, 'synthesis.md')) && readEvents(dir).some((e) => e.kind === 'run.finished'), 'the detached run to finish', 30_000);
     expect(readFileSync(join(dir, 'synthesis.md'), 'utf8')).toBe(workerText(dir, 'synth', 'result.md'));
     expect(workerNames(dir)).toEqual([...REVIEWERS, 'synth'].sort());
-    // The driver was the process in the run's `orch` window.
-    const driving = readEvents(dir).filter((e) => e.kind === 'run.driving');
-    expect(driving).toHaveLength(1);
-    const [pane] = (await execa('tmux', ['-L', server.name, 'list-panes', '-t', `=orch-${id}:orch`, '-F', '#{pane_pid}\t#{pane_start_command}'], { env: server.env, extendEnv: false })).stdout.split('\n');
-    const [pid, command] = pane!.split('\t');
-    expect(driving[0]!.detail!.pid).toBe(Number(pid));
-    expect(command).toContain(`run --resume ${id}`);
+    expect(readEvents(dir).filter((e) => e.kind === 'run.driving')).toHaveLength(1);
+    // Done, the driver hands its window to the board: nothing of it stays running.
+    await waitUntil(async () => (await execa('tmux', ['-L', server.name, 'capture-pane', '-p', '-t', `=orch-${id}:orch`], { env: server.env, extendEnv: false })).stdout.startsWith(`${id} finished`), 'the board in the orch window');
+    expect(processesMentioning(`run --resume ${id}`)).toEqual([]);
     expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).state).toBe('finished');
   });
 
