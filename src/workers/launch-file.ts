@@ -26,11 +26,6 @@ export function encodeValue(value: string | Uint8Array): Buffer {
   return Buffer.from(out);
 }
 
-/** Undoes encodeValue (for the Node readers of a launch file). */
-export function decodeValue(line: string): string {
-  return line.replace(/\\(\\|n)/g, (_m, c: string) => (c === 'n' ? '\n' : '\\'));
-}
-
 /** The shell that runs worker windows: ORCH_TMUX_SH (words, e.g. `bash --posix`), else /bin/sh. */
 export function runnerShell(env: NodeJS.ProcessEnv = process.env): string[] {
   const words = (env.ORCH_TMUX_SH ?? '').trim().split(/\s+/).filter(Boolean);
@@ -105,16 +100,6 @@ export function prepareRunner(rec: WorkerRecord, start: AttemptStart): string[] 
   const file = paths.launch(start.attempt);
   writeFileAtomic(file, Buffer.concat(lines), 0o600, false);
   return [...shell, runnerScript, file];
-}
-
-/** The launch file's single values (the settle step reads dir, attempt, socket, tmux and the record). */
-export function readLaunchFile(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0 && line.slice(0, eq) !== 'arg' && line.slice(0, eq) !== 'retry') out[line.slice(0, eq)] = decodeValue(line.slice(eq + 1));
-  }
-  return out;
 }
 
 // A rehearsal (--dry-run) shows what would run and leaves a stand-in answer saying so; no agent starts.

@@ -1,11 +1,10 @@
 #!/usr/bin/env node
 // The runner's settle step: `node settle-main.js LAUNCH_FILE`, started by the window's runner after it
 // published an attempt's end and woke the waiters. The store turns the facts into worker.json and
-// result.md (whoever settles first does it; this is usually first), and the window's status line shows
-// the outcome. A damaged worker.json is written again from the record the window started with.
+// result.md (whoever settles first does it; this is usually first); it prints the state for the
+// window's status line. A damaged worker.json is written again from the record the window started with.
 import { basename } from 'node:path';
-import { Tmux } from '../tmux/index.js';
-import { readLaunchFile } from './launch-file.js';
+import { readLaunchFile } from './launch-read.js';
 import { readWorker, type WorkerRecord } from './record.js';
 import { repairWorker, settleWorker } from './store.js';
 
@@ -19,8 +18,8 @@ async function main(file: string): Promise<void> {
   const name = basename(launch.dir!);
   if (!readWorker(rec.runDir, name)) repairWorker({ ...rec, resumes: attempt });
   const settled = settleWorker(rec.runDir, name, { panes: 'unknown', by: 'runner', fallback: rec, attempt });
-  const pane = process.env.TMUX_PANE;
-  if (pane) await new Tmux({ socketPath: launch.socket! }).run([['set-option', '-w', '-t', pane, '@orch_state', settled?.state ?? 'ended']]).catch(() => undefined);
+  // The runner shows it on the window's status line.
+  process.stdout.write(`${settled?.state ?? 'ended'}\n`);
 }
 
 const file = process.argv[2];
