@@ -8,24 +8,14 @@
 // Also the cost of one hook line: `orch-hook` (sh) vs a Node start-up, per call.
 // Usage: node scripts/bench/approvals.mjs [--approvals 20] [--json]   (after `npm run build`)
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { now, sleep, stats } from './lib.mjs';
+import { now, privateBench, root, sleep, stats } from './lib.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({ options: { approvals: { type: 'string', default: '20' }, json: { type: 'boolean' } } });
 const N = Number(values.approvals);
-const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'orch-bench-approvals-')));
-const socket = `orch-bench-${randomBytes(4).toString('hex')}`;
-const env = {
-  PATH: `${join(root, 'test', 'fixtures', 'bin')}:${process.env.PATH}`, HOME: join(tmp, 'home'), TMPDIR: tmp, SHELL: '/bin/sh', LANG: 'C.UTF-8',
-  ORCH_TMUX_SOCKET: socket, ORCH_TMUX_HOME: join(tmp, 'state'), ORCH_TMUX_RUNS: join(tmp, 'runs'), XDG_CONFIG_HOME: join(tmp, 'config'), FAKE_AGENT_HOME: join(tmp, 'fake'),
-};
-mkdirSync(env.HOME, { recursive: true });
+const { tmp, socket, env } = privateBench('approvals');
 const cli = (...args) => spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), ...args], { env, cwd: tmp, encoding: 'utf8' });
 const profiles = { hooks: join(root, 'test', 'fixtures', 'agents', 'fake-tui-hooks.yaml'), screen: join(root, 'test', 'fixtures', 'agents', 'fake-tui.yaml') };
 const lines = (file) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);

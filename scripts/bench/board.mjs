@@ -6,27 +6,15 @@
 // the agent's exit -> the board's line says done (capture every 20 ms), median over the finishes.
 // Usage: node scripts/bench/board.mjs [--workers 32] [--seconds 60] [--json]   (after `npm run build`)
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { now, procCpu, sleep, stats } from './lib.mjs';
+import { now, privateBench, procCpu, root, sleep, stats } from './lib.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({ options: { workers: { type: 'string', default: '32' }, seconds: { type: 'string', default: '60' }, json: { type: 'boolean' } } });
 const N = Number(values.workers);
 const S = Number(values.seconds);
-const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'orch-bench-board-')));
-const socket = `orch-bench-${randomBytes(4).toString('hex')}`;
-const env = {
-  PATH: `${join(root, 'test', 'fixtures', 'bin')}:${process.env.PATH}`, HOME: join(tmp, 'home'), TMPDIR: tmp, SHELL: '/bin/sh', LANG: 'C.UTF-8',
-  ORCH_TMUX_SOCKET: socket, ORCH_TMUX_HOME: join(tmp, 'state'), ORCH_TMUX_RUNS: join(tmp, 'runs'), XDG_CONFIG_HOME: join(tmp, 'config'),
-  FAKE_AGENT_HOME: join(tmp, 'fake'), FAKE_AGENT_GATES: join(tmp, 'gates'),
-};
-mkdirSync(env.HOME, { recursive: true });
-mkdirSync(env.FAKE_AGENT_GATES, { recursive: true });
+const { tmp, socket, env } = privateBench('board');
 const cli = (...args) => spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), ...args], { env, cwd: tmp, encoding: 'utf8' });
 const tmux = (...args) => spawnSync('tmux', ['-L', socket, ...args], { env, encoding: 'utf8' });
 const log = (t) => process.stderr.write(`bench:board: ${t}\n`);

@@ -4,24 +4,14 @@
 // skips them from the index without opening their files. Prints median / p95 / max of each, in ms.
 // Usage: node scripts/bench/ended-runs.mjs [--passes 15]   (after `npm run build`; Linux, tmux 3.0+)
 import { execFileSync, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { privateBench, root } from './lib.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({ options: { passes: { type: 'string', default: '15' } } });
 const passes = Number(values.passes);
-const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'orch-bench-ended-')));
-const socket = `orch-bench-${randomBytes(4).toString('hex')}`;
-const env = {
-  PATH: `${join(root, 'test', 'fixtures', 'bin')}:${process.env.PATH}`, HOME: join(tmp, 'home'), TMPDIR: tmp, SHELL: '/bin/sh', LANG: 'C.UTF-8',
-  ORCH_TMUX_SOCKET: socket, ORCH_TMUX_HOME: join(tmp, 'state'), ORCH_TMUX_RUNS: join(tmp, 'runs'), XDG_CONFIG_HOME: join(tmp, 'config'),
-  FAKE_AGENT_HOME: join(tmp, 'fake'), FAKE_AGENT_GATES: join(tmp, 'gates'),
-};
-mkdirSync(env.HOME, { recursive: true });
+const { tmp, socket, env } = privateBench('ended');
 const cli = (...args) => {
   const r = spawnSync(process.execPath, [join(root, 'dist', 'cli.js'), ...args], { env, cwd: tmp, encoding: 'utf8' });
   if (r.status !== 0 && args[0] !== 'wait') throw new Error(`${args.join(' ')}: exit ${r.status}: ${r.stderr}`);

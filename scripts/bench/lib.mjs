@@ -1,8 +1,29 @@
 // Helpers for scripts/bench.mjs: clocks, statistics, /proc readers, and timed child processes.
 // Only node: builtins, so helper processes (poller, launcher) start as fast as Node can.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository's root. */
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** A benchmark's private world: a temp folder, a tmux socket name, and an environment rooted in the folder
+ *  (HOME, state, runs, config, the fake agent's sessions and gates) with the fake agent first on PATH. */
+export function privateBench(name) {
+  const tmp = realpathSync(mkdtempSync(join(tmpdir(), `orch-bench-${name}-`)));
+  const socket = `orch-bench-${randomBytes(4).toString('hex')}`;
+  const env = {
+    PATH: `${join(root, 'test', 'fixtures', 'bin')}:${process.env.PATH}`, HOME: join(tmp, 'home'), TMPDIR: tmp, SHELL: '/bin/sh', LANG: 'C.UTF-8',
+    ORCH_TMUX_SOCKET: socket, ORCH_TMUX_HOME: join(tmp, 'state'), ORCH_TMUX_RUNS: join(tmp, 'runs'), XDG_CONFIG_HOME: join(tmp, 'config'),
+    FAKE_AGENT_HOME: join(tmp, 'fake'), FAKE_AGENT_GATES: join(tmp, 'gates'),
+  };
+  mkdirSync(env.HOME, { recursive: true });
+  mkdirSync(env.FAKE_AGENT_GATES, { recursive: true });
+  return { tmp, socket, env };
+}
 
 /** Wall-clock milliseconds with sub-millisecond resolution (same clock as Date.now and bash $EPOCHREALTIME). */
 export function now() {

@@ -77,7 +77,7 @@ export function boardView(run: RunRecord, windows: Map<string, string>, nowMs = 
       detail = [s.cost !== undefined ? `$${s.cost.toFixed(4)}` : '', s.tokens ? `${s.tokens.input + s.tokens.output} tokens` : ''].filter(Boolean).join(', ');
     }
     return {
-      window: rec?.paneId ? windows.get(rec.paneId) : undefined, name, state, detail,
+      paneId: rec?.paneId, window: rec?.paneId ? windows.get(rec.paneId) : undefined, name, state, detail,
       startedMs: s.startedAt ? Date.parse(s.startedAt) : undefined, endedMs: s.endedAt ? Date.parse(s.endedAt) : undefined,
       activityMs: mtime(workerPaths(run.dir, name).paneLog),
     };
@@ -100,7 +100,7 @@ export class Board {
   private runWatch: FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
   private windows = new Map<string, string>();
-  private knownWorkers = '';
+  private readonly lookedUp = new Set<string>();
   private driver: string | undefined;
   private drawing = false;
   private again = false;
@@ -167,8 +167,9 @@ export class Board {
     try {
       do {
         this.again = false;
-        await this.refreshWindows();
-        const view = { ...boardView(this.run, this.windows), driver: this.driver };
+        let view = boardView(this.run, this.windows);
+        if (await this.refreshWindows(view)) view = boardView(this.run, this.windows);
+        view = { ...view, driver: this.driver };
         const width = Math.max(40, this.o.out.columns || 80);
         const lines = renderBoard(view, width, this.o.colour, this.o.out.rows || 24);
         this.o.out.write(`\x1b[H\x1b[2J${lines.join('\r\n')}\r\n`);
@@ -180,21 +181,18 @@ export class Board {
     }
   }
 
-  // Window numbers, asked of tmux only when the set of workers changed (one list-panes call).
-  private async refreshWindows(): Promise<void> {
-    const names = listWorkerNames(this.run.dir).join('\n');
-    const missing = listWorkerNames(this.run.dir).some((n) => {
-      const pane = readWorker(this.run.dir, n)?.paneId;
-      return pane !== undefined && !this.windows.has(pane);
-    });
-    if (names === this.knownWorkers && !missing) return;
-    this.knownWorkers = names;
+  // Window numbers, asked of tmux (one list-panes call) only when a worker has a pane not looked up yet.
+  private async refreshWindows(view: BoardView): Promise<boolean> {
+    const fresh = view.rows.map((r) => r.paneId).filter((p): p is string => p !== undefined && !this.lookedUp.has(p));
+    if (!fresh.length) return false;
     try {
       const out = await this.o.tmux.run([['list-panes', '-s', '-t', `=${this.run.session}`, '-F', '#{pane_id} #{window_index}']]);
       this.windows = new Map(out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
     } catch {
       /* the session is gone: no numbers */
     }
+    for (const p of fresh) this.lookedUp.add(p);
+    return true;
   }
 
   private listenForKeys(): void {

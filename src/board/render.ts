@@ -6,6 +6,8 @@ import { formatDuration } from '../report/model.js';
 
 /** One worker as the board shows it. */
 export interface BoardRow {
+  /** The worker's tmux pane, where it has one (its window number is looked up from it). */
+  paneId?: string;
   window?: string;
   name: string;
   state: string;

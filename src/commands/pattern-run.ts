@@ -77,7 +77,7 @@ async function drive(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<nu
   return outcome.ok ? 0 : 1;
 }
 
-// The board in the driver's own window, redrawn as the driver sees changes, with a line on how the drive
+// The board in the driver's own window (it watches the run's files itself), with a line on how the drive
 // goes. At the end the driver hands the window to the board process (respawn-pane), so nothing of the
 // driver stays running once the run is over.
 async function driveOnBoard(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<number> {
@@ -87,7 +87,7 @@ async function driveOnBoard(ctx: Context, run: RunRecord, penv: PatternEnv): Pro
   board.setDriver(`${run.pattern ?? 'pattern'}: driving (pid ${process.pid})`);
   let ok = false;
   try {
-    ok = (await drivePatternRun({ ...penv, warn: (line) => board.setDriver(line) }, run, tmux, () => void board.draw())).ok;
+    ok = (await drivePatternRun({ ...penv, warn: (line) => board.setDriver(line) }, run, tmux)).ok;
   } finally {
     board.close();
     const pane = ctx.env.TMUX_PANE;

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEvents, type RunEvent } from '../runs/events.js';
-import { workerPaths } from '../runs/paths.js';
 import { readPlan, type Plan } from '../runs/plan.js';
 import type { RunRecord } from '../runs/run.js';
 import { listWorkerNames, readWorker } from '../workers/record.js';
@@ -116,9 +115,4 @@ export function formatDuration(ms: number | undefined): string {
   const s = Math.round(ms / 1000);
   if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
   return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}
-
-/** Where a worker's prompt is (the report links nothing outside itself; it names the path). */
-export function promptPath(run: RunRecord, name: string): string {
-  return workerPaths(run.dir, name).prompt;
 }
