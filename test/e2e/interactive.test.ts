@@ -19,9 +19,12 @@ test('codex-tui: send submits once; the approval is asked through the hook, and 
 
     const sent = await server.cli(['send', run, 'tui', 'say hello [[reply:hello from stub]]', '--json'], { env: codex.env });
     expect(sent.exitCode, sent.stderr).toBe(0);
-    await waitUntil(async () => /hello from stub/.test(await screen()), 'the reply on screen', 30_000, 200);
-    const helloTurns = codex.stub.requests.filter((q) => q.kind === 'turn' && lastUserText(q).includes('say hello'));
-    expect(helloTurns.length).toBe(1);
+    // The composer echoes the typed text (which holds the reply's words), so the reply counts only on a line
+    // without the [[reply: marker, and only after the stub has the turn.
+    const helloTurns = () => codex.stub.requests.filter((q) => q.kind === 'turn' && lastUserText(q).includes('say hello'));
+    await waitUntil(() => helloTurns().length > 0, 'the turn reaching the stub', 30_000, 100);
+    await waitUntil(async () => /^(?!.*\[\[reply:).*hello from stub/m.test(await screen()), 'the reply on screen', 30_000, 200);
+    expect(helloTurns().length).toBe(1);
 
     // Notify first (the default): reported, not answered.
     const policy = async (text: string) => {
