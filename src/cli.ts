@@ -33,6 +33,7 @@ const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = 
   report: ['Write a run\'s report: a self-contained HTML page with a timeline, or Markdown (--md)', () => import('./commands/report.js')],
   attach: ['Attach to a run\'s tmux session (or print the command)', () => import('./commands/attach.js')],
   templates: ['List or show prompt templates', () => import('./commands/templates.js')],
+  hosts: ['List the hosts workers may run on (hosts.yaml), with reachability, tmux and agent CLIs found', () => import('./commands/hosts.js')],
   doctor: ['Check tmux, agent CLIs, state folders and cron', () => import('./commands/doctor.js')],
 };
 

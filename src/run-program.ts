@@ -8,6 +8,8 @@ export interface ProgramResult {
   exitCode?: number;
   signal?: NodeJS.Signals;
   stdout: string;
+  /** stdout as it came (a tar stream). */
+  bytes: Buffer;
   stderr: string;
   /** Killed after `timeoutMs`. */
   timedOut: boolean;
@@ -40,7 +42,7 @@ export function runProgram(file: string, args: readonly string[], o: ProgramOpti
       child = spawn(file, args, { stdio: o.inherit ? 'inherit' : [o.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     } catch (error) {
       // Some failures to start are thrown, not emitted (E2BIG: an argv over the kernel's limit).
-      resolve({ stdout: '', stderr: '', timedOut: false, canceled: false, error: error as NodeJS.ErrnoException });
+      resolve({ stdout: '', bytes: Buffer.alloc(0), stderr: '', timedOut: false, canceled: false, error: error as NodeJS.ErrnoException });
       return;
     }
     const stop = () => {
@@ -51,12 +53,13 @@ export function runProgram(file: string, args: readonly string[], o: ProgramOpti
     const onAbort = () => { canceled = true; stop(); };
     if (o.signal?.aborted) onAbort();
     else o.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = (result: Omit<ProgramResult, 'stdout' | 'stderr' | 'timedOut' | 'canceled'>) => {
+    const finish = (result: Omit<ProgramResult, 'stdout' | 'bytes' | 'stderr' | 'timedOut' | 'canceled'>) => {
       if (settled) return;
       settled = true;
       if (timer) clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
-      resolve({ ...result, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut, canceled });
+      const bytes = Buffer.concat(out);
+      resolve({ ...result, stdout: bytes.toString('utf8'), bytes, stderr: Buffer.concat(err).toString('utf8'), timedOut, canceled });
     };
     child.stdout?.on('data', (d: Buffer) => out.push(d));
     child.stderr?.on('data', (d: Buffer) => err.push(d));

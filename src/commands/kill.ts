@@ -1,3 +1,5 @@
+import { hostTmux } from '../hosts/remote.js';
+import { readWorker } from '../workers/record.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tmux } from '../tmux/index.js';
@@ -36,6 +38,9 @@ export const command: Command = {
     const states = await Promise.all(names.map(async (n) => ({ name: n, state: await killWorker(run, tmux, n, graceMs) })));
     if (!name) {
       await tmux.killSession(run.session).catch(() => undefined);
+      // The run's session on each host its workers used goes too.
+      const hosts = new Map(names.map((n) => readWorker(run.dir, n)?.host).filter((h) => h !== undefined).map((h) => [h.name, h]));
+      await Promise.all([...hosts.values()].map((h) => hostTmux(h).killSession(run.session).catch(() => undefined)));
       markRunKilled(run.dir);
     }
     if (ctx.json) printJson(ctx, { run: run.id, workers: states, sessionKilled: !name });

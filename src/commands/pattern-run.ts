@@ -1,4 +1,5 @@
 // What `review` and `run` share: start (or resume) a pattern run, in the foreground or detached into tmux.
+import { parseHostsOption } from '../hosts/placement.js';
 import { UsageError } from '../errors.js';
 import { boardCommand, cliScript } from '../paths.js';
 import { drivePatternRun, readContextFile, runOutputs, startPatternRun, type PatternEnv, type PatternInputs } from '../patterns/engine.js';
@@ -16,7 +17,7 @@ import { printJson, str, type Context, type Values } from './command.js';
 export const PATTERN_OPTIONS = {
   agent: { type: 'string' }, 'synth-agent': { type: 'string' }, context: { type: 'string' },
   detach: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, resume: { type: 'string' },
-  name: { type: 'string' }, session: { type: 'string' }, 'run-dir': { type: 'string' },
+  name: { type: 'string' }, session: { type: 'string' }, 'run-dir': { type: 'string' }, hosts: { type: 'string' },
 } as const;
 
 /** The pattern environment for this invocation. */
@@ -25,9 +26,11 @@ export function patternEnv(ctx: Context, values: Values): PatternEnv {
 }
 
 /** Inputs from the flags both commands share. */
-export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context'> {
+export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context' | 'hosts'> {
   const context = str(values, 'context');
+  const hosts = str(values, 'hosts');
   return {
+    hosts: hosts === undefined ? undefined : parseHostsOption(hosts, ctx.env, ctx.cwd),
     agent: str(values, 'agent') ?? ctx.env.ORCH_TMUX_AGENT ?? 'codex',
     synthAgent: str(values, 'synth-agent'),
     dryRun: values['dry-run'] === true,

@@ -15,13 +15,14 @@ function agentOnly(vars: Record<string, string>): Record<string, string> {
 export const command: Command = {
   name: 'review',
   summary: 'Fan out 2-4 reviewers with different lenses over a document and merge them',
-  usage: 'review <doc> [--lenses a,b,c] [--agent NAME|PATH] [--var k=v]... [--synth-agent NAME|PATH] [--context FILE] [--no-synth] [--detach] [--dry-run] [--json]\n       orch-tmux review --resume <run>',
+  usage: 'review <doc> [--lenses a,b,c] [--agent NAME|PATH] [--var k=v]... [--synth-agent NAME|PATH] [--context FILE] [--hosts local,NAME...] [--no-synth] [--detach] [--dry-run] [--json]\n       orch-tmux review --resume <run>',
   details: [
     'One read-only reviewer per lens (default: clarity,correctness,risks), then a synthesizer that writes',
     'synthesis.md in the run directory. --dry-run rehearses with no agent: same session, windows, prompts',
     'and files; each worker shows the prompt and command it would run. --context FILE is YAML with any of',
     'goal, non_goals, constraints, pointers, decisions, success. --resume keeps finished reviewers.',
     '--var k=v fills the agent profile\'s own variables (`--agent shell --var command="python3 my_agent.py"`).',
+    '--hosts local,box1: reviewers are spread over these hosts (hosts.yaml) by free slots; the synthesis runs here.',
   ].join('\n'),
   options: { ...PATTERN_OPTIONS, ...VAR_OPTION, lenses: { type: 'string' }, 'no-synth': { type: 'boolean' } },
   positionals: [0, 1],

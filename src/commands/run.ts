@@ -8,8 +8,8 @@ import { PATTERN_OPTIONS, resumeRun, sharedInputs, startAndDrive } from './patte
 export const command: Command = {
   name: 'run',
   summary: 'Run a pattern (YAML pipeline): review, review-fix, scout-act-verify, split, research, options',
-  usage: 'run <pattern|file.yaml> [--var k=v]... [--agent NAME|PATH] [--synth-agent ...] [--context FILE] [--worktrees] [--detach] [--dry-run] [--json]\n       orch-tmux run --resume <run>',
-  details: 'Stages fan out over lenses, sections, a count or a list; `needs:` feeds earlier results into later prompts.\nWriting stages run one at a time in the working tree, or each in its own git worktree with --worktrees.',
+  usage: 'run <pattern|file.yaml> [--var k=v]... [--agent NAME|PATH] [--synth-agent ...] [--context FILE] [--hosts local,NAME...] [--worktrees] [--detach] [--dry-run] [--json]\n       orch-tmux run --resume <run>',
+  details: 'Stages fan out over lenses, sections, a count or a list; `needs:` feeds earlier results into later prompts.\nWriting stages run one at a time in the working tree, or each in its own git worktree with --worktrees.\n--hosts local,box1: read-only stages are spread over these hosts (hosts.yaml) by free slots; writers and the synthesis run here.',
   options: { ...PATTERN_OPTIONS, ...VAR_OPTION, worktrees: { type: 'boolean' } },
   positionals: [0, 1],
   async run(ctx, values, [pattern]) {

@@ -1,5 +1,7 @@
 import { UsageError } from '../errors.js';
 import { TemplateRegistry, templateDirs } from '../prompts/registry.js';
+import { findHost, loadHosts } from '../hosts/config.js';
+import { remoteRunDir } from '../hosts/remote.js';
 import { findRun, tmuxForRun } from '../runs/run.js';
 import { launchPrepared, prepareWorker } from '../workers/launch.js';
 import { printJson, str, type Command } from './command.js';
@@ -10,7 +12,7 @@ import { parseVars, VAR_OPTION } from './options.js';
 export const command: Command = {
   name: 'spawn',
   summary: 'Start a worker (one agent in one window) in a run',
-  usage: 'spawn <run> (<worker> (--prompt-file F | --prompt TEXT | --template T [--var k=v]...) | --worker NAME=FILE...) [--agent NAME|PATH] [--cwd DIR] [--sandbox MODE] [--dry-run] [--allow-nested] [--json]',
+  usage: 'spawn <run> (<worker> (--prompt-file F | --prompt TEXT | --template T [--var k=v]...) | --worker NAME=FILE...) [--agent NAME|PATH] [--host NAME] [--cwd DIR] [--sandbox MODE] [--dry-run] [--allow-nested] [--json]',
   details: [
     'Returns once the window exists and the agent has started. The prompt is written to',
     'workers/<worker>/prompt.md (0600) and reaches the agent from that file as its profile says.',
@@ -18,11 +20,13 @@ export const command: Command = {
     'same other options; every one is checked before any starts, and their windows open in one tmux call.',
     '--sandbox: read-only (default), workspace-write or danger-full-access (codex profiles).',
     '--dry-run: rehearse: the window shows the prompt and command; no agent runs.',
+    '--host NAME: run it on a host of hosts.yaml (`orch-tmux hosts`), in the run\'s session there; its',
+    'facts and answer are brought home, so every other command works as for a local worker.',
   ].join('\n'),
   options: {
     'prompt-file': { type: 'string' }, prompt: { type: 'string' }, template: { type: 'string' }, ...VAR_OPTION,
     agent: { type: 'string' }, cwd: { type: 'string' }, sandbox: { type: 'string' }, 'dry-run': { type: 'boolean' },
-    'allow-nested': { type: 'boolean' }, worker: { type: 'string', multiple: true },
+    'allow-nested': { type: 'boolean' }, worker: { type: 'string', multiple: true }, host: { type: 'string' },
   },
   positionals: [1, 2],
   async run(ctx, values, [runRef, name]) {
@@ -39,7 +43,10 @@ export const command: Command = {
       throw new UsageError(`Expected --sandbox read-only, workspace-write or danger-full-access, got ${JSON.stringify(sandbox)}`);
     }
     const tmux = tmuxForRun(run, ctx.server);
-    const common = { run, tmux, profile, cwd: str(values, 'cwd'), vars, sandbox, rehearsal: values['dry-run'] === true, allowNested: values['allow-nested'] === true, env: ctx.env };
+    const host = values.host === undefined ? undefined : findHost(str(values, 'host')!, loadHosts(ctx.env, ctx.cwd));
+    // Checked with a stand-in folder on the host first: bad input never reaches the host.
+    const common = { run, tmux, profile, cwd: str(values, 'cwd'), vars, sandbox, rehearsal: values['dry-run'] === true, allowNested: values['allow-nested'] === true, env: ctx.env, host, hostDir: host ? '/' : undefined };
+    const onHost = async () => (host ? { hostDir: await remoteRunDir(host, run) } : {});
     if (many.length) {
       // Every worker checked (name, prompt file, command) before any folder or window is made.
       const seen = new Set<string>();
@@ -51,9 +58,11 @@ export const command: Command = {
         seen.add(workerName);
         const prompt = readUserFile(spec.slice(eq + 1), `--worker ${workerName}`);
         if (prompt.length === 0 && profile.prompt !== 'none') throw new UsageError(`The prompt file of worker ${workerName} is empty: give the agent something to do`);
-        return { prompt, record: prepareWorker({ ...common, name: workerName, prompt }) };
+        prepareWorker({ ...common, name: workerName, prompt });
+        return { prompt, name: workerName };
       });
-      const started = await Promise.all(planned.map((p) => launchPrepared(tmux, run, p.record, p.prompt, ctx.env)));
+      const there = await onHost();
+      const started = await Promise.all(planned.map((p) => launchPrepared(tmux, run, prepareWorker({ ...common, ...there, name: p.name, prompt: p.prompt }), p.prompt, ctx.env)));
       if (ctx.json) printJson(ctx, { run: run.id, workers: started.map((w) => ({ worker: w.name, state: w.state, paneId: w.paneId, agentPid: w.agentPid, dir: `${run.dir}/workers/${w.name}` })) });
       else ctx.out(started.map((w) => `${run.id}/${w.name} ${w.state} (pane ${w.paneId ?? '?'})\n`).join(''));
       return 0;
@@ -70,7 +79,8 @@ export const command: Command = {
       prompt = registry.render(template.name, templateVars);
     }
     if (prompt.length === 0 && profile.prompt !== 'none') throw new UsageError('The prompt is empty: give the agent something to do');
-    const worker = await launchPrepared(tmux, run, prepareWorker({ ...common, name: name!, prompt }), prompt, ctx.env);
+    prepareWorker({ ...common, name: name!, prompt });
+    const worker = await launchPrepared(tmux, run, prepareWorker({ ...common, ...(await onHost()), name: name!, prompt }), prompt, ctx.env);
     if (ctx.json) printJson(ctx, { run: run.id, worker: worker.name, state: worker.state, paneId: worker.paneId, agentPid: worker.agentPid, dir: `${run.dir}/workers/${worker.name}` });
     else ctx.out(`${run.id}/${worker.name} ${worker.state} (pane ${worker.paneId ?? '?'})\n`);
     return 0;

@@ -1,5 +1,7 @@
 // One monitor pass over every live run: one list-panes per tmux server, a capture only where activity
 // moved or a state needs confirming, the policy's actions, events, a status.json snapshot, notices.
+import { hostTmux } from '../hosts/remote.js';
+import { syncHosts } from '../hosts/sync.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeJsonAtomic } from '../runs/atomic.js';
@@ -144,6 +146,8 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     appendEvent(run.dir, { kind: 'monitor.config-error', detail: { error: String((error as Error).message) } });
     process.stderr.write(`orch-tmux monitor: ${String((error as Error).message)} (using the safe defaults)\n`);
   }
+  // Remote workers' facts home and their hosts' panes noted, before any of them is judged.
+  await syncHosts(run);
   const memory = readMemory(run);
   const messages: string[] = []; // what attached clients are told, once at the end of the pass
   const observations: WorkerObservation[] = [];
@@ -167,7 +171,7 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     const policyHere = workerPolicy(policy, rec);
     let screen: Classification | undefined;
     if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
-      const seen = await look(tmux, rec, truth.pane, mem, policyHere, nowMs, count);
+      const seen = await look(rec.host ? hostTmux(rec.host) : tmux, rec, truth.pane, mem, policyHere, nowMs, count);
       // With hooks, the agent's own newest line decides; the screen only where it shows news (evidence.ts).
       const judged = rec.hooks ? judge(newestHookLine(rec), seen?.screen, nowMs) : undefined;
       screen = judged ? judged.verdict : seen?.screen;
@@ -206,7 +210,7 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     // Waiting for its limit to reset before a resume: the run is not over.
     if (limit?.resetsAt !== undefined && nowMs < limit.resetsAt && shouldResume(input)) obs.resetsAt = new Date(limit.resetsAt).toISOString();
     for (const action of actions) {
-      obs.actions.push(await act(action, run, tmux, rec, mem, policyHere, env, count, messages));
+      obs.actions.push(await act(action, run, rec.host ? hostTmux(rec.host) : tmux, rec, mem, policyHere, env, count, messages));
     }
     observations.push(obs);
   }

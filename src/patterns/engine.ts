@@ -1,5 +1,8 @@
 // Runs a pattern: checks and renders everything before any session exists, then drives the stages;
 // the same code resumes a run (finished workers are kept, missing or failed ones start again).
+import type { Host } from '../hosts/config.js';
+import { placeWorkers } from '../hosts/placement.js';
+import { remoteRunDir } from '../hosts/remote.js';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AgentProfile } from '../agents/profile.js';
@@ -20,7 +23,7 @@ import type { Tmux, TmuxServer } from '../tmux/index.js';
 import { checkLaunch, launchPrepared, prepareWorker } from '../workers/launch.js';
 import { readWorker, type WorkerState } from '../workers/record.js';
 import { type WorkerStatus } from '../workers/status.js';
-import { sessionPanes } from '../workers/panes.js';
+import { runPanes } from '../hosts/sync.js';
 import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/store.js';
 import { deriveTruth } from '../workers/truth.js';
 import { notify } from '../monitor/notify.js';
@@ -49,6 +52,8 @@ export interface PatternInputs {
   worktrees: boolean;
   noSynth: boolean;
   context: Record<string, string>;
+  /** --hosts: where read-only workers may run (`local` is this machine); the synthesis and writers stay here. */
+  hosts?: string[];
 }
 
 /** The environment a pattern run works in. */
@@ -234,7 +239,7 @@ function policyOf(run: RunRecord, env: NodeJS.ProcessEnv): Policy {
 
 // The driver settles what it waited for, so result.md is on disk before a later stage reads it.
 async function settleStage(run: RunRecord, tmux: Tmux, names: string[]): Promise<void> {
-  const panes = await sessionPanes(tmux, run.session);
+  const panes = await runPanes(run, tmux);
   for (const name of names) {
     try {
       settleWorker(run.dir, name, { panes, by: 'driver' });
@@ -259,6 +264,9 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
   const all: string[] = [];
   let ok = true;
   appendEvent(run.dir, { kind: 'run.driving', detail: { pattern: pattern.name, pid: process.pid } });
+  // The run's folder on each host, made once per drive.
+  const hostDirs = new Map<string, Promise<string>>();
+  const hostDirOf = (h: Host) => hostDirs.get(h.name) ?? hostDirs.set(h.name, remoteRunDir(h, run)).get(h.name)!;
   // The run keeps a plan of its own: one step per stage, advanced as each stage ends (kept on --resume).
   let plan = readPlan(run.dir) ?? newPlan(stages.map((ws) => `${ws[0]!.stage.id}: ${ws.length} worker${ws.length === 1 ? '' : 's'}`));
   if (!readPlan(run.dir)) await publishPlan(run.dir, run.session, tmux, plan, { verb: 'driver', stage: stages[0]![0]!.stage.id });
@@ -276,13 +284,17 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
       const prompt = renderPrompt(penv.templates, w, ws ? relocated(values, pattern, ws, run.cwd, userTop) : values, needs, inputs.context, run);
       const profile = stage.agent === 'synth' ? profiles.synth : profiles.main;
       if (stage.web && !profile.webSearch) warnOnce(penv, run, `agent ${profile.name} has no web search in its profile (webSearch:), so stage ${stage.id} works without it`);
+      const host = placed.get(w.name);
       const record = prepareWorker({
-        run, tmux, name: w.name, prompt, profile, cwd: ws?.cwd ?? run.cwd, sandbox: sandboxOf(stage), webSearch: stage.web,
-        rehearsal: inputs.dryRun, allowNested: true, env: penv.env, vars: forAgents,
+        run, tmux, name: w.name, prompt, profile, cwd: host ? undefined : ws?.cwd ?? run.cwd, sandbox: sandboxOf(stage), webSearch: stage.web,
+        rehearsal: inputs.dryRun, allowNested: true, env: penv.env, vars: forAgents, host, hostDir: host ? await hostDirOf(host) : undefined,
       });
       await launchPrepared(tmux, run, record, prompt, penv.env);
     };
     const pending = await workersToStart(run, tmux, workers);
+    // Under --hosts, a stage that only reads (not the synthesis, no writers, no scratch copy) is spread over the hosts.
+    const spread = inputs.hosts?.length && !stage.write && !stage.scratch && stage.agent !== 'synth' && !wt;
+    const placed = spread ? placeWorkers(run.dir, pending.map((w) => w.name), inputs.hosts!, penv.env, penv.cwd) : new Map<string, Host | undefined>();
     let outcome: Awaited<ReturnType<typeof waitForWorkers>>;
     try {
       if (stage.write) {
@@ -394,7 +406,7 @@ async function resumeDead(run: RunRecord, tmux: Tmux, names: string[], env: Node
 
 /** Workers of a stage that need starting: new ones, and failed/lost/killed ones (moved aside first). */
 async function workersToStart(run: RunRecord, tmux: Tmux, workers: PlannedWorker[]): Promise<PlannedWorker[]> {
-  const panes = await sessionPanes(tmux, run.session);
+  const panes = await runPanes(run, tmux);
   const out: PlannedWorker[] = [];
   for (const w of workers) {
     const rec = readWorker(run.dir, w.name);

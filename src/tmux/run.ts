@@ -1,3 +1,5 @@
+import type { Host } from '../hosts/config.js';
+import { runOnHost } from '../hosts/ssh.js';
 import { runProgram } from '../run-program.js';
 import { classifyTmuxError, TmuxError, TmuxNotInstalledError } from './errors.js';
 
@@ -5,6 +7,8 @@ import { classifyTmuxError, TmuxError, TmuxNotInstalledError } from './errors.js
 export interface TmuxServer {
   socketName?: string;
   socketPath?: string;
+  /** A remote host: its default tmux server, reached over the host's shared ssh connection. */
+  host?: Host;
 }
 
 export interface TmuxRunOptions {
@@ -47,7 +51,8 @@ export async function runTmux(server: TmuxServer, commands: readonly (readonly s
   const subcommand = commands.map((c) => c[0]).join(';');
   const args = commands.flat();
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const result = await runProgram('tmux', argv, { input: options.input, timeoutMs, signal: options.signal });
+  const o = { input: options.input, timeoutMs, signal: options.signal };
+  const result = server.host ? await runOnHost(server.host, ['tmux', ...argv], o) : await runProgram('tmux', argv, o);
   if (result.error?.code === 'ENOENT') throw new TmuxNotInstalledError(subcommand, args);
   // tmux never started (E2BIG for an argv over 128 KiB, EACCES ...): no exit code and no stderr to read.
   if (result.error) throw new TmuxError(subcommand, args, undefined, String(result.error.message));

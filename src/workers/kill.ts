@@ -3,13 +3,21 @@ import { appendEvent } from '../runs/events.js';
 import { workerPaths } from '../runs/paths.js';
 import type { RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
-import { sessionPanes } from './panes.js';
-import { FINISHED, readWorker, type WorkerState } from './record.js';
+import { hostTmux } from '../hosts/remote.js';
+import { runOnHost } from '../hosts/ssh.js';
+import { runPanes } from '../hosts/sync.js';
+import { FINISHED, readWorker, type WorkerRecord, type WorkerState } from './record.js';
 import { RefusedTransition, settleWorker, transition } from './store.js';
 import { waitForWorkers } from './wait.js';
 
-function signal(pid: number | undefined, sig: NodeJS.Signals): void {
+// A remote worker's pid is a pid on its host: signalled there (`kill` over its connection), never here.
+async function signal(rec: WorkerRecord | undefined, sig: NodeJS.Signals): Promise<void> {
+  const pid = rec?.agentPid;
   if (!pid) return;
+  if (rec.host) {
+    await runOnHost(rec.host, ['kill', '-s', sig.slice(3), String(pid)]).catch(() => undefined);
+    return;
+  }
   try {
     process.kill(pid, sig);
   } catch {
@@ -35,19 +43,19 @@ export async function killWorker(run: RunRecord, tmux: Tmux, name: string, grace
   // A fact from the user: the store reads an attempt that ends after this as killed.
   writeFileSync(workerPaths(run.dir, name).killRequested, new Date().toISOString(), { mode: 0o600 });
   appendEvent(run.dir, { worker: name, kind: 'worker.kill', detail: { graceMs } });
-  if (rec.paneId) await tmux.sendKeys(rec.paneId, rec.keys?.interrupt ?? ['C-c']).catch(() => undefined);
+  if (rec.paneId) await (rec.host ? hostTmux(rec.host) : tmux).sendKeys(rec.paneId, rec.keys?.interrupt ?? ['C-c']).catch(() => undefined);
   const stopped = async (ms: number) => (await waitForWorkers(run, tmux, [name], { timeoutMs: ms })).finished;
   let done = await stopped(graceMs);
   // Read again before each signal: a worker that was pending when the kill began has an agent pid now.
   if (!done) {
-    signal(readWorker(run.dir, name)?.agentPid, 'SIGTERM');
+    await signal(readWorker(run.dir, name), 'SIGTERM');
     done = await stopped(1000);
   }
   if (!done) {
-    signal(readWorker(run.dir, name)?.agentPid, 'SIGKILL');
+    await signal(readWorker(run.dir, name), 'SIGKILL');
     done = await stopped(2000);
   }
-  const settled = settleWorker(run.dir, name, { panes: await sessionPanes(tmux, run.session), by: 'kill' });
+  const settled = settleWorker(run.dir, name, { panes: await runPanes(run, tmux), by: 'kill' });
   if (settled && FINISHED.has(settled.state)) return settled.state;
   // The runner is gone too and reported nothing: record the outcome ourselves (unless it just did).
   try {

@@ -5,6 +5,7 @@
 // `\n` (the runner undoes both with printf %b), so every byte but NUL passes and nothing is ever eval'd.
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { whichProgram } from '../agents/resolve.js';
 import { runnerScript, settleScript } from '../paths.js';
 import { writeFileAtomic } from '../runs/atomic.js';
@@ -44,40 +45,47 @@ export interface AttemptStart {
 
 /** Writes the attempt's launch and environment files; returns the window's command (argv, no shell). */
 export function prepareRunner(rec: WorkerRecord, start: AttemptStart): string[] {
+  // Files are written here; the paths in them are where the runner reads them: here, or on the worker's
+  // host (the same layout under the run's folder there), where the caller ships them.
   const paths = workerPaths(rec.runDir, rec.name);
+  const there = workerPaths(rec.hostDir ?? rec.runDir, rec.name);
+  const remote = rec.host !== undefined;
   const lines: Buffer[] = [];
   const put = (key: string, value: string | Uint8Array | number | undefined) => {
     if (value !== undefined) lines.push(Buffer.concat([Buffer.from(`${key}=`), encodeValue(typeof value === 'number' ? String(value) : value), Buffer.from('\n')]));
   };
-  const shell = runnerShell(start.env);
+  const shell = remote ? ['/bin/sh'] : runnerShell(start.env);
   const promptArg = () => (rec.prompt === 'arg' ? [readFileSync(paths.prompt)] : []);
-  put('dir', paths.dir);
+  put('dir', there.dir);
   put('attempt', start.attempt);
-  put('tmux', whichProgram('tmux', { PATH: start.path ?? start.env.PATH ?? process.env.PATH }) ?? 'tmux');
-  put('socket', rec.socketPath);
+  // On a host: its own tmux from its PATH, its default server (the window's $TMUX), no settle step (no Node
+  // there: whoever brings the facts home records the end, hosts/sync.ts).
+  put('tmux', remote ? 'tmux' : whichProgram('tmux', { PATH: start.path ?? start.env.PATH ?? process.env.PATH }) ?? 'tmux');
+  if (!remote) put('socket', rec.socketPath);
   put('wchan', workerChannel(rec.run, rec.name));
   put('rchan', runChannel(rec.run));
-  put('pipe', `exec cat >> ${shellQuoteForTmux(paths.paneLog)}`);
-  put('node', process.execPath);
-  put('settle', settleScript);
+  put('pipe', `exec cat >> ${shellQuoteForTmux(there.paneLog)}`);
+  if (!remote) put('node', process.execPath);
+  if (!remote) put('settle', settleScript);
   put('sh', shell[0]);
   if (shell.length > 1) put('shflag', shell.slice(1).join(' '));
   put('logoffset', sizeOf(paths.paneLog));
   // Made here with 0600 so the agent's output is never world-readable.
   if (rec.mode === 'exec') writeFileSync(paths.stdout, '', { mode: 0o600, flag: 'a' });
-  if (rec.mode === 'exec') put('stdout', paths.stdout);
-  put('answer', rec.lastMessage === 'pane' ? 'pane' : rec.lastMessage === 'file' ? paths.lastMessage : paths.stdout);
+  if (rec.mode === 'exec') put('stdout', there.stdout);
+  put('answer', rec.lastMessage === 'pane' ? 'pane' : rec.lastMessage === 'file' ? there.lastMessage : there.stdout);
   // codex leaves an existing -o file untouched when a turn fails: a stale message must not pass for a new one.
-  if (rec.lastMessage === 'file') put('truncate', paths.lastMessage);
+  if (rec.lastMessage === 'file') put('truncate', there.lastMessage);
   if (rec.rehearsal) {
-    put('rehearsal', writeRehearsal(rec));
+    writeRehearsal(rec);
+    put('rehearsal', there.rehearsalScreen);
   } else if (start.resume) {
     const sessionId = rec.sessionId ?? '';
     for (const a of rec.resumeArgv ?? []) put('arg', a.split('{{sessionId}}').join(sessionId));
     put('resume', 1);
     if (rec.mode === 'exec') {
       writeFileAtomic(paths.resumePrompt, rec.resumePrompt ?? DEFAULT_RESUME_PROMPT);
-      put('stdin', paths.resumePrompt);
+      put('stdin', there.resumePrompt);
     }
     // A session the agent never saved (killed in its first second): the task starts again under a new id.
     if (rec.sessionMissing && rec.newSessionId) {
@@ -86,24 +94,25 @@ export function prepareRunner(rec: WorkerRecord, start: AttemptStart): string[] 
       put('oldsession', sessionId);
       put('retrysession', id);
       for (const a of [...rec.argv.map((x) => x.split(rec.newSessionId!).join(id)), ...promptArg()]) put('retry', a);
-      if (rec.prompt === 'stdin') put('retrystdin', paths.prompt);
+      if (rec.prompt === 'stdin') put('retrystdin', there.prompt);
     }
   } else {
     for (const a of [...rec.argv, ...promptArg()]) put('arg', a);
-    if (rec.prompt === 'stdin') put('stdin', paths.prompt);
+    if (rec.prompt === 'stdin') put('stdin', there.prompt);
   }
   const env = { ...start.env, ...(rec.env ?? {}), ORCH_TMUX_WORKER: `${rec.run}/${rec.name}` };
   writeFileAtomic(paths.envFile, Buffer.concat(Object.entries(env).map(([k, v]) => Buffer.concat([encodeValue(`${k}=${v}`), Buffer.from('\n')]))), 0o600, false);
-  put('env', paths.envFile);
+  put('env', there.envFile);
   // The record as the window starts: the settle step's stand-in for a worker.json someone damaged.
   put('record', JSON.stringify(rec));
   const file = paths.launch(start.attempt);
   writeFileAtomic(file, Buffer.concat(lines), 0o600, false);
-  return [...shell, runnerScript, file];
+  // A host gets the runner in the worker's folder (shipped with the files).
+  return remote ? [...shell, join(there.dir, 'orch-runner'), there.launch(start.attempt)] : [...shell, runnerScript, file];
 }
 
 // A rehearsal (--dry-run) shows what would run and leaves a stand-in answer saying so; no agent starts.
-function writeRehearsal(rec: WorkerRecord): string {
+function writeRehearsal(rec: WorkerRecord): void {
   const paths = workerPaths(rec.runDir, rec.name);
   const prompt = readFileSync(paths.prompt);
   const command = rec.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
@@ -132,7 +141,6 @@ function writeRehearsal(rec: WorkerRecord): string {
     ...(head.length > 12 ? [`> ... (${head.length - 12} more lines)`] : []),
     '',
   ].join('\n'));
-  return paths.rehearsalScreen;
 }
 
 function sizeOf(path: string): number {

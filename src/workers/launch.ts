@@ -15,6 +15,8 @@ import { hasPane, sessionPanes } from './panes.js';
 import { createWorker, settleWorker } from './store.js';
 import { readFacts } from './facts.js';
 import { prepareRunner } from './launch-file.js';
+import type { Host } from '../hosts/config.js';
+import { openOnHost, waitForRemoteStart } from '../hosts/launch-remote.js';
 
 /** Linux caps one argv item at 128 KiB (MAX_ARG_STRLEN); prompts given as an argument must fit. */
 const MAX_ARG_BYTES = 128 * 1024 - 1;
@@ -36,6 +38,9 @@ export interface SpawnWorkerOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for the agent to start (ms). */
   startTimeoutMs?: number;
+  /** Run it on this host, in the run's folder there (from remoteRunDir); this machine when absent. */
+  host?: Host;
+  hostDir?: string;
 }
 
 /** Refuses to spawn from inside a worker unless told to: workers do not spawn workers. */
@@ -52,31 +57,38 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
   const name = checkWorkerName(o.name);
   const paths = workerPaths(o.run.dir, name);
   if (existsSync(paths.dir)) throw new UsageError(`Worker ${JSON.stringify(name)} already exists in run ${o.run.id}: pick another name`, { code: 'worker_exists' });
-  const cwd = checkDirectory(o.cwd ?? o.run.cwd);
+  // On a host, the paths the agent is given are its folder there; its program is found by the host's PATH
+  // (`orch-tmux hosts` says which agents it has), and it runs in the host's cwd or its folder there.
+  const there = workerPaths(o.hostDir ?? o.run.dir, name);
+  const remote = o.host !== undefined;
+  const cwd = remote ? o.cwd ?? o.host!.cwd ?? there.dir : checkDirectory(o.cwd ?? o.run.cwd);
   const sandbox = o.sandbox ?? 'read-only';
   // Chosen here and recorded with the worker before its agent starts: killed in its first second, it is still resumable.
   const newSessionId = randomUUID();
   const values: Record<string, string> = {
     ...(o.vars ?? {}),
-    promptFile: paths.prompt, lastMessageFile: paths.lastMessage, workerDir: paths.dir, runDir: o.run.dir, cwd,
+    promptFile: there.prompt, lastMessageFile: there.lastMessage, workerDir: there.dir, runDir: o.hostDir ?? o.run.dir, cwd,
     sandbox, newSessionId,
   };
   const p = o.profile;
-  const hooks = p.hooks ? installHooks(p.hooks, hookTarget(o.run, name)).argv : [];
+  // Hooks report through our Node program, which a host does not have: a remote worker is judged by its screen.
+  const hookSpec = remote ? undefined : p.hooks;
+  const hooks = hookSpec ? installHooks(hookSpec, hookTarget(o.run, name)).argv : [];
   let argv = fillArgv(withSandbox(p.command, p, sandbox, o.webSearch, hooks), values, p.source);
   const resumeArgv = p.resume ? fillArgv(withSandbox(p.resume, p, sandbox, o.webSearch, hooks), { ...values, sessionId: '{{sessionId}}' }, p.source) : undefined;
   const choosesId = p.command.some((a) => a.includes('{{newSessionId}}'));
-  if (!o.rehearsal) argv = resolveProgram(argv, p, env);
+  if (!o.rehearsal && !remote) argv = resolveProgram(argv, p, env);
   const size = typeof o.prompt === 'string' ? Buffer.byteLength(o.prompt) : o.prompt.length;
   if (p.prompt === 'arg' && size > MAX_ARG_BYTES) {
     throw new UsageError(`The prompt is ${size} bytes but agent ${p.name} takes it as one argument (limit 128 KiB): shorten it or use a profile with prompt: stdin`);
   }
   return {
     name, run: o.run.id, runDir: o.run.dir, agent: p.name, agentRef: p.source.startsWith('builtin:') ? p.name : p.source, mode: p.mode, argv,
-    resumeArgv: resumeArgv && !o.rehearsal ? resolveProgram(resumeArgv, p, env) : resumeArgv,
+    resumeArgv: resumeArgv && !o.rehearsal && !remote ? resolveProgram(resumeArgv, p, env) : resumeArgv,
     resumePrompt: p.resumePrompt, sessionMissing: p.sessionMissing, prompt: p.prompt, lastMessage: p.lastMessage, json: p.json, sandbox,
     silence: p.silence, exitCodes: p.exitCodes, sessionId: choosesId ? newSessionId : undefined, newSessionId: choosesId ? newSessionId : undefined,
-    sessionIdRegex: p.sessionId?.regex, hooks: p.hooks, states: p.states, keys: p.keys, cwd, env: p.env, socketPath: o.run.socketPath,
+    sessionIdRegex: p.sessionId?.regex, hooks: hookSpec, states: p.states, keys: p.keys, cwd, env: { ...p.env, ...o.host?.env }, socketPath: o.run.socketPath,
+    host: o.host, hostDir: o.hostDir,
     rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), starterPid: process.pid, resumes: 0, version: 0,
   };
 }
@@ -110,12 +122,15 @@ export function withSandbox(argv: readonly string[], p: AgentProfile, mode: stri
 // The tmux server's environment is the one it started with, not the caller's; the caller's goes to the
 // agent through a 0600 file the runner deletes on reading (launch-file.ts), minus tmux's own variables.
 const NOT_FORWARDED = /^(TMUX|TMUX_PANE|ORCH_TMUX_WORKER|_)$/;
+// On another machine the login there says who and where the user is: only the rest (PATH, keys) goes.
+const NOT_FORWARDED_TO_HOST = /^(HOME|USER|LOGNAME|SHELL|PWD|OLDPWD|TMPDIR|TMUX_TMPDIR|MAIL|DISPLAY|SSH_\w+|XDG_\w+)$/;
 
 /** The caller's environment for the window's runner, so the agent sees the PATH and keys the caller has. */
-export function forwardedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+export function forwardedEnv(env: NodeJS.ProcessEnv, host?: Host): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined || NOT_FORWARDED.test(k) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) continue;
+    if (host && NOT_FORWARDED_TO_HOST.test(k)) continue;
     out[k] = v;
   }
   return out;
@@ -147,8 +162,8 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     if (record.hooks) for (const [file, text] of Object.entries(installHooks(record.hooks, hookTarget(run, record.name)).files)) writeFileAtomic(file, text);
     createWorker(record);
     reopenRun(run.dir);
-    const command = prepareRunner(record, { attempt: 0, env: forwardedEnv(env) });
-    created = await tmux.newWindow({
+    const command = prepareRunner(record, { attempt: 0, env: forwardedEnv(env, record.host) });
+    created = record.host ? await openOnHost(run, record, command, 0) : await tmux.newWindow({
       target: run.session,
       name: record.name,
       cwd: record.cwd,
@@ -162,6 +177,7 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     }
     throw error;
   }
+  if (record.host) return waitForRemoteStart(run, record.name, startTimeoutMs, created?.paneId);
   return waitForStart(tmux, run, record.name, startTimeoutMs, created?.paneId);
 }
 

@@ -4,9 +4,11 @@ import type { StatePatterns } from '../monitor/classify.js';
 import { runPaths, workerPaths } from '../runs/paths.js';
 import type { AnswerSource, FallbackSource } from './answer.js';
 import type { JsonPaths, LastMessage } from '../agents/profile.js';
+import type { Host } from '../hosts/config.js';
 
-/** Where a worker is in its life; `lost` means the run dir says running but tmux has no such pane. */
-export type WorkerState = 'pending' | 'running' | 'done' | 'failed' | 'killed' | 'lost';
+/** Where a worker is in its life; `lost` means the run dir says running but tmux has no such pane;
+ * `unreachable` (never recorded, only derived) that its host does not answer, so nothing is known. */
+export type WorkerState = 'pending' | 'running' | 'done' | 'failed' | 'killed' | 'lost' | 'unreachable';
 
 /** States after which a worker does nothing more on its own. */
 export const FINISHED: ReadonlySet<WorkerState> = new Set(['done', 'failed', 'killed', 'lost']);
@@ -61,6 +63,9 @@ export interface WorkerRecord {
   /** Extra environment from the profile (never the caller's secrets). */
   env: Record<string, string>;
   socketPath: string;
+  /** The host it runs on (frozen at spawn), and the run's folder there; absent for this machine. */
+  host?: Host;
+  hostDir?: string;
   rehearsal?: boolean;
   paneId?: string;
   windowId?: string;

@@ -9,6 +9,9 @@ import { prepareRunner } from './launch-file.js';
 import { hasPane, sessionPanes } from './panes.js';
 import { readWorker, type WorkerRecord } from './record.js';
 import { sessionIdOf } from './session-id.js';
+import { openOnHost, waitForRemoteStart } from '../hosts/launch-remote.js';
+import { panesFor } from '../hosts/seen.js';
+import { runPanes } from '../hosts/sync.js';
 import { markResuming, RefusedTransition, settleWorker } from './store.js';
 
 export { sessionIdOf } from './session-id.js';
@@ -26,7 +29,7 @@ export interface ResumeReport {
 export async function resumeWorker(run: RunRecord, tmux: Tmux, name: string, env: NodeJS.ProcessEnv = process.env): Promise<ResumeReport> {
   if (!readWorker(run.dir, name)) throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}`, { code: 'unknown_worker' });
   // What tmux and the runner's facts show first (a runner killed -9 left `running` behind).
-  const rec = settleWorker(run.dir, name, { panes: await sessionPanes(tmux, run.session), by: 'resume' })!;
+  const rec = settleWorker(run.dir, name, { panes: await runPanes(run, tmux), by: 'resume' })!;
   if (rec.state === 'running' || rec.state === 'pending') throw new UsageError(`Worker ${name} is ${rec.state}: kill it first or let it finish`, { code: 'worker_running' });
   if (rec.state === 'done') throw new UsageError(`Worker ${name} is done: it has its result, there is nothing to resume`, { code: 'worker_done' });
   if (!rec.resumeArgv) throw new UsageError(`Agent ${rec.agent} has no resume command in its profile: it cannot be resumed`, { code: 'not_resumable' });
@@ -56,8 +59,17 @@ async function resumeLocked(run: RunRecord, tmux: Tmux, before: WorkerRecord, se
   // A run that had ended (every worker finished, or killed) is active again while this worker runs.
   reopenRun(run.dir, true);
   await ensureSession(run, tmux);
+  const attempt = rec?.resumes ?? before.resumes + 1;
+  const command = prepareRunner(rec ?? readWorker(run.dir, name)!, { attempt, resume: true, env: forwardedEnv(env, before.host) });
+  if (before.host) {
+    // On its host: the same window when its pane is still there (the host's own listing, just synced).
+    const hostPanes = panesFor(before, 'unknown');
+    const respawn = before.paneId && hasPane(hostPanes === 'unreachable' ? 'unknown' : hostPanes, before.paneId) ? before.paneId : undefined;
+    const opened = await openOnHost(run, rec ?? before, command, attempt, respawn);
+    await waitForRemoteStart(run, name, 15_000, opened.paneId);
+    return { worker: name, sessionId, attempt, previousState: before.state, previousExitCode: before.exitCode ?? null };
+  }
   const panes = await sessionPanes(tmux, run.session);
-  const command = prepareRunner(rec ?? readWorker(run.dir, name)!, { attempt: rec?.resumes ?? before.resumes + 1, resume: true, env: forwardedEnv(env) });
   const windowEnv = { ORCH_TMUX_WORKER: `${run.id}/${name}` };
   if (before.paneId && hasPane(panes, before.paneId)) {
     await tmux.respawnPane(before.paneId, command, { kill: true, cwd: before.cwd, env: windowEnv });
@@ -65,5 +77,5 @@ async function resumeLocked(run: RunRecord, tmux: Tmux, before: WorkerRecord, se
     await tmux.newWindow({ target: run.session, name, cwd: before.cwd, env: windowEnv, command });
   }
   await waitForStart(tmux, run, name, 15_000);
-  return { worker: name, sessionId, attempt: rec?.resumes ?? before.resumes + 1, previousState: before.state, previousExitCode: before.exitCode ?? null };
+  return { worker: name, sessionId, attempt, previousState: before.state, previousExitCode: before.exitCode ?? null };
 }

@@ -5,7 +5,7 @@ import { workerPaths } from '../runs/paths.js';
 import type { RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
 import { readAnswer } from './answer.js';
-import { sessionPanes } from './panes.js';
+import { runPanes } from '../hosts/sync.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type WorkerState } from './record.js';
 import { gatherEvidence } from './store.js';
 import { workerUsage, type Tokens } from './usage.js';
@@ -15,6 +15,8 @@ import { deriveTruth, type Panes } from './truth.js';
 export interface WorkerStatus {
   name: string;
   state: WorkerState;
+  /** Where it runs: `local`, or the name of its host. */
+  host: string;
   agent?: string;
   exitCode: number | null;
   signal: string | null;
@@ -45,7 +47,7 @@ export async function runStatus(run: RunRecord, tmux: Tmux, o: { filesOnly?: boo
     return !r || !FINISHED.has(r.state);
   });
   // tmux first, then the files: a runner that reports its outcome after our listing is still seen.
-  const panes: Panes = live ? await sessionPanes(tmux, run.session) : 'unknown';
+  const panes: Panes = live ? await runPanes(run, tmux) : 'unknown';
   return names.map((name) => workerStatus(run, name, panes));
 }
 
@@ -53,9 +55,9 @@ export async function runStatus(run: RunRecord, tmux: Tmux, o: { filesOnly?: boo
 export function workerStatus(run: RunRecord, name: string, panes: Panes): WorkerStatus {
   const rec = readWorker(run.dir, name);
   if (!rec) {
-    return { name, state: 'lost', exitCode: null, signal: null, reason: 'worker.json is missing or damaged', result: existingResult(run.dir, name) };
+    return { name, state: 'lost', host: 'local', exitCode: null, signal: null, reason: 'worker.json is missing or damaged', result: existingResult(run.dir, name) };
   }
-  const base = { name, agent: rec.agent, sessionId: rec.sessionId, paneId: rec.paneId, ...workerUsage(rec.spent) };
+  const base = { name, host: rec.host?.name ?? 'local', agent: rec.agent, sessionId: rec.sessionId, paneId: rec.paneId, ...workerUsage(rec.spent) };
   if (FINISHED.has(rec.state)) {
     return {
       ...base, state: rec.state, exitCode: rec.exitCode ?? null, signal: rec.signal ?? null, reason: rec.reason,

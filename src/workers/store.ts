@@ -10,6 +10,7 @@ import { workerPaths } from '../runs/paths.js';
 import { agentFailure, agentReport, readAnswer, readFallback } from './answer.js';
 import { readFacts, type ExitFact } from './facts.js';
 import { alive } from './panes.js';
+import { panesFor } from '../hosts/seen.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type WorkerState } from './record.js';
 import { findSessionId } from './session-id.js';
 import { deriveTruth, type Panes, type Truth } from './truth.js';
@@ -23,6 +24,8 @@ export const TRANSITIONS: Readonly<Record<WorkerState, readonly WorkerState[]>> 
   // An explicit `orch-tmux resume` may restart a worker someone killed (the monitor never does).
   killed: ['pending'],
   done: [],
+  // Derived while a host does not answer; never written.
+  unreachable: [],
 };
 
 /** True when the state machine allows `from -> to`. */
@@ -91,11 +94,13 @@ export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now
   // between the two reads "gone", seen once under load.)
   const first = readFacts(rec.runDir, rec.name, rec.resumes);
   const seen = new Map<number, boolean>();
-  for (const pid of [first.start?.runnerPid, rec.runnerPid, rec.starterPid]) if (pid) seen.set(pid, alive(pid));
+  // A remote worker's runner and agent live on its host: their panes speak for them (the starter is ours).
+  const pids = rec.host ? [rec.starterPid] : [first.start?.runnerPid, rec.runnerPid, rec.starterPid];
+  for (const pid of pids) if (pid) seen.set(pid, alive(pid));
   const read = readFacts(rec.runDir, rec.name, rec.resumes);
   const facts = exit ? { ...read, exit } : read;
   return {
-    facts, panes, nowMs, alive: (pid: number | undefined) => (pid ? seen.get(pid) ?? alive(pid) : false),
+    facts, panes: panesFor(rec, panes), nowMs, alive: (pid: number | undefined) => (pid ? seen.get(pid) ?? (rec.host ? true : alive(pid)) : false),
     killRequested: existsSync(workerPaths(rec.runDir, rec.name).killRequested),
     answered: facts.exit !== undefined && readAnswer(rec) !== undefined,
     agentFailure: facts.exit !== undefined ? agentFailure(rec) : undefined,
@@ -142,7 +147,7 @@ export function allWorkersFinished(runDir: string): boolean {
 
 // Turns a derived truth into the transitions that reach it (pending may pass through running).
 function apply(rec: WorkerRecord, truth: Truth, by: string): WorkerRecord | undefined {
-  if (truth.state === rec.state) return undefined;
+  if (truth.state === rec.state || truth.state === 'unreachable') return undefined;
   let current = rec;
   if (truth.start && current.state === 'pending') {
     current = commit(current, {

@@ -4,8 +4,8 @@ import type { ExitFact, StartFact } from './facts.js';
 import { FINISHED, type WorkerRecord, type WorkerState } from './record.js';
 import type { PaneInfo, PaneMap } from './panes.js';
 
-/** What tmux said about a run's panes. */
-export type Panes = PaneMap | 'gone' | 'unknown';
+/** What tmux said about a run's panes; `unreachable`: the worker's host did not answer. */
+export type Panes = PaneMap | 'gone' | 'unknown' | 'unreachable';
 
 /** A worker's state as the evidence shows it, with the fields a transition to it records. */
 export interface Truth {
@@ -59,6 +59,8 @@ export function deriveTruth(rec: WorkerRecord, e: Evidence): Truth {
   const pane = paneId ? known?.get(paneId) : undefined;
   if (FINISHED.has(rec.state)) return { state: rec.state, reason: rec.reason, pane };
   if (exit) return { ...judgeExit(exit, e), pane, start, exit };
+  // Its host does not answer: whatever happens there is unknown until it does (never lost for that).
+  if (e.panes === 'unreachable') return { state: 'unreachable', reason: `host ${rec.host?.name ?? '?'} is unreachable`, start };
   if (start || rec.state === 'running') {
     // A listing asked for before the runner reported its start says nothing about this attempt's pane
     // (missing, or still dead from the attempt before a resume): no evidence either way.

@@ -2,7 +2,9 @@ import type { RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
 import { readFacts } from './facts.js';
 import { alive } from './panes.js';
-import { FINISHED, readWorker } from './record.js';
+import { FINISHED, readWorker, runChannel } from './record.js';
+import { waitOnHost } from '../hosts/remote.js';
+import { liveRemoteWorkers } from '../hosts/sync.js';
 import { runStatus, type WorkerStatus } from './status.js';
 import { filesSignature, RunWatcher } from './watch.js';
 
@@ -23,7 +25,7 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
   // Watching starts before the first look, so no finish between a look and the wait goes unheard.
   const watcher = new RunWatcher([run.dir]);
   let missedWakeups = 0;
-  let how: 'change' | 'timeout' | undefined;
+  let how: 'change' | 'timeout' | 'host' | undefined;
   let askedTmuxAt = 0;
   try {
     for (;;) {
@@ -44,7 +46,7 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
       }
       const left = deadline - Date.now();
       if (left <= 0) return { finished: false, timedOut: true, workers, missedWakeups };
-      how = await watcher.changed(Math.min(left, FALLBACK_CHECK_MS));
+      how = await changedHereOrThere(run, watcher, Math.min(left, FALLBACK_CHECK_MS));
       // The fallback is for what writes no file (a runner killed -9, a vanished pane); a file change it
       // finds should have woken us: counted, so a regression shows in tests and the benchmark.
       if (how === 'timeout' && filesSignature(run.dir) !== before) missedWakeups++;
@@ -54,10 +56,26 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
   }
 }
 
-// The worker's record says it finished, or its runner (whose settle step writes it) is gone.
+// A file here changed, or a host with live workers of the run signalled its run channel (a remote runner
+// ended an attempt): `host` makes the next look bring the hosts' facts home.
+async function changedHereOrThere(run: RunRecord, watcher: RunWatcher, ms: number): Promise<'change' | 'timeout' | 'host'> {
+  const hosts = [...liveRemoteWorkers(run.dir).values()].map((recs) => recs[0]!.host!);
+  if (!hosts.length) return watcher.changed(ms);
+  const stop = new AbortController();
+  try {
+    // A host that fails to wait (unreachable) only stops hearing: the fallback look still comes.
+    const never = new Promise<never>(() => undefined);
+    return await Promise.race([watcher.changed(ms), ...hosts.map((h) => waitOnHost(h, runChannel(run.id), stop.signal).then((woke) => (woke ? 'host' as const : never)))]);
+  } finally {
+    stop.abort();
+  }
+}
+
+// The worker's record says it finished, or its runner (whose settle step writes it) is gone. A remote
+// worker's end is recorded by whoever brought it home, before its state reads finished.
 function recorded(run: RunRecord, name: string): boolean {
   const rec = readWorker(run.dir, name);
-  if (!rec || FINISHED.has(rec.state)) return true;
+  if (!rec || FINISHED.has(rec.state) || rec.host) return true;
   const runner = readFacts(run.dir, name, rec.resumes).start?.runnerPid ?? rec.runnerPid;
   return !runner || !alive(runner);
 }

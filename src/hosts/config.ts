@@ -1,0 +1,65 @@
+// Hosts as data: ~/.config/orch-tmux/hosts.yaml and the project's .orch/hosts.yaml name the machines
+// workers may run on. `local` is always this machine.
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkContract } from '../contracts/contract.js';
+import { hostsContract } from '../contracts/hosts.js';
+import { parseYamlFile } from '../contracts/yaml-file.js';
+import { UsageError } from '../errors.js';
+
+/** One remote host as configured. */
+export interface Host {
+  name: string;
+  ssh: string;
+  sshConfig?: string;
+  dir: string;
+  cwd?: string;
+  env: Record<string, string>;
+  maxWorkers: number;
+  /** The file it was read from, for messages. */
+  source: string;
+}
+
+/** The name that always means this machine. */
+export const LOCAL = 'local';
+
+/** The hosts files, later wins: the project's, then the user's own. */
+export function hostsFiles(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string[] {
+  const config = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return [join(cwd, '.orch', 'hosts.yaml'), join(config, 'orch-tmux', 'hosts.yaml')];
+}
+
+/** Every configured host by name (a bad file is a UsageError naming its line). */
+export function loadHosts(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Map<string, Host> {
+  const out = new Map<string, Host>();
+  for (const file of hostsFiles(env, cwd)) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    const place = { label: 'Hosts file ', file };
+    const yaml = parseYamlFile(text, place);
+    const data = checkContract(hostsContract, yaml.value ?? {}, place, yaml.lineOf);
+    for (const [name, h] of Object.entries(data.hosts)) {
+      out.set(name, {
+        name, ssh: h.ssh, sshConfig: h.sshConfig ? resolve(cwd, h.sshConfig) : undefined, dir: h.dir ?? '.orch-tmux/runs', cwd: h.cwd,
+        env: h.env ?? {}, maxWorkers: h.maxWorkers ?? 8, source: file,
+      });
+    }
+  }
+  return out;
+}
+
+/** The named host; `local` is undefined (this machine); an unknown name is a usage error. */
+export function findHost(name: string, hosts = loadHosts()): Host | undefined {
+  if (name === LOCAL) return undefined;
+  const host = hosts.get(name);
+  if (!host) {
+    const known = [LOCAL, ...hosts.keys()].join(', ');
+    throw new UsageError(`Unknown host ${JSON.stringify(name)}: known hosts are ${known} (add it to ${hostsFiles()[1]})`, { code: 'unknown_host' });
+  }
+  return host;
+}

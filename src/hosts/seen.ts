@@ -1,0 +1,18 @@
+// What this process last learnt of each host's panes for a run (by syncHosts): the store and status
+// judge a remote worker by its host's panes, never by this machine's tmux.
+import type { WorkerRecord } from '../workers/record.js';
+import type { Panes } from '../workers/truth.js';
+
+const seen = new Map<string, Panes>();
+
+const key = (runDir: string, host: string) => `${runDir}\0${host}`;
+
+/** Notes a host's panes for a run (a listing, `gone`, or `unreachable`). */
+export function noteHostPanes(runDir: string, host: string, panes: Panes): void {
+  seen.set(key(runDir, host), panes);
+}
+
+/** The panes that judge this worker: its host's as last synced (unknown before any sync), else the local ones. */
+export function panesFor(rec: WorkerRecord, local: Panes): Panes {
+  return rec.host ? seen.get(key(rec.runDir, rec.host.name)) ?? 'unknown' : local;
+}

@@ -1,0 +1,100 @@
+// The one way we talk to another machine: OpenSSH, one multiplexed connection per host (a master
+// started once, in a private control folder; every later call rides it, no handshake per call). What
+// runs there is an argv, quoted once for the remote shell by quoteForShell; nothing is ever interpolated.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OrchError } from '../errors.js';
+import { acquireLock } from '../runs/lock.js';
+import { runProgram, type ProgramOptions, type ProgramResult } from '../run-program.js';
+import type { Host } from './config.js';
+
+/** The host did not answer (ssh exit 255, or no connection could be made); its workers are `unreachable`. */
+export class HostUnreachableError extends OrchError {
+  constructor(readonly host: string, why: string) {
+    super(`Host ${host} is unreachable: ${why}`, { code: 'host_unreachable' });
+  }
+}
+
+/** An argv as one command line for a POSIX shell: every item single-quoted, so the shell reads it back byte for byte. */
+export function quoteForShell(argv: readonly string[]): string {
+  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** The control socket of a host's connection: short (sockets allow ~100 bytes), private, one per destination and config. */
+export function controlPath(host: Host, env: NodeJS.ProcessEnv = process.env): string {
+  const dir = join(env.TMPDIR || tmpdir(), `orch-ssh-${process.getuid?.() ?? 0}`);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return join(dir, createHash('sha256').update(`${host.ssh}\0${host.sshConfig ?? ''}`).digest('hex').slice(0, 16));
+}
+
+// Options every call shares: no prompts (a missing key fails, it does not hang), a bounded connect, a dead
+// link noticed within ~10 s, only errors printed.
+function baseOptions(host: Host, ctl: string): string[] {
+  return [
+    ...(host.sshConfig ? ['-F', host.sshConfig] : []),
+    '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=2',
+    '-o', 'LogLevel=ERROR', '-o', `ControlPath=${ctl}`,
+  ];
+}
+
+/** The argv (after `ssh`) that runs `argv` on the host over its shared connection. */
+export function sshArgs(host: Host, argv: readonly string[], ctl = controlPath(host)): string[] {
+  return [...baseOptions(host, ctl), '-o', 'ControlMaster=no', '-T', host.ssh, '--', quoteForShell(argv)];
+}
+
+/** Opens the host's shared connection unless it is up; throws HostUnreachableError when it cannot be made. */
+export async function connect(host: Host): Promise<string> {
+  const ctl = controlPath(host);
+  // Up (a master whose link died removes its socket within ~10 s: ServerAlive*); no extra process per call.
+  if (existsSync(ctl)) return ctl;
+  // One master per host: whoever takes the lock starts it, the others wait for its socket.
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const lock = acquireLock(`${ctl}.lock`);
+    if ('release' in lock) {
+      try {
+        if (!existsSync(ctl)) await startMaster(host, ctl);
+        return ctl;
+      } finally {
+        lock.release();
+      }
+    }
+    if (Date.now() > deadline) throw new HostUnreachableError(host.name, `another process has been connecting for 15 s (pid ${lock.heldBy.pid})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// `ssh -f -N -M`: authenticates, then goes to the background holding the connection for ten idle
+// minutes. Its output goes to a file, not a pipe (the background master keeps what it was given open).
+async function startMaster(host: Host, ctl: string): Promise<void> {
+  const log = `${ctl}.log`;
+  const fd = openSync(log, 'w', 0o600);
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn('ssh', [...baseOptions(host, ctl), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=600', '-f', '-N', host.ssh], { stdio: ['ignore', fd, fd] });
+    child.once('error', () => resolve(null));
+    child.once('exit', (c) => resolve(c));
+  });
+  closeSync(fd);
+  if (code !== 0 || !existsSync(ctl)) {
+    const why = readFileSync(log, 'utf8').trim().split('\n').filter(Boolean).at(-1) ?? `ssh exited with ${code ?? 'an error'}`;
+    throw new HostUnreachableError(host.name, why);
+  }
+}
+
+/** Runs an argv on the host (never through a local shell); ssh's own failure (exit 255) is HostUnreachableError. */
+export async function runOnHost(host: Host, argv: readonly string[], o: ProgramOptions = {}): Promise<ProgramResult> {
+  const ctl = await connect(host);
+  const result = await runProgram('ssh', sshArgs(host, argv, ctl), { timeoutMs: 30_000, ...o });
+  if (result.exitCode === 255 || result.error) throw new HostUnreachableError(host.name, result.stderr.trim().split('\n').at(-1) || String(result.error?.message ?? 'ssh exited with 255'));
+  if (result.timedOut) throw new HostUnreachableError(host.name, `no answer within ${Math.round((o.timeoutMs ?? 30_000) / 1000)} s`);
+  return result;
+}
+
+/** Closes the host's shared connection (tests, `hosts --close`); nothing when none is open. */
+export async function disconnect(host: Host): Promise<void> {
+  const ctl = controlPath(host);
+  if (existsSync(ctl)) await runProgram('ssh', [...baseOptions(host, ctl), '-O', 'exit', host.ssh], { timeoutMs: 5000 });
+}

@@ -1,0 +1,51 @@
+// Bringing a run's remote workers home: for every host with live workers, its panes are listed and their
+// facts copied into the local run directory over the host's shared connection; an attempt whose end came
+// home is recorded here, as the runner's settle step does locally (a host needs no Node of ours).
+import { readFacts } from '../workers/facts.js';
+import { sessionPanes } from '../workers/panes.js';
+import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
+import { settleWorker } from '../workers/store.js';
+import type { Panes } from '../workers/truth.js';
+import type { RunRecord } from '../runs/run.js';
+import type { Tmux } from '../tmux/index.js';
+import { noteHostPanes } from './seen.js';
+import { HostUnreachableError } from './ssh.js';
+import { hostTmux, pullHome } from './remote.js';
+
+/** The run's live remote workers by host name. */
+export function liveRemoteWorkers(runDir: string): Map<string, WorkerRecord[]> {
+  const out = new Map<string, WorkerRecord[]>();
+  for (const name of listWorkerNames(runDir)) {
+    const rec = readWorker(runDir, name);
+    if (!rec?.host || !rec.hostDir || FINISHED.has(rec.state)) continue;
+    out.set(rec.host.name, [...(out.get(rec.host.name) ?? []), rec]);
+  }
+  return out;
+}
+
+/** Lists each host's panes and copies its live workers' facts home (hosts in parallel); an unreachable host is noted, not thrown. */
+export async function syncHosts(run: RunRecord): Promise<void> {
+  await Promise.all([...liveRemoteWorkers(run.dir)].map(async ([name, recs]) => {
+    const host = recs[0]!.host!;
+    try {
+      // Panes first, then the files: an end recorded after the listing is still seen.
+      const panes = await sessionPanes(hostTmux(host), run.session);
+      // A worker whose window is gone writes no more: its transcript comes home too (its session id is in it).
+      const gone = (r: WorkerRecord) => panes === 'gone' || (r.paneId !== undefined && (!panes.has(r.paneId) || panes.get(r.paneId)!.dead));
+      await pullHome(host, run, recs[0]!.hostDir!, recs.map((r) => ({ name: r.name, attempt: r.resumes, final: gone(r) })));
+      noteHostPanes(run.dir, name, panes);
+      for (const r of recs) {
+        if (readFacts(run.dir, r.name, r.resumes).exit) settleWorker(run.dir, r.name, { panes: 'unknown', by: 'runner', attempt: r.resumes });
+      }
+    } catch (error) {
+      if (!(error instanceof HostUnreachableError)) throw error;
+      noteHostPanes(run.dir, name, 'unreachable');
+    }
+  }));
+}
+
+/** The run's local panes, after its remote workers were brought home (what every judge of a run's workers calls). */
+export async function runPanes(run: RunRecord, tmux: Tmux): Promise<Panes> {
+  await syncHosts(run);
+  return sessionPanes(tmux, run.session);
+}

@@ -1,0 +1,156 @@
+// Workers on another machine over SSH: a real OpenSSH server on 127.0.0.1 (the same user, logging in with
+// another HOME and TMUX_TMPDIR, so no tmux server and no home are shared), the fake agent there.
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { describe, expect } from 'vitest';
+import { fakeAgentProfile, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
+import { startSshd, sshdMissing, type Sshd } from '../helpers/sshd.js';
+import { parseOut } from '../commands/support.js';
+
+/** A real sshd for this test, named `loop` in the test's hosts.yaml; fails in CI when it cannot run, skips elsewhere. */
+async function withHost(server: TestServer, skip: (why: string) => void, extra = ''): Promise<Sshd> {
+  const missing = sshdMissing();
+  if (missing) {
+    if (process.env.CI) throw new Error(`the hosts tests need a real sshd: ${missing}`);
+    skip(missing);
+  }
+  const sshd = await startSshd(join(server.dir, 'sshd'));
+  mkdirSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux'), { recursive: true });
+  writeFileSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux', 'hosts.yaml'), sshd.hostsYaml() + extra);
+  return sshd;
+}
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const status = async (server: TestServer, run: string) => parseOut<{ workers: { name: string; host: string; state: string; reason?: string }[] }>(await server.cli(['status', run, '--json']));
+const stateOf = async (server: TestServer, run: string, name: string) => (await status(server, run)).workers.find((w) => w.name === name);
+// The host's tmux server, asked directly (not through orch-tmux).
+const hostWindows = async (sshd: Sshd, session: string) => (await execa('tmux', ['-S', join(sshd.home, 'tmux', `tmux-${process.getuid?.() ?? 0}`, 'default'), 'list-windows', '-t', session, '-F', '#W'], { reject: false })).stdout.split('\n').filter(Boolean);
+
+describe('hosts', () => {
+  test('review --hosts local,loop: reviewers on both machines, each answer proves its prompt byte for byte, the synthesis made here, status names each host', async ({ server, skip }) => {
+    const sshd = await withHost(server, skip);
+    try {
+      writeFileSync(join(server.dir, 'work', 'doc.md'), '# Plan\n\nShip it — ünïcode, $(not run) `nor this` \'q\' "dq" #{pane_id}\n');
+      const r = await server.cli(['review', 'doc.md', '--hosts', 'local,loop', '--agent', fakeAgentProfile, '--json']);
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const out = parseOut<{ dir: string; run: string; workers: { name: string; state: string }[] }>(r);
+      const st = await status(server, out.run);
+      const hosts = Object.fromEntries(st.workers.map((w) => [w.name, w.host]));
+      // Three reviewers by free slots (8 each): local, loop, local; the synthesizer always here.
+      expect(hosts).toEqual({ clarity: 'local', correctness: 'loop', risks: 'local', synth: 'local' });
+      for (const w of st.workers) expect(w.state, w.name).toBe('done');
+      for (const w of ['clarity', 'correctness', 'risks']) {
+        const dir = join(out.dir, 'workers', w);
+        const prompt = readFileSync(join(dir, 'prompt.md'));
+        expect(readFileSync(join(dir, 'result.md'), 'utf8')).toContain(`sha256: ${sha(prompt)}`);
+      }
+      // The remote reviewer ran on the host: its files are in the host's folder, its window in the host's tmux.
+      const remoteDir = join(sshd.home, 'runs', out.run, 'workers', 'correctness');
+      expect(readFileSync(join(remoteDir, 'prompt.md')).equals(readFileSync(join(out.dir, 'workers', 'correctness', 'prompt.md')))).toBe(true);
+      expect(existsSync(join(remoteDir, 'env.txt')), 'the environment file is deleted on the host once read').toBe(false);
+      expect(existsSync(join(out.dir, 'workers', 'correctness', 'env.txt')), 'and never left here').toBe(false);
+      const session = JSON.parse(readFileSync(join(out.dir, 'run.json'), 'utf8')).session as string;
+      expect(await hostWindows(sshd, session)).toContain('correctness');
+      expect((await server.tmux.listWindows(['window_name'], session)).map((w) => w.window_name)).not.toContain('correctness');
+      expect(readFileSync(join(out.dir, 'synthesis.md'), 'utf8').length).toBeGreaterThan(0);
+      expect((await server.cli(['kill', out.run, '--grace', '0'])).exitCode).toBe(0);
+      expect(await hostWindows(sshd, session), 'kill ends the run\'s session on the host too').toEqual([]);
+    } finally {
+      await sshd.close();
+    }
+  }, 90_000);
+
+  test('hosts: a reachable host with its tmux and agents, an unreachable one said so; a bad hosts.yaml is one line and exit 2', async ({ server, skip }) => {
+    const sshd = await withHost(server, skip, '  off:\n    ssh: nobody@127.0.0.1\n    sshConfig: /dev/null\n');
+    try {
+      // `off`: a port nothing listens on (the ssh config is empty, so port 22, closed here).
+      const r = await server.cli(['hosts', '--json']);
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const hosts = Object.fromEntries(parseOut<{ hosts: { name: string; reachable: boolean; tmux: string | null; error?: string }[] }>(r).hosts.map((h) => [h.name, h]));
+      expect(hosts.loop).toMatchObject({ reachable: true, tmux: expect.stringMatching(/^\d/) });
+      expect(hosts.local).toMatchObject({ reachable: true });
+      expect(hosts.off).toMatchObject({ reachable: false, tmux: null, error: expect.stringMatching(/unreachable/) });
+      writeFileSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux', 'hosts.yaml'), 'hosts:\n  box:\n    ssh: "-oProxyCommand=x"\n');
+      const bad = await server.cli(['hosts', '--json']);
+      expect(bad.exitCode).toBe(2);
+      expect(parseOut(bad)).toMatchObject({ error: { message: expect.stringMatching(/hosts\.yaml:3: .*ssh/) } });
+      const spawn = await server.cli(['spawn', 'nope', 'w', '--host', 'nosuch', '--prompt', 'x']);
+      expect(spawn.exitCode).toBe(2);
+    } finally {
+      await sshd.close();
+    }
+  }, 60_000);
+
+  test('hostile text reaches a remote worker byte for byte: argv quoted once for the remote shell, the prompt and the environment from files', async ({ server, skip }) => {
+    const sshd = await withHost(server, skip);
+    try {
+      const hostile = `a'b"c$(touch ${join(server.dir, 'pwned')})\`touch ${join(server.dir, 'pwned2')}\`;|&<>*?[x] \\ \t#{pane_id} %s %% ünï`;
+      const { quoteForShell } = await import('../../src/hosts/ssh.js');
+      const { runOnHost } = await import('../../src/hosts/ssh.js');
+      const host = { name: 'loop', ssh: 'loop', sshConfig: sshd.sshConfig, dir: 'runs', env: {}, maxWorkers: 8, source: 'test' };
+      const items = [hostile, '', '-n', '--', '\n', ' lead', 'trail ', "'", '"', '\\'];
+      expect(quoteForShell(['x'])).toBe('x');
+      const echoed = await runOnHost(host, ['printf', '%s\\0', ...items], { timeoutMs: 20_000 });
+      expect(echoed.stdout.split('\0').slice(0, -1)).toEqual(items);
+      // A remote worker: the shell profile runs a script that prints an environment value, then its prompt.
+      const script = join(server.dir, 'echo-env.sh');
+      writeFileSync(script, '#!/bin/sh\nprintf "%s|" "$ORCH_HOSTILE"\nexec cat\n');
+      chmodSync(script, 0o755);
+      const run = (await server.cli(['new'])).stdout.trim();
+      const prompt = Buffer.concat([Buffer.from(hostile), Buffer.from([0x01, 0x7f]), Buffer.from('\nend')]);
+      writeFileSync(join(server.dir, 'prompt.bin'), prompt);
+      const s = await server.cli(['spawn', run, 'w', '--host', 'loop', '--agent', 'shell', '--var', `command=${script}`, '--prompt-file', join(server.dir, 'prompt.bin')], { env: { ...server.env, ORCH_HOSTILE: hostile } });
+      expect(s.exitCode, String(s.stderr)).toBe(0);
+      expect((await server.cli(['wait', run, '--timeout', '30'])).exitCode).toBe(0);
+      const dir = JSON.parse((await server.cli(['status', run, '--json'])).stdout).dir as string;
+      expect(readFileSync(join(dir, 'workers', 'w', 'result.md')).equals(Buffer.concat([Buffer.from(`${hostile}|`), prompt]))).toBe(true);
+      expect(existsSync(join(server.dir, 'pwned')) || existsSync(join(server.dir, 'pwned2')), 'nothing of the text ran').toBe(false);
+    } finally {
+      await sshd.close();
+    }
+  }, 60_000);
+
+  test('faults: the link goes down (workers unreachable, a result already home kept) and comes back (the run completes, wait 0); the host\'s tmux killed: lost, resumed by the monitor', async ({ server, skip }) => {
+    const sshd = await withHost(server, skip);
+    try {
+      const run = (await server.cli(['new'])).stdout.trim();
+      const spawn = (name: string, prompt: string) => server.cli(['spawn', run, name, '--host', 'loop', '--agent', fakeAgentProfile, '--prompt', prompt]);
+      expect((await spawn('first', '[[reply:home before the cut]]')).exitCode).toBe(0);
+      expect((await server.cli(['wait', run, 'first', '--timeout', '30'])).exitCode).toBe(0);
+      const dir = JSON.parse((await server.cli(['status', run, '--json'])).stdout).dir as string;
+      const kept = readFileSync(join(dir, 'workers', 'first', 'result.md'));
+      expect(kept.toString()).toBe('home before the cut');
+      expect((await spawn('slow', '[[gate:cut]] [[reply:finished while cut off]]')).exitCode).toBe(0);
+
+      await sshd.stop();
+      expect(await stateOf(server, run, 'slow')).toMatchObject({ host: 'loop', state: 'unreachable', reason: expect.stringMatching(/unreachable/) });
+      expect((await stateOf(server, run, 'first'))?.state).toBe('done');
+      expect(readFileSync(join(dir, 'workers', 'first', 'result.md')).equals(kept)).toBe(true);
+      const during = await server.cli(['wait', run, '--timeout', '1']);
+      expect(during.exitCode, 'no answer from the host is no answer: wait times out, nothing is called lost').toBe(124);
+      // The agent finishes on the host while it cannot be reached.
+      openGate(server, 'cut');
+      await sshd.start();
+      const after = await server.cli(['wait', run, '--timeout', '30', '--json']);
+      expect(after.exitCode, String(after.stdout)).toBe(0);
+      expect(readFileSync(join(dir, 'workers', 'slow', 'result.md'), 'utf8')).toBe('finished while cut off');
+
+      // The host's tmux server dies under a working agent: lost (its pane is gone), and the monitor resumes it there.
+      expect((await spawn('third', '[[gate:later]]')).exitCode).toBe(0);
+      await waitUntil(async () => (await stateOf(server, run, 'third'))?.state === 'running', 'third running');
+      await sshd.killTmux();
+      expect(await stateOf(server, run, 'third')).toMatchObject({ state: 'lost' });
+      const m = await server.cli(['monitor', '--once', '--json']);
+      expect(m.exitCode, String(m.stderr)).toBe(0);
+      const acted = parseOut<{ runs: { run: string; workers: { name: string; actions: string[] }[] }[] }>(m).runs.find((x) => x.run === run)!.workers.find((w) => w.name === 'third')!;
+      expect(acted.actions.some((a) => a.startsWith('resume'))).toBe(true);
+      openGate(server, 'later');
+      expect((await server.cli(['wait', run, '--timeout', '30'])).exitCode).toBe(0);
+      expect(readFileSync(join(dir, 'workers', 'third', 'result.md'), 'utf8')).toMatch(/^resumed /);
+    } finally {
+      await sshd.close();
+    }
+  }, 120_000);
+});
