@@ -1,5 +1,6 @@
 import { configContract } from './config.js';
 import { contextContract } from './context.js';
+import { hostsContract } from './hosts.js';
 import { loadZod, type Contract } from './contract.js';
 import { patternContract } from './pattern.js';
 import { profileContract } from './profile.js';
@@ -12,5 +13,6 @@ export function schemaFiles(): Record<string, string> {
     'pattern.json': write(patternContract),
     'config.json': write(configContract),
     'context.json': write(contextContract),
+    'hosts.json': write(hostsContract),
   };
 }
