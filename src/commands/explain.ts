@@ -15,7 +15,7 @@ export const command: Command = {
   positionals: [2, 2],
   async run(ctx, _values, [runRef, name]) {
     const t = findWorker(ctx, runRef!, name!);
-    const status = (await runStatus(t.run, t.tmux)).find((w) => w.name === t.worker.name)!;
+    const status = (await runStatus(t.run, t.runTmux)).find((w) => w.name === t.worker.name)!;
     const live = !FINISHED.has(status.state) && t.worker.paneId !== undefined;
     const seen = live ? await observeWorker(t.tmux, t.worker, t.run.session) : undefined;
     const hooks = readHookLines(t.worker);

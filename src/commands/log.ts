@@ -1,6 +1,7 @@
+import { runOnHost } from '../hosts/ssh.js';
 import { workerPaths } from '../runs/paths.js';
 import { TmuxError, TmuxNotInstalledError } from '../tmux/index.js';
-import { transcriptTail } from '../workers/transcript.js';
+import { cleanTranscript, transcriptTail } from '../workers/transcript.js';
 import { printJson, type Command } from './command.js';
 import { numberOption } from './options.js';
 import { findWorker } from './target.js';
@@ -26,8 +27,16 @@ export const command: Command = {
         if (!(error instanceof TmuxError) || error instanceof TmuxNotInstalledError) throw error;
       }
     }
+    // A remote worker's transcript stays on its host: fetched from there, else the copy brought home at its end.
+    if (text === undefined && t.worker.host && t.worker.hostDir) {
+      const r = await runOnHost(t.worker.host, ['tail', '-c', String(256 * 1024), workerPaths(t.worker.hostDir, t.worker.name).paneLog]).catch(() => undefined);
+      if (r?.exitCode === 0) {
+        source = 'transcript';
+        text = cleanTranscript(r.stdout).slice(-lines).join('\n');
+      }
+    }
     if (text === undefined) {
-      source = 'transcript';
+      source = t.worker.host ? 'transcript (the copy here)' : 'transcript';
       text = transcriptTail(workerPaths(t.run.dir, t.worker.name).paneLog, lines).join('\n');
     }
     if (ctx.json) printJson(ctx, { run: t.run.id, worker: t.worker.name, source, text });

@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { hostTmux } from '../hosts/remote.js';
 import { checkWorkerName } from '../runs/names.js';
 import { findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
@@ -9,7 +10,10 @@ import type { Context } from './command.js';
 export interface WorkerTarget {
   run: RunRecord;
   worker: WorkerRecord;
+  /** The tmux server the worker's window is on: its host's, or the run's. */
   tmux: Tmux;
+  /** The run's own tmux server (its session here). */
+  runTmux: Tmux;
 }
 
 /** Finds `<run> <worker>`; an unknown run or worker is a usage error naming what exists. */
@@ -21,7 +25,8 @@ export function findWorker(ctx: Context, runRef: string, name: string): WorkerTa
     const known = listWorkerNames(run.dir);
     throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}: it has ${known.join(', ') || 'no workers'}`, { code: 'unknown_worker' });
   }
-  return { run, worker, tmux: tmuxForRun(run, ctx.server) };
+  const runTmux = tmuxForRun(run, ctx.server);
+  return { run, worker, tmux: worker.host ? hostTmux(worker.host) : runTmux, runTmux };
 }
 
 /** The pane of a worker whose agent still runs (send, keys); a finished worker is refused. */

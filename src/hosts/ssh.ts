@@ -45,6 +45,11 @@ export function sshArgs(host: Host, argv: readonly string[], ctl = controlPath(h
   return [...baseOptions(host, ctl), '-o', 'ControlMaster=no', '-T', host.ssh, '--', quoteForShell(argv)];
 }
 
+/** The argv (after `ssh`) for a person's terminal on the host (`attach`): a tty, over the shared connection when it is up. */
+export function sshTerminalArgs(host: Host, argv: readonly string[]): string[] {
+  return [...baseOptions(host, controlPath(host)), '-o', 'ControlMaster=no', '-t', host.ssh, '--', quoteForShell(argv)];
+}
+
 /** Opens the host's shared connection unless it is up; throws HostUnreachableError when it cannot be made. */
 export async function connect(host: Host): Promise<string> {
   const ctl = controlPath(host);

@@ -10,7 +10,7 @@ import { addToIndex, readIndex } from '../runs/index-file.js';
 import { endRunIfFinished, readRun, runEnded, type RunRecord } from '../runs/run.js';
 import { NoServerError, Tmux, type TmuxServer } from '../tmux/index.js';
 import { clearInterrupted, killWorker, markInterrupted } from '../workers/kill.js';
-import { FINISHED, listWorkerNames, readWorker, type WorkerRecord } from '../workers/record.js';
+import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type DerivedState } from '../workers/record.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { sendMessage } from '../workers/send.js';
 import { PANE_FIELDS, paneInfo, paneMap, type PaneInfo, type PaneMap } from '../workers/panes.js';
@@ -34,7 +34,7 @@ interface RunMemory {
 /** One worker as a pass saw it. */
 export interface WorkerObservation {
   name: string;
-  state: WorkerRecord['state'];
+  state: DerivedState;
   screen?: string;
   /** rate_limited: when the agent said the limit resets. */
   resetsAt?: string;

@@ -1,7 +1,7 @@
 // Pure: from what the monitor saw and what it remembers, decide what to do. No I/O, no clock.
 import type { Classification, ScreenState } from './classify.js';
 import type { Policy } from './config.js';
-import { hasResult, type WorkerRecord } from '../workers/record.js';
+import { hasResult, type WorkerRecord, type DerivedState } from '../workers/record.js';
 
 /** What the monitor remembers about a worker between passes (monitor.json). */
 export interface WorkerMemory {
@@ -43,8 +43,8 @@ export type Action =
 
 export interface DecideInput {
   worker: WorkerRecord;
-  /** The reconciled state (status's truth). */
-  state: WorkerRecord['state'];
+  /** The reconciled state (status's truth); `unreachable` is acted on by nothing. */
+  state: DerivedState;
   screen?: Classification;
   memory: WorkerMemory;
   policy: Policy;

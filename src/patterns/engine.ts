@@ -21,7 +21,7 @@ import { completeStep, newPlan, publishPlan, readPlan } from '../runs/plan.js';
 import { createRun, endRunIfFinished, type RunRecord } from '../runs/run.js';
 import type { Tmux, TmuxServer } from '../tmux/index.js';
 import { checkLaunch, launchPrepared, prepareWorker } from '../workers/launch.js';
-import { readWorker, type WorkerState } from '../workers/record.js';
+import { readWorker, type DerivedState } from '../workers/record.js';
 import { type WorkerStatus } from '../workers/status.js';
 import { runPanes } from '../hosts/sync.js';
 import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/store.js';
@@ -415,7 +415,7 @@ async function workersToStart(run: RunRecord, tmux: Tmux, workers: PlannedWorker
       out.push(w);
       continue;
     }
-    const state: WorkerState = deriveTruth(rec, gatherEvidence(rec, panes)).state;
+    const state: DerivedState = deriveTruth(rec, gatherEvidence(rec, panes)).state;
     if (state === 'done' || state === 'running' || state === 'pending') continue;
     await setAside(run, tmux, w.name, rec.paneId);
     out.push(w);
@@ -442,7 +442,7 @@ function readResult(run: RunRecord, name: string): string | undefined {
 
 // One worker's result as the next stage sees it: a heading with the worker and its item, then its answer;
 // a worker without one is named as missing, and nothing it left elsewhere is passed on as findings.
-function labelledResult(run: RunRecord, w: PlannedWorker, state: WorkerState | undefined): string {
+function labelledResult(run: RunRecord, w: PlannedWorker, state: DerivedState | undefined): string {
   const title = w.item ? ` (${w.item.title})` : '';
   const text = readResult(run, w.name);
   const reason = readWorker(run.dir, w.name)?.reason;

@@ -6,12 +6,14 @@ import type { AnswerSource, FallbackSource } from './answer.js';
 import type { JsonPaths, LastMessage } from '../agents/profile.js';
 import type { Host } from '../hosts/config.js';
 
-/** Where a worker is in its life; `lost` means the run dir says running but tmux has no such pane;
- * `unreachable` (never recorded, only derived) that its host does not answer, so nothing is known. */
-export type WorkerState = 'pending' | 'running' | 'done' | 'failed' | 'killed' | 'lost' | 'unreachable';
+/** Where a worker is in its life; `lost` means the run dir says running but tmux has no such pane. */
+export type WorkerState = 'pending' | 'running' | 'done' | 'failed' | 'killed' | 'lost';
+
+/** A state as status derives it: a recorded one, or `unreachable` (never recorded): its host does not answer, so nothing is known. */
+export type DerivedState = WorkerState | 'unreachable';
 
 /** States after which a worker does nothing more on its own. */
-export const FINISHED: ReadonlySet<WorkerState> = new Set(['done', 'failed', 'killed', 'lost']);
+export const FINISHED: ReadonlySet<DerivedState> = new Set(['done', 'failed', 'killed', 'lost']);
 
 /** The keys a worker's agent takes, frozen at spawn. */
 export interface AgentKeys {

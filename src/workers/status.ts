@@ -6,7 +6,7 @@ import type { RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
 import { readAnswer } from './answer.js';
 import { runPanes } from '../hosts/sync.js';
-import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type WorkerState } from './record.js';
+import { FINISHED, listWorkerNames, readWorker, type DerivedState, type WorkerRecord } from './record.js';
 import { gatherEvidence } from './store.js';
 import { workerUsage, type Tokens } from './usage.js';
 import { deriveTruth, type Panes } from './truth.js';
@@ -14,7 +14,7 @@ import { deriveTruth, type Panes } from './truth.js';
 /** One worker as status reports it (the JSON shape documented in the README). */
 export interface WorkerStatus {
   name: string;
-  state: WorkerState;
+  state: DerivedState;
   /** Where it runs: `local`, or the name of its host. */
   host: string;
   agent?: string;

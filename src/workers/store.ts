@@ -24,8 +24,6 @@ export const TRANSITIONS: Readonly<Record<WorkerState, readonly WorkerState[]>> 
   // An explicit `orch-tmux resume` may restart a worker someone killed (the monitor never does).
   killed: ['pending'],
   done: [],
-  // Derived while a host does not answer; never written.
-  unreachable: [],
 };
 
 /** True when the state machine allows `from -> to`. */
@@ -167,7 +165,8 @@ function apply(rec: WorkerRecord, truth: Truth, by: string): WorkerRecord | unde
 // the record and its event. A fallback is kept in fallback.md, marked, and never counts.
 function finish(rec: WorkerRecord, truth: Truth, by: string): WorkerRecord {
   const paths = workerPaths(rec.runDir, rec.name);
-  let state = truth.state;
+  // Only an end reaches here (apply returns before for unreachable).
+  let state = truth.state as WorkerState;
   let reason = truth.reason;
   let resultSource: WorkerRecord['resultSource'] = 'none';
   const answer = truth.exit ? readAnswer(rec) : undefined;

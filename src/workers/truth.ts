@@ -1,7 +1,7 @@
 // Pure: what a worker's state is, from its record, the runner's facts and what tmux shows. The store
 // applies it; read commands (status, wait) compute it for their answer and write nothing.
 import type { ExitFact, StartFact } from './facts.js';
-import { FINISHED, type WorkerRecord, type WorkerState } from './record.js';
+import { FINISHED, type DerivedState, type WorkerRecord, type WorkerState } from './record.js';
 import type { PaneInfo, PaneMap } from './panes.js';
 
 /** What tmux said about a run's panes; `unreachable`: the worker's host did not answer. */
@@ -9,7 +9,7 @@ export type Panes = PaneMap | 'gone' | 'unknown' | 'unreachable';
 
 /** A worker's state as the evidence shows it, with the fields a transition to it records. */
 export interface Truth {
-  state: WorkerState;
+  state: DerivedState;
   reason?: string;
   pane?: PaneInfo;
   start?: StartFact;

@@ -53,7 +53,7 @@ describe('JSON output', () => {
     // policy: the one frozen into the run, { policy, sources, ignored, time })
     expect(status).toEqual({ run: run.id, state: 'active', session: run.session, dir: run.dir, policy: expect.objectContaining({ policy: expect.any(Object), sources: {}, ignored: [] }), usage: {}, workers: expect.any(Array) });
     // Each worker, sorted by name:
-    //   name, state (pending|running|done|failed|killed|lost), agent, exitCode (number|null), signal (e.g. "SIGKILL"|null),
+    //   name, state (pending|running|done|failed|killed|lost, or unreachable: its host does not answer), host (local|a hosts.yaml name), agent, exitCode (number|null), signal (e.g. "SIGKILL"|null),
     //   reason? (why it failed or was lost), startedAt, endedAt? (ISO), lastActivity? (ISO), paneId ("%N"),
     //   sessionId? (the agent's, for resume), result (path of result.md, or null while there is none),
     //   resultSource? (file|stdout|pane|rehearsal: the declared channel; fallback:stdout|fallback:pane: kept for people, not a result)
@@ -62,7 +62,7 @@ describe('JSON output', () => {
     const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const uuid = expect.stringMatching(/^[0-9a-f-]{36}$/);
     expect(ok).toEqual({
-      name: 'ok', state: 'done', agent: 'fake', exitCode: 0, signal: null, startedAt: iso, endedAt: iso, lastActivity: iso,
+      name: 'ok', state: 'done', host: 'local', agent: 'fake', exitCode: 0, signal: null, startedAt: iso, endedAt: iso, lastActivity: iso,
       paneId: expect.stringMatching(/^%\d+$/), sessionId: uuid, result: join(run.dir, 'workers', 'ok', 'result.md'), resultSource: 'file',
     });
     // No answer on the declared channel: failed with reason `no result`, whatever it printed elsewhere.
