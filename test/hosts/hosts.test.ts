@@ -5,7 +5,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
-import { fakeAgentProfile, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
+import { fakeAgentProfile, fakeTuiProfile, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 import { startSshd, sshdMissing, type Sshd } from '../helpers/sshd.js';
 import { parseOut } from '../commands/support.js';
 
@@ -107,6 +107,34 @@ describe('hosts', () => {
       const dir = JSON.parse((await server.cli(['status', run, '--json'])).stdout).dir as string;
       expect(readFileSync(join(dir, 'workers', 'w', 'result.md')).equals(Buffer.concat([Buffer.from(`${hostile}|`), prompt]))).toBe(true);
       expect(existsSync(join(server.dir, 'pwned')) || existsSync(join(server.dir, 'pwned2')), 'nothing of the text ran').toBe(false);
+    } finally {
+      await sshd.close();
+    }
+  }, 60_000);
+
+  test('an interactive worker on the host: send types once, log reads its screen there and fetches its transcript from there, attach --host prints the ssh command, kill ends it there', async ({ server, skip }) => {
+    const sshd = await withHost(server, skip);
+    try {
+      const run = (await server.cli(['new'])).stdout.trim();
+      const sp = await server.cli(['spawn', run, 'tui', '--host', 'loop', '--agent', fakeTuiProfile, '--prompt', 'unused: this profile takes no prompt']);
+      expect(sp.exitCode, String(sp.stderr)).toBe(0);
+      const screen = async () => String((await server.cli(['log', run, 'tui', '--lines', '30'])).stdout);
+      await waitUntil(async () => /^›/m.test(await screen()), 'the composer on the host', 20_000, 100);
+      const sent = await server.cli(['send', run, 'tui', 'one [[reply:first reply]]', '--json']);
+      expect(sent.exitCode, String(sent.stderr)).toBe(0);
+      const record = join(sshd.home, 'runs', run, 'workers', 'tui', 'record.jsonl');
+      await waitUntil(() => existsSync(record) && readFileSync(record, 'utf8').includes('one [[reply'), 'the message at the agent', 20_000, 100);
+      await waitUntil(async () => /^(?!.*\[\[reply:).*first reply/m.test(await screen()), 'the reply on the host\'s screen', 20_000, 100);
+      expect(readFileSync(record, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).text)).toEqual(['one [[reply:first reply]]']);
+      const transcript = parseOut<{ source: string; text: string }>(await server.cli(['log', run, 'tui', '--transcript', '--json']));
+      expect(transcript).toMatchObject({ source: 'transcript', text: expect.stringContaining('first reply') });
+      const attach = parseOut<{ command: string[] }>(await server.cli(['attach', run, '--host', 'loop', '--json']));
+      const session = JSON.parse((await server.cli(['status', run, '--json'])).stdout).session as string;
+      expect(attach.command.slice(0, 3)).toEqual(['ssh', '-F', sshd.sshConfig]);
+      expect(attach.command.slice(-4)).toEqual(['-t', 'loop', '--', `tmux attach-session -t =${session}`]);
+      const killed = parseOut<{ workers: { name: string; state: string }[] }>(await server.cli(['kill', run, '--grace', '1', '--json']));
+      expect(killed.workers).toEqual([{ name: 'tui', state: 'killed' }]);
+      expect(await hostWindows(sshd, session)).toEqual([]);
     } finally {
       await sshd.close();
     }
