@@ -4,12 +4,19 @@ import type { WorkerRecord } from '../workers/record.js';
 import type { Panes } from '../workers/truth.js';
 
 const seen = new Map<string, Panes>();
+const why = new Map<string, string>();
 
 const key = (runDir: string, host: string) => `${runDir}\0${host}`;
 
-/** Notes a host's panes for a run (a listing, `gone`, or `unreachable`). */
-export function noteHostPanes(runDir: string, host: string, panes: Panes): void {
+/** Notes a host's panes for a run (a listing, `gone`, or `unreachable` with why). */
+export function noteHostPanes(runDir: string, host: string, panes: Panes, reason?: string): void {
   seen.set(key(runDir, host), panes);
+  if (reason) why.set(host, reason);
+}
+
+/** Why the host was last found unreachable (ssh's own words). */
+export function unreachableWhy(host: string): string | undefined {
+  return why.get(host);
 }
 
 /** The panes that judge this worker: its host's as last synced (unknown before any sync), else the local ones. */

@@ -50,8 +50,14 @@ export function sshTerminalArgs(host: Host, argv: readonly string[]): string[] {
   return [...baseOptions(host, controlPath(host)), '-o', 'ControlMaster=no', '-t', host.ssh, '--', quoteForShell(argv)];
 }
 
-/** Opens the host's shared connection unless it is up; throws HostUnreachableError when it cannot be made. */
+/** ORCH_TMUX_SSH_SHARE=0: no shared connection, a full ssh handshake per call (the benchmark's baseline). */
+function sharing(): boolean {
+  return process.env.ORCH_TMUX_SSH_SHARE !== '0';
+}
+
+/** Opens the host's shared connection unless it is up (its control path; `none` when sharing is off); throws HostUnreachableError when it cannot be made. */
 export async function connect(host: Host): Promise<string> {
+  if (!sharing()) return 'none';
   const ctl = controlPath(host);
   // Up (a master whose link died removes its socket within ~10 s: ServerAlive*); no extra process per call.
   if (existsSync(ctl)) return ctl;

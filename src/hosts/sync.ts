@@ -39,7 +39,7 @@ export async function syncHosts(run: RunRecord): Promise<void> {
       }
     } catch (error) {
       if (!(error instanceof HostUnreachableError)) throw error;
-      noteHostPanes(run.dir, name, 'unreachable');
+      noteHostPanes(run.dir, name, 'unreachable', error.message);
     }
   }));
 }

@@ -21,6 +21,8 @@ export interface Evidence {
   facts: { start?: StartFact; exit?: ExitFact };
   /** Panes of the run's session by id; `gone` when the session or the server is gone; `unknown` when tmux was not asked. */
   panes: Panes;
+  /** Why the worker's host did not answer (ssh's words), when it did not. */
+  unreachable?: string;
   /** `orch-tmux kill` asked this worker to stop. */
   killRequested: boolean;
   /** The agent's answer is on its declared channel. */
@@ -60,7 +62,7 @@ export function deriveTruth(rec: WorkerRecord, e: Evidence): Truth {
   if (FINISHED.has(rec.state)) return { state: rec.state, reason: rec.reason, pane };
   if (exit) return { ...judgeExit(exit, e), pane, start, exit };
   // Its host does not answer: whatever happens there is unknown until it does (never lost for that).
-  if (e.panes === 'unreachable') return { state: 'unreachable', reason: `host ${rec.host?.name ?? '?'} is unreachable`, start };
+  if (e.panes === 'unreachable') return { state: 'unreachable', reason: e.unreachable ?? `host ${rec.host?.name ?? '?'} is unreachable`, start };
   if (start || rec.state === 'running') {
     // A listing asked for before the runner reported its start says nothing about this attempt's pane
     // (missing, or still dead from the attempt before a resume): no evidence either way.

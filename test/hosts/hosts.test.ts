@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
 import { fakeAgentProfile, fakeTuiProfile, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
-import { startSshd, sshdMissing, type Sshd } from '../helpers/sshd.js';
+import { startSshd, sshdMissing, type Sshd } from '../helpers/sshd.mjs';
 import { parseOut } from '../commands/support.js';
 
 /** A real sshd for this test, named `loop` in the test's hosts.yaml; fails in CI when it cannot run, skips elsewhere. */

@@ -2,7 +2,7 @@
 // logging in with a different HOME and TMUX_TMPDIR (sshd's SetEnv), so the "host" shares no tmux server
 // and no home with the caller. Stopping it ends every connection it holds (the link is down).
 import { execa } from 'execa';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
@@ -11,42 +11,41 @@ import { join } from 'node:path';
 export const SSHD = '/usr/sbin/sshd';
 
 /** Why a real sshd cannot run here, or undefined when it can. */
-export function sshdMissing(): string | undefined {
+/** @returns {string | undefined} */
+export function sshdMissing() {
   if (!existsSync(SSHD)) return `${SSHD} is not installed (Debian: apt-get install openssh-server)`;
   return undefined;
 }
 
-export interface Sshd {
-  port: number;
-  /** The host's HOME for this user (its runs and its tmux socket live under it). */
-  home: string;
-  /** An ssh config naming the host `loop` (port, key, known host). */
-  sshConfig: string;
-  /** A hosts.yaml entry body for it. */
-  hostsYaml(name?: string): string;
-  /** The link goes down: the listener and every connection it serves end. */
-  stop(): Promise<void>;
-  /** The link comes back on the same port. */
-  start(): Promise<void>;
-  /** The host's tmux server is killed (its workers' windows with it). */
-  killTmux(): Promise<void>;
-  close(): Promise<void>;
-}
+/**
+ * @typedef {object} Sshd
+ * @property {number} port
+ * @property {string} home the host's HOME for this user (its runs and its tmux socket live under it)
+ * @property {string} sshConfig an ssh config naming the host `loop` (port, key, known host)
+ * @property {(name?: string) => string} hostsYaml a hosts.yaml naming it
+ * @property {() => Promise<void>} stop the link goes down: the listener and every connection it serves end
+ * @property {() => Promise<void>} start the link comes back on the same port
+ * @property {() => Promise<void>} killTmux the host's tmux server is killed (its workers' windows with it)
+ * @property {() => Promise<void>} close
+ * @property {() => string} log what sshd printed (-e: its log on stderr)
+ */
 
-async function freePort(): Promise<number> {
+/** @returns {Promise<number>} */
+async function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
+      const { port } = /** @type {{ port: number }} */ (s.address());
       s.close(() => resolve(port));
     });
   });
 }
 
 // Every process below `pid` (Linux /proc): sshd's per-connection children.
-function descendants(pid: number): number[] {
-  const kids = new Map<number, number[]>();
+/** @param {number} pid @returns {number[]} */
+function descendants(pid) {
+  const kids = new Map();
   for (const e of readdirSync('/proc')) {
     if (!/^\d+$/.test(e)) continue;
     try {
@@ -57,14 +56,15 @@ function descendants(pid: number): number[] {
       /* gone */
     }
   }
-  const out: number[] = [];
-  const walk = (p: number) => { for (const k of kids.get(p) ?? []) { out.push(k); walk(k); } };
+  const out = [];
+  const walk = (p) => { for (const k of kids.get(p) ?? []) { out.push(k); walk(k); } };
   walk(pid);
   return out;
 }
 
 /** Starts sshd in `dir` (keys, config, the host's home); resolves once it listens. */
-export async function startSshd(dir: string): Promise<Sshd> {
+/** @param {string} dir @returns {Promise<Sshd>} */
+export async function startSshd(dir) {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const home = join(dir, 'host-home');
   mkdirSync(join(home, 'tmux'), { recursive: true, mode: 0o700 });
@@ -86,18 +86,23 @@ export async function startSshd(dir: string): Promise<Sshd> {
     'Host loop', '  HostName 127.0.0.1', `  Port ${port}`, `  User ${userInfo().username}`, `  IdentityFile ${join(dir, 'id')}`, '  IdentitiesOnly yes',
     `  UserKnownHostsFile ${join(dir, 'known_hosts')}`, '  StrictHostKeyChecking yes', '',
   ].join('\n'));
-  let child: ChildProcess | undefined;
+  let child;
+  // sshd logs to a file, never a pipe: a caller blocked in spawnSync would stop draining it and sshd would
+  // stall mid-handshake once the pipe filled.
+  const logFile = join(dir, 'sshd.log');
+  const log = () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : '');
   const start = async () => {
-    const c = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const from = log().length;
+    const c = spawn(SSHD, ['-D', '-E', logFile, '-f', config], { stdio: 'ignore' });
     child = c;
-    let log = '';
-    await new Promise<void>((resolve, reject) => {
-      c.stderr!.on('data', (d: Buffer) => {
-        log += d.toString();
-        if (log.includes('Server listening on 127.0.0.1')) resolve();
-      });
-      c.once('exit', (code) => reject(new Error(`sshd exited (${code}) before listening: ${log.trim()}`)));
-    });
+    let exited = false;
+    c.once('exit', () => { exited = true; });
+    // Listening once it says so (a condition sshd reports; checked every 10 ms).
+    for (;;) {
+      if (log().slice(from).includes('Server listening on 127.0.0.1')) return;
+      if (exited) throw new Error(`sshd exited before listening: ${log().slice(from).trim()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
   };
   const stop = async () => {
     const c = child;
@@ -110,7 +115,7 @@ export async function startSshd(dir: string): Promise<Sshd> {
   const tmuxSocket = join(home, 'tmux', `tmux-${process.getuid?.() ?? 0}`, 'default');
   await start();
   return {
-    port, home, sshConfig, start, stop,
+    port, home, sshConfig, start, stop, log,
     hostsYaml: (name = 'loop') => `hosts:\n  ${name}:\n    ssh: loop\n    sshConfig: ${JSON.stringify(sshConfig)}\n    dir: ${JSON.stringify(join(home, 'runs'))}\n`,
     killTmux: async () => void (await execa('tmux', ['-S', tmuxSocket, 'kill-server'], { reject: false })),
     close: async () => {
