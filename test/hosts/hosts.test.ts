@@ -8,6 +8,7 @@ import { describe, expect } from 'vitest';
 import { fakeAgentProfile, fakeTuiProfile, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 import { startSshd, sshdMissing, type Sshd } from '../helpers/sshd.mjs';
 import { parseOut } from '../commands/support.js';
+import { binaryPrompts, canary, canaryHits, fakeMessage, payloads } from '../reliability/support.js';
 
 /** A real sshd for this test, named `loop` in the test's hosts.yaml; fails in CI when it cannot run, skips elsewhere. */
 async function withHost(server: TestServer, skip: (why: string) => void, extra = ''): Promise<Sshd> {
@@ -111,6 +112,39 @@ describe('hosts', () => {
       await sshd.close();
     }
   }, 60_000);
+
+  test('the injection payloads against remote workers: every payload and binary prompt, in one spawn on the host, arrives byte for byte; as an argv item too; nothing runs', async ({ server, skip }) => {
+    const sshd = await withHost(server, skip);
+    try {
+      const c = canary(server);
+      const run = (await server.cli(['new'])).stdout.trim();
+      const dir = JSON.parse((await server.cli(['status', run, '--json'])).stdout).dir as string;
+      const jobs = [
+        ...payloads(c.dir, c.tag).map((p) => ({ name: `f${p.id}`, bytes: Buffer.from(p.text) })),
+        ...binaryPrompts(c.dir, c.tag).map((b) => ({ name: `f${b.id}`, bytes: b.bytes })),
+      ];
+      mkdirSync(join(server.dir, 'prompts'));
+      for (const j of jobs) writeFileSync(join(server.dir, 'prompts', j.name), j.bytes);
+      const env = { ...server.env, NASTY_JOB: `#(touch ${c.dir}/pwned-${c.tag}-env1)`, NASTY_SUBST: `$(touch ${c.dir}/pwned-${c.tag}-env2)\n#{pane_id}` };
+      const many = await server.cli(['spawn', run, '--host', 'loop', '--agent', fakeAgentProfile, ...jobs.flatMap((j) => ['--worker', `${j.name}=${join(server.dir, 'prompts', j.name)}`])], { env });
+      expect(many.exitCode, String(many.stderr)).toBe(0);
+      // The argv channel: a profile that hands {{payload}} to the agent as its prompt argument.
+      const argvProfile = join(server.dir, 'fake-argv.yaml');
+      writeFileSync(argvProfile, 'name: fake-argv\nmode: exec\ncommand: [fake-agent, --last-message, "{{lastMessageFile}}", "--", "{{payload}}"]\nprompt: none\nlastMessage: file\n');
+      const argvJobs = payloads(c.dir, c.tag).filter((p) => !p.huge && !p.text.includes('\0')).slice(0, 16);
+      for (const p of argvJobs) {
+        const r = await server.cli(['spawn', run, `a${p.id}`, '--host', 'loop', '--agent', argvProfile, '--var', `payload=${p.text}`, '--prompt', 'unused']);
+        expect(r.exitCode, `a${p.id}: ${String(r.stderr)}`).toBe(0);
+      }
+      expect((await server.cli(['wait', run, '--timeout', '60'])).exitCode).toBe(0);
+      for (const j of jobs) expect.soft(readFileSync(join(dir, 'workers', j.name, 'result.md'), 'utf8'), j.name).toBe(fakeMessage(j.bytes));
+      for (const p of argvJobs) expect.soft(readFileSync(join(dir, 'workers', `a${p.id}`, 'result.md'), 'utf8'), `a${p.id}`).toBe(fakeMessage(Buffer.from(p.text)));
+      expect(c.hits()).toEqual([]);
+      expect(canaryHits(c.tag, [sshd.home])).toEqual([]);
+    } finally {
+      await sshd.close();
+    }
+  }, 180_000);
 
   test('an interactive worker on the host: send types once, log reads its screen there and fetches its transcript from there, attach --host prints the ssh command, kill ends it there', async ({ server, skip }) => {
     const sshd = await withHost(server, skip);
