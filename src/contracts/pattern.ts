@@ -36,6 +36,8 @@ function patternSchema(z: Zod) {
     web: z.boolean().default(false).meta({ description: 'Researchers: the agent\'s web search is turned on where its profile maps it (webSearch).' }),
     agent: z.enum(['main', 'synth']).default('main').meta({ description: 'synth stages use --synth-agent and are skipped by --no-synth.' }),
     output: z.string().optional().meta({ description: 'Copy the stage\'s result to this file in the run directory (e.g. synthesis.md).' }),
+    host: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'a host name from hosts.yaml, or local' }).optional()
+      .meta({ description: 'Run this stage\'s workers on this host (hosts.yaml; `local` is this machine), whatever --hosts says. Read-only stages only.' }),
   });
   return z.strictObject({
     name: z.string(),
@@ -48,6 +50,7 @@ function patternSchema(z: Zod) {
       const problem = (message: string, ...key: string[]) => ctx.addIssue({ code: 'custom', path: ['stages', i, ...key], message });
       if (earlier.has(s.id)) problem(`stage id \`${s.id}\` is used twice`, 'id');
       if (s.foreach && s.over === undefined) problem(`stage ${s.id}: \`foreach\` needs \`over\``, 'over');
+      if (s.host && s.host !== 'local' && (s.write || s.scratch)) problem(`stage ${s.id}: \`host\` is for read-only stages (writers and verifiers work in this machine's tree)`, 'host');
       for (const n of s.needs) if (!earlier.has(n)) problem(`stage ${s.id}: needs \`${n}\`, which is not an earlier stage`, 'needs');
       const unknown = unknownReference(s, p.variables);
       if (unknown) problem(unknown);

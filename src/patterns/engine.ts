@@ -1,6 +1,6 @@
 // Runs a pattern: checks and renders everything before any session exists, then drives the stages;
 // the same code resumes a run (finished workers are kept, missing or failed ones start again).
-import type { Host } from '../hosts/config.js';
+import { findHost, loadHosts, type Host } from '../hosts/config.js';
 import { placeWorkers } from '../hosts/placement.js';
 import { remoteRunDir } from '../hosts/remote.js';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
@@ -172,6 +172,7 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
       const needs = Object.fromEntries(w.stage.needs.map((n) => [`needs.${n}`, `(results of stage ${n})`]));
       renderPrompt(penv.templates, w, values, needs, inputs.context);
       checkLaunch(w.stage.agent === 'synth' ? synth : main, forAgents, sandboxOf(w.stage), penv.env, inputs.dryRun, w.stage.web);
+      if (w.stage.host) findHost(w.stage.host, loadHosts(penv.env, penv.cwd));
     }
   }
   const docVar = Object.entries(pattern.variables).find(([, v]) => v.type === 'file')?.[0];
@@ -294,7 +295,8 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
     const pending = await workersToStart(run, tmux, workers);
     // Under --hosts, a stage that only reads (not the synthesis, no writers, no scratch copy) is spread over the hosts.
     const spread = inputs.hosts?.length && !stage.write && !stage.scratch && stage.agent !== 'synth' && !wt;
-    const placed = spread ? placeWorkers(run.dir, pending.map((w) => w.name), inputs.hosts!, penv.env, penv.cwd) : new Map<string, Host | undefined>();
+    const placed = stage.host ? placeWorkers(run.dir, pending.map((w) => w.name), [stage.host], penv.env, penv.cwd)
+      : spread ? placeWorkers(run.dir, pending.map((w) => w.name), inputs.hosts!, penv.env, penv.cwd) : new Map<string, Host | undefined>();
     let outcome: Awaited<ReturnType<typeof waitForWorkers>>;
     try {
       if (stage.write) {

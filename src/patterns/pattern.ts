@@ -36,6 +36,8 @@ export interface Stage {
   agent: 'main' | 'synth';
   /** Copy the stage's result to this file in the run directory (e.g. synthesis.md). */
   output?: string;
+  /** Run its workers on this host (hosts.yaml; `local` is this machine), whatever --hosts says. */
+  host?: string;
 }
 
 /** A YAML pipeline of stages (templates/patterns/*.yaml or a user's file). */

@@ -63,6 +63,33 @@ describe('hosts', () => {
     }
   }, 90_000);
 
+  test('a pattern stage with `host:` runs all its workers there; a write stage with host is refused (exit 2), and so is an unknown host', async ({ server, skip }) => {
+    const sshd = await withHost(server, skip);
+    try {
+      const stages = (extra: string) => [
+        'name: remote-research', 'variables:', '  question: { required: true }', 'stages:',
+        '  - id: research', '    template: researcher', '    foreach: list', '    over: "a,b"', `    vars: { question: "{{question}}", scope: "Angle: {{item.text}}" }${extra}`,
+        '  - id: brief', '    template: synthesizer', '    agent: synth', '    needs: [research]', '    output: synthesis.md',
+        '    vars: { task: "Research on {{question}}", results: "{{needs.research}}" }', '',
+      ].join('\n');
+      writeFileSync(join(server.dir, 'work', 'p.yaml'), stages('\n    host: loop'));
+      const r = await server.cli(['run', 'p.yaml', '--var', 'question=Which cache?', '--agent', fakeAgentProfile, '--json']);
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const out = parseOut<{ run: string }>(r);
+      expect(Object.fromEntries((await status(server, out.run)).workers.map((w) => [w.name, `${w.host}:${w.state}`]))).toEqual({ 'research-a': 'loop:done', 'research-b': 'loop:done', brief: 'local:done' });
+      writeFileSync(join(server.dir, 'work', 'w.yaml'), stages('\n    host: loop\n    write: true'));
+      const w = await server.cli(['run', 'w.yaml', '--var', 'question=x', '--agent', fakeAgentProfile]);
+      expect(w.exitCode).toBe(2);
+      expect(String(w.stderr)).toMatch(/w\.yaml:\d+: .*host.*read-only/);
+      writeFileSync(join(server.dir, 'work', 'u.yaml'), stages('\n    host: nosuch'));
+      const u = await server.cli(['run', 'u.yaml', '--var', 'question=x', '--agent', fakeAgentProfile]);
+      expect(u.exitCode).toBe(2);
+      expect(String(u.stderr)).toMatch(/Unknown host "nosuch"/);
+    } finally {
+      await sshd.close();
+    }
+  }, 90_000);
+
   test('hosts: a reachable host with its tmux and agents, an unreachable one said so; a bad hosts.yaml is one line and exit 2', async ({ server, skip }) => {
     const sshd = await withHost(server, skip, '  off:\n    ssh: nobody@127.0.0.1\n    sshConfig: /dev/null\n');
     try {
