@@ -1,5 +1,6 @@
 import { accessSync, constants, mkdirSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { hostsFiles, loadHosts } from '../hosts/config.js';
 import { runProgram } from '../run-program.js';
 import { loadProfileFile } from '../agents/profile.js';
 import { whichProgram } from '../agents/resolve.js';
@@ -98,6 +99,13 @@ export const command: Command = {
     const insideTree = rel === '' || (rel.split(sep)[0] !== '..' && !isAbsolute(rel));
     const crontab = whichProgram('crontab', ctx.env) ?? null;
     const runner = await checkRunner(ctx.env);
+    // Hosts are listed, not contacted (`orch-tmux hosts` asks each); a broken hosts.yaml is said here.
+    let hosts: { names: string[]; files: string[]; error?: string; ssh: string | null };
+    try {
+      hosts = { names: [...loadHosts(ctx.env, ctx.cwd).keys()], files: hostsFiles(ctx.env, ctx.cwd), ssh: whichProgram('ssh', ctx.env) ?? null };
+    } catch (error) {
+      hosts = { names: [], files: hostsFiles(ctx.env, ctx.cwd), error: (error as Error).message, ssh: whichProgram('ssh', ctx.env) ?? null };
+    }
     const report = {
       ok: tmuxOk && writable(state) && runner.ok,
       runner,
@@ -106,6 +114,7 @@ export const command: Command = {
       state: { dir: state, index: indexPath(ctx.env), writable: writable(state) },
       runs: { dir: runs, insideTree, note: 'created on first run' },
       cron: { available: Boolean(crontab), crontab },
+      hosts,
       node: process.version,
     };
     if (ctx.json) printJson(ctx, report);
@@ -120,6 +129,9 @@ export const command: Command = {
           : `info runs go to ${runs} (change with --run-dir or ORCH_TMUX_RUNS)`,
         ...Object.entries(agents).map(([a, check]) => describeAgent(a, check)),
         `info cron: ${crontab ?? 'crontab not found (monitor --watch works without it)'}`,
+        hosts.error ? `warn ${hosts.error}`
+          : hosts.names.length ? `info hosts: ${hosts.names.join(', ')} (\`orch-tmux hosts\` checks each over ssh${hosts.ssh ? '' : '; ssh is not installed here'})`
+          : `info hosts: none (workers on other machines: name them in ${hosts.files[1]}, see \`orch-tmux hosts --help\`)`,
         '',
       ].join('\n'));
     }

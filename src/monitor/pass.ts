@@ -168,6 +168,8 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     const rec = found;
     const truth = deriveTruth(rec, gatherEvidence(rec, allPanes, nowMs));
     const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
+    // Its host answers again: a later loss of it is news again.
+    if (mem.reported === 'unreachable' && truth.state !== 'unreachable') mem.reported = undefined;
     const policyHere = workerPolicy(policy, rec);
     let screen: Classification | undefined;
     if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
@@ -275,7 +277,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       if (action.event === 'rate_limited') mem.limitTold = action.detail.resetsAt ? Date.parse(action.detail.resetsAt as string) : 0;
       await tell(action.event, action.detail);
       event('monitor.notified', { event: action.event });
-      if (['done', 'failed', 'killed', 'lost'].includes(action.event)) mem.reported = action.event;
+      if (['done', 'failed', 'killed', 'lost', 'unreachable'].includes(action.event)) mem.reported = action.event;
       return `notify:${action.event}`;
     }
     case 'poke': {

@@ -100,6 +100,8 @@ export function decide(i: DecideInput): Action[] {
     if (memory.reported === i.state) return [];
     return [{ kind: 'notify', event: i.state, detail: { exitCode: i.worker.exitCode ?? null, reason: i.worker.reason, resumes: i.worker.resumes } }];
   }
+  // Its host stopped answering: told once (nothing else can be done from here until it answers).
+  if (i.state === 'unreachable') return memory.reported === 'unreachable' ? [] : [{ kind: 'notify', event: 'unreachable', detail: { host: i.worker.host?.name } }];
   const screen = i.screen;
   if (!screen) return [];
   const actions: Action[] = [];

@@ -217,6 +217,10 @@ describe('hosts', () => {
       expect(await stateOf(server, run, 'slow')).toMatchObject({ host: 'loop', state: 'unreachable', reason: expect.stringMatching(/unreachable/) });
       expect((await stateOf(server, run, 'first'))?.state).toBe('done');
       expect(readFileSync(join(dir, 'workers', 'first', 'result.md')).equals(kept)).toBe(true);
+      // The monitor tells it once, and does nothing else to it.
+      const passes = [];
+      for (let i = 0; i < 2; i++) passes.push(parseOut<{ runs: { run: string; workers: { name: string; state: string; actions: string[] }[] }[] }>(await server.cli(['monitor', '--once', '--json'])).runs.find((x) => x.run === run)!.workers.find((w) => w.name === 'slow'));
+      expect(passes).toEqual([expect.objectContaining({ state: 'unreachable', actions: ['notify:unreachable'] }), expect.objectContaining({ state: 'unreachable', actions: [] })]);
       const during = await server.cli(['wait', run, '--timeout', '1']);
       expect(during.exitCode, 'no answer from the host is no answer: wait times out, nothing is called lost').toBe(124);
       // The agent finishes on the host while it cannot be reached.
