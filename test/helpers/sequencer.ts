@@ -16,6 +16,7 @@ const SECONDS: Record<string, number> = {
   'test/reliability/concurrency.test.ts': 96,
   'test/monitor/death.test.ts': 95,
   'test/reliability/faults.test.ts': 89,
+  'test/hosts/hosts.test.ts': 46,
   'test/workers/truth.test.ts': 68,
   'test/commands/refusals.test.ts': 43,
   'test/monitor/silence.test.ts': 39,
