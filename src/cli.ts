@@ -27,7 +27,7 @@ const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = 
   plan: ['Set and advance a run\'s plan (steps shown in status and the tmux status line)', () => import('./commands/plan.js')],
   monitor: ['Classify every live worker, act by policy, record and notify (--once for cron)', () => import('./commands/monitor.js')],
   policy: ['Show the policy frozen into a run (and where each key came from), or freeze a new one from a file', () => import('./commands/policy.js')],
-  trust: ['Trust a project\'s .orch/config.yaml as it is now (a changed file is untrusted again)', () => import('./commands/trust.js')],
+  trust: ['Trust a project\'s .orch/config.yaml (or .orch/hosts.yaml) as it is now (a changed file is untrusted again)', () => import('./commands/trust.js')],
   cron: ['Print, install or remove the crontab line that runs the monitor', () => import('./commands/cron.js')],
   ls: ['List runs, newest first', () => import('./commands/ls.js')],
   report: ['Write a run\'s report: a self-contained HTML page with a timeline, or Markdown (--md)', () => import('./commands/report.js')],

@@ -1,4 +1,4 @@
-import { LOCAL, loadHosts, type Host } from '../hosts/config.js';
+import { LOCAL, loadHosts, untrustedHostsFile, type Host } from '../hosts/config.js';
 import { HostUnreachableError, runOnHost } from '../hosts/ssh.js';
 import { runProgram } from '../run-program.js';
 import { printJson, type Command } from './command.js';
@@ -53,6 +53,7 @@ export const command: Command = {
     '    box1: { ssh: me@box1.example.com, dir: .orch-tmux/runs, maxWorkers: 8 }',
     'ssh is anything `ssh` accepts (aliases, ports, keys and jump hosts from your ssh config). A host needs',
     'sh, tar and tmux; one ssh connection per host is opened and shared by every call (ControlMaster).',
+    'A project\'s .orch/hosts.yaml counts only once trusted (`orch-tmux trust .orch/hosts.yaml`).',
   ].join('\n'),
   options: {},
   positionals: [0, 0],
@@ -60,7 +61,9 @@ export const command: Command = {
     const hosts = loadHosts(ctx.env, ctx.cwd);
     const local = await runProgram('/bin/sh', ['-c', PROBE, 'sh', ctx.env.PATH ?? '', ...AGENTS], { timeoutMs: 20_000 });
     const reports = [parseProbe(LOCAL, local.stdout, {}), ...(await Promise.all([...hosts.values()].map(probe)))];
-    if (ctx.json) printJson(ctx, { hosts: reports });
+    const ignored = untrustedHostsFile(ctx.env, ctx.cwd);
+    if (ignored) ctx.err(`orch-tmux hosts: ${ignored} is ignored until you trust it (orch-tmux trust ${ignored})\n`);
+    if (ctx.json) printJson(ctx, { hosts: reports, ...(ignored ? { ignored: [ignored] } : {}) });
     else {
       ctx.out(table(['HOST', 'SSH', 'REACHABLE', 'TMUX', 'AGENTS'], reports.map((h) => [
         h.name, h.ssh ?? '', h.reachable ? 'yes' : 'no', h.tmux ?? '-', h.reachable ? AGENTS.filter((a) => h.agents[a]).join(',') || 'none' : h.error ?? '',

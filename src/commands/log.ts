@@ -1,4 +1,4 @@
-import { runOnHost } from '../hosts/ssh.js';
+import { HostUnreachableError, runOnHost } from '../hosts/ssh.js';
 import { workerPaths } from '../runs/paths.js';
 import { TmuxError, TmuxNotInstalledError } from '../tmux/index.js';
 import { cleanTranscript, transcriptTail } from '../workers/transcript.js';
@@ -24,7 +24,8 @@ export const command: Command = {
         const screen = await t.tmux.capturePane(t.worker.paneId, { start: -lines, strip: true });
         text = screen.replace(/\n+$/, '').split('\n').slice(-lines).join('\n');
       } catch (error) {
-        if (!(error instanceof TmuxError) || error instanceof TmuxNotInstalledError) throw error;
+        // A host that does not answer: the copy brought home is shown, and says so.
+        if (!(error instanceof TmuxError || error instanceof HostUnreachableError) || error instanceof TmuxNotInstalledError) throw error;
       }
     }
     // A remote worker's transcript stays on its host: fetched from there, else the copy brought home at its end.

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors.js';
-import { hostTmux } from '../hosts/remote.js';
+import { workerTmux } from '../hosts/remote.js';
 import { checkWorkerName } from '../runs/names.js';
 import { findRun, tmuxForRun, type RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
@@ -26,7 +26,7 @@ export function findWorker(ctx: Context, runRef: string, name: string): WorkerTa
     throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}: it has ${known.join(', ') || 'no workers'}`, { code: 'unknown_worker' });
   }
   const runTmux = tmuxForRun(run, ctx.server);
-  return { run, worker, tmux: worker.host ? hostTmux(worker.host) : runTmux, runTmux };
+  return { run, worker, tmux: workerTmux(worker, runTmux), runTmux };
 }
 
 /** The pane of a worker whose agent still runs (send, keys); a finished worker is refused. */

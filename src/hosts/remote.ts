@@ -2,6 +2,7 @@
 // runner and the attempt's files shipped there with one tar over the shared connection, and its facts
 // (and, once an attempt ended, its answer and transcript) copied home, so the local run directory stays
 // the one place every command reads.
+import { OrchError } from '../errors.js';
 import { runProgram } from '../run-program.js';
 import { runnerScript } from '../paths.js';
 import { workerPaths } from '../runs/paths.js';
@@ -9,7 +10,10 @@ import type { RunRecord } from '../runs/run.js';
 import { Tmux } from '../tmux/index.js';
 import type { Host } from './config.js';
 import { spawn } from 'node:child_process';
-import { basename, dirname } from 'node:path';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { writeFileAtomic } from '../runs/atomic.js';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { connect, HostUnreachableError, runOnHost, sshArgs } from './ssh.js';
 
 /** The tmux client for a host's default server, over its shared connection. */
@@ -17,12 +21,24 @@ export function hostTmux(host: Host): Tmux {
   return new Tmux({ host });
 }
 
+/** The tmux server a worker's window is on: its host's, or the run's own (`runTmux`). */
+export function workerTmux(rec: { host?: Host }, runTmux: Tmux): Tmux {
+  return rec.host ? hostTmux(rec.host) : runTmux;
+}
+
+// Checks the host can run workers (a POSIX-like login shell: it reads our quoted argv; tmux), makes the
+// run's folder and prints its absolute path. No `\` or `'` in it: even a fish or csh login shell passes it
+// to sh unchanged, so the refusal is said.
+const PREPARE = `case \${SHELL##*/} in fish|csh|tcsh|nu|xonsh|elvish|pwsh) echo "its login shell is $SHELL: orch-tmux needs a POSIX-like one there (sh, bash, zsh, ksh)"; exit 4;; esac
+command -v tmux >/dev/null 2>&1 || { echo "it has no tmux on its PATH"; exit 4; }
+mkdir -p -m 700 "$1" && cd "$1" && pwd -P || { echo "cannot make $1 there"; exit 4; }`;
+
 /** Makes the run's folder on the host (once per spawn; cheap over the shared connection) and returns its absolute path. */
 export async function remoteRunDir(host: Host, run: RunRecord): Promise<string> {
-  const r = await runOnHost(host, ['sh', '-c', 'mkdir -p -m 700 "$1" && cd "$1" && pwd -P && command -v tmux >/dev/null', 'sh', `${host.dir}/${run.id}`]);
-  const dir = r.stdout.trim();
-  if (r.exitCode !== 0 || !dir.startsWith('/')) throw new HostUnreachableError(host.name, r.stdout.trim() && !dir.startsWith('/') ? `cannot make ${host.dir}/${run.id}` : `no tmux on the host (${r.stderr.trim() || `exit ${r.exitCode}`})`);
-  return dir;
+  const r = await runOnHost(host, ['sh', '-c', PREPARE, 'sh', `${host.dir}/${run.id}`]);
+  const out = r.stdout.trim();
+  if (r.exitCode !== 0 || !out.startsWith('/')) throw new OrchError(`Host ${host.name} cannot run workers: ${out || r.stderr.trim() || `exit ${r.exitCode}`}`, { code: 'host_unusable' });
+  return out;
 }
 
 /** The run's session on the host, made when missing (its first window a shell in the run's folder there). */
@@ -47,7 +63,8 @@ export async function shipFiles(host: Host, localDir: string, remoteDir: string,
 
 // Run in the run's folder on the host with `name:attempt:final` arguments: a tar of every worker's facts,
 // and of its answer files and transcript once the current attempt's exit fact is there, or its window is
-// gone (final=1: nothing more will be written). Names are [a-z0-9-].
+// gone (final=1: nothing more will be written). Names are [a-z0-9-]. Exit 1 is tar's "file changed as we
+// read it" (the runner still appends to pane.log): what it read is kept.
 const PULL = `cd "$1" || exit 3; shift; files=
 for w do n=\${w%%:*}; r=\${w#*:}; a=\${r%:*}; d=workers/$n
   for f in "$d"/start-*.facts "$d"/exit-*.facts; do [ -f "$f" ] && files="$files $f"; done
@@ -56,22 +73,53 @@ done
 [ -n "$files" ] || exit 0
 exec tar -cf - $files`;
 
-/** Copies the named workers' facts home (answers and transcript too for an ended attempt, or a worker whose window is gone); file times kept (a fact's time is its mtime). */
+/** The files a host may send for a worker, answers before facts (a reader that sees the exit fact finds the answer whole). */
+const PULLED = [/^last-message\.txt$/, /^stdout\.txt$/, /^pane\.log$/, /^start-\d+\.facts$/, /^exit-\d+\.facts$/];
+
+/**
+ * Copies the named workers' facts home (answers and transcript too for an ended attempt, or a worker whose
+ * window is gone). What the host sends is unpacked in a private folder first; only regular files of the
+ * expected names, in the named workers' folders, are moved into place (each whole, 0600, its time kept:
+ * a fact's time is its mtime). A host cannot write anything else here.
+ */
 export async function pullHome(host: Host, run: RunRecord, remoteRun: string, workers: readonly { name: string; attempt: number; final?: boolean }[]): Promise<void> {
   if (!workers.length) return;
   const r = await runOnHost(host, ['sh', '-c', PULL, 'sh', remoteRun, ...workers.map((w) => `${w.name}:${w.attempt}:${w.final ? 1 : 0}`)]);
   if (r.exitCode === 3) return; // the host has no folder for this run (nothing shipped yet)
-  if (r.exitCode !== 0) throw new HostUnreachableError(host.name, `reading ${remoteRun} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  if (r.exitCode !== 0 && r.exitCode !== 1) throw new HostUnreachableError(host.name, `reading ${remoteRun} failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   if (!r.bytes.length) return;
-  // GNU tar drops leading `/` and `..` from member names: what the host sends lands under the run's folder.
-  const x = await runProgram('tar', ['-xf', '-', '-C', run.dir, '--no-same-owner'], { input: r.bytes, timeoutMs: 30_000 });
-  if (x.exitCode !== 0) throw new Error(`unpacking what ${host.name} sent failed: ${x.stderr.trim()}`);
+  const box = mkdtempSync(join(tmpdir(), 'orch-pull-'));
+  try {
+    const x = await runProgram('tar', ['-xf', '-', '-C', box, '--no-same-owner', '--no-same-permissions'], { input: r.bytes, timeoutMs: 30_000 });
+    if (x.exitCode !== 0) throw new HostUnreachableError(host.name, `what it sent could not be unpacked: ${x.stderr.trim().split('\n')[0]}`);
+    for (const w of workers) {
+      const from = join(box, 'workers', w.name);
+      if (!isDir(join(box, 'workers')) || !isDir(from)) continue;
+      const names = readdirSync(from);
+      for (const pattern of PULLED) {
+        for (const name of names.filter((n) => pattern.test(n))) {
+          const st = lstatSync(join(from, name));
+          if (!st.isFile()) continue;
+          const to = join(workerPaths(run.dir, w.name).dir, name);
+          writeFileAtomic(to, readFileSync(join(from, name)), 0o600, false);
+          utimesSync(to, st.atime, st.mtime);
+        }
+      }
+    }
+  } finally {
+    rmSync(box, { recursive: true, force: true });
+  }
 }
 
-/** The worker's folder on the host. */
-export function remoteWorkerDir(remoteRun: string, name: string): string {
-  return workerPaths(remoteRun, name).dir;
+// A real folder (not a link to one).
+function isDir(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
+
 
 // Waits for a tmux channel on the host; ends when we go: our end of the connection closing is read as
 // EOF on fd 3 and ends the remote wait-for too, so no waiter is left behind on the host.

@@ -3,7 +3,7 @@
 // runs there is an argv, quoted once for the remote shell by quoteForShell; nothing is ever interpolated.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrchError } from '../errors.js';
@@ -20,13 +20,18 @@ export class HostUnreachableError extends OrchError {
 
 /** An argv as one command line for a POSIX shell: every item single-quoted, so the shell reads it back byte for byte. */
 export function quoteForShell(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  // A leading `=` is quoted too: zsh expands `=name` to a command's path.
+  return argv.map((a) => (/^[A-Za-z0-9_@%+:,./-][A-Za-z0-9_@%+=:,./-]*$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 /** The control socket of a host's connection: short (sockets allow ~100 bytes), private, one per destination and config. */
 export function controlPath(host: Host, env: NodeJS.ProcessEnv = process.env): string {
-  const dir = join(env.TMPDIR || tmpdir(), `orch-ssh-${process.getuid?.() ?? 0}`);
+  const uid = process.getuid?.() ?? 0;
+  const dir = join(env.TMPDIR || tmpdir(), `orch-ssh-${uid}`);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // A folder someone else made (or a link) could hand our connection to them: refused.
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) throw new OrchError(`${dir} is not a private folder of yours (owner, mode 0700): remove it, or set TMPDIR elsewhere`, { code: 'unsafe_control_dir' });
   return join(dir, createHash('sha256').update(`${host.ssh}\0${host.sshConfig ?? ''}`).digest('hex').slice(0, 16));
 }
 
@@ -82,11 +87,14 @@ export async function connect(host: Host): Promise<string> {
 // minutes. Its output goes to a file, not a pipe (the background master keeps what it was given open).
 async function startMaster(host: Host, ctl: string): Promise<void> {
   const log = `${ctl}.log`;
-  const fd = openSync(log, 'w', 0o600);
+  rmSync(log, { force: true });
+  const fd = openSync(log, 'wx', 0o600);
+  // Bounded: ConnectTimeout covers the TCP connect, not a host that stalls in authentication.
   const code = await new Promise<number | null>((resolve) => {
     const child = spawn('ssh', [...baseOptions(host, ctl), '-o', 'ControlMaster=yes', '-o', 'ControlPersist=600', '-f', '-N', host.ssh], { stdio: ['ignore', fd, fd] });
-    child.once('error', () => resolve(null));
-    child.once('exit', (c) => resolve(c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.once('error', () => { clearTimeout(timer); resolve(null); });
+    child.once('exit', (c) => { clearTimeout(timer); resolve(c); });
   });
   closeSync(fd);
   if (code !== 0 || !existsSync(ctl)) {
@@ -95,17 +103,37 @@ async function startMaster(host: Host, ctl: string): Promise<void> {
   }
 }
 
+// At most this many calls at once per connection from one process (sshd's MaxSessions is 10 by default).
+const PER_CONNECTION = 6;
+const busy = new Map<string, { n: number; queue: (() => void)[] }>();
+
+async function withSession<T>(ctl: string, fn: () => Promise<T>): Promise<T> {
+  const b = busy.get(ctl) ?? busy.set(ctl, { n: 0, queue: [] }).get(ctl)!;
+  if (b.n >= PER_CONNECTION) await new Promise<void>((r) => b.queue.push(r));
+  else b.n++;
+  try {
+    return await fn();
+  } finally {
+    const next = b.queue.shift();
+    if (next) next();
+    else b.n--;
+  }
+}
+
 /** Runs an argv on the host (never through a local shell); ssh's own failure (exit 255) is HostUnreachableError. */
 export async function runOnHost(host: Host, argv: readonly string[], o: ProgramOptions = {}): Promise<ProgramResult> {
   const ctl = await connect(host);
-  const result = await runProgram('ssh', sshArgs(host, argv, ctl), { timeoutMs: 30_000, ...o });
+  return withSession(ctl, () => callHost(host, argv, o, ctl));
+}
+
+async function callHost(host: Host, argv: readonly string[], o: ProgramOptions, ctl: string): Promise<ProgramResult> {
+  let result = await runProgram('ssh', sshArgs(host, argv, ctl), { timeoutMs: 30_000, ...o });
+  // sshd allows 10 sessions per connection by default: a call refused for that waits and tries again.
+  for (let i = 0; i < 20 && result.exitCode === 255 && /open failed|Session open refused/i.test(result.stderr); i++) {
+    await new Promise((r) => setTimeout(r, 25 + i * 25));
+    result = await runProgram('ssh', sshArgs(host, argv, ctl), { timeoutMs: 30_000, ...o });
+  }
   if (result.exitCode === 255 || result.error) throw new HostUnreachableError(host.name, result.stderr.trim().split('\n').at(-1) || String(result.error?.message ?? 'ssh exited with 255'));
   if (result.timedOut) throw new HostUnreachableError(host.name, `no answer within ${Math.round((o.timeoutMs ?? 30_000) / 1000)} s`);
   return result;
-}
-
-/** Closes the host's shared connection (tests, `hosts --close`); nothing when none is open. */
-export async function disconnect(host: Host): Promise<void> {
-  const ctl = controlPath(host);
-  if (existsSync(ctl)) await runProgram('ssh', [...baseOptions(host, ctl), '-O', 'exit', host.ssh], { timeoutMs: 5000 });
 }

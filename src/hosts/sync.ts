@@ -38,8 +38,9 @@ export async function syncHosts(run: RunRecord): Promise<void> {
         if (readFacts(run.dir, r.name, r.resumes).exit) settleWorker(run.dir, r.name, { panes: 'unknown', by: 'runner', attempt: r.resumes });
       }
     } catch (error) {
-      if (!(error instanceof HostUnreachableError)) throw error;
-      noteHostPanes(run.dir, name, 'unreachable', error.message);
+      // Whatever went wrong with one host (no answer, a tmux error there, what it sent) leaves its workers
+      // unknown, said with why; other hosts and this machine's workers are judged as usual.
+      noteHostPanes(run.dir, name, 'unreachable', error instanceof HostUnreachableError ? error.message : `Host ${name}: ${(error as Error).message}`);
     }
   }));
 }

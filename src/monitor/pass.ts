@@ -1,6 +1,6 @@
 // One monitor pass over every live run: one list-panes per tmux server, a capture only where activity
 // moved or a state needs confirming, the policy's actions, events, a status.json snapshot, notices.
-import { hostTmux } from '../hosts/remote.js';
+import { workerTmux } from '../hosts/remote.js';
 import { syncHosts } from '../hosts/sync.js';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -173,7 +173,7 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     const policyHere = workerPolicy(policy, rec);
     let screen: Classification | undefined;
     if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
-      const seen = await look(rec.host ? hostTmux(rec.host) : tmux, rec, truth.pane, mem, policyHere, nowMs, count);
+      const seen = await look(workerTmux(rec, tmux), rec, truth.pane, mem, policyHere, nowMs, count);
       // With hooks, the agent's own newest line decides; the screen only where it shows news (evidence.ts).
       const judged = rec.hooks ? judge(newestHookLine(rec), seen?.screen, nowMs) : undefined;
       screen = judged ? judged.verdict : seen?.screen;
@@ -212,7 +212,7 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     // Waiting for its limit to reset before a resume: the run is not over.
     if (limit?.resetsAt !== undefined && nowMs < limit.resetsAt && shouldResume(input)) obs.resetsAt = new Date(limit.resetsAt).toISOString();
     for (const action of actions) {
-      obs.actions.push(await act(action, run, rec.host ? hostTmux(rec.host) : tmux, rec, mem, policyHere, env, count, messages));
+      obs.actions.push(await act(action, run, tmux, rec, mem, policyHere, env, count, messages));
     }
     observations.push(obs);
   }
@@ -251,6 +251,8 @@ async function look(tmux: Tmux, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMe
 
 // Carries out one action and records it; returns a short label for the report.
 async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord, mem: WorkerMemory, policy: Policy, env: NodeJS.ProcessEnv, count: () => void, messages: string[]): Promise<string> {
+  // Keys go to the worker's window (on its host for a remote worker); kill, resume and notices use the run's tmux.
+  const keysTmux = workerTmux(rec, tmux);
   const event = (kind: string, detail: Record<string, unknown> = {}) => appendEvent(run.dir, { worker: rec.name, kind, detail: { by: 'monitor', ...detail } });
   const tell = (ev: string, detail: Record<string, unknown> = {}) => notify(policy, tmux, run.session, { event: ev, run: run.id, worker: rec.name, runDir: run.dir, time: new Date().toISOString(), detail }, messages);
   const pane = rec.paneId!;
@@ -259,7 +261,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       const keys = rec.keys?.approve ?? ['y'];
       mem.answered.push(action.fingerprint);
       count();
-      await tmux.sendKeys(pane, keys);
+      await keysTmux.sendKeys(pane, keys);
       event('monitor.approved', { fingerprint: action.fingerprint, keys, prompt: action.prompt.slice(0, 500) });
       await tell('approved', { prompt: action.prompt.slice(0, 500) });
       return 'approve';
@@ -268,7 +270,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       const keys = rec.keys?.deny ?? ['Escape'];
       mem.answered.push(action.fingerprint);
       count();
-      await tmux.sendKeys(pane, keys);
+      await keysTmux.sendKeys(pane, keys);
       event('monitor.denied', { fingerprint: action.fingerprint, keys, why: action.why, prompt: action.prompt.slice(0, 500) });
       return 'deny';
     }
@@ -283,8 +285,8 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
     case 'poke': {
       mem.pokedAt = silenceStart(mem, mem.activity ?? 0);
       count();
-      if (policy.silence.poke) await sendMessage(tmux, pane, policy.silence.poke);
-      else await tmux.sendKeys(pane, ['Enter']);
+      if (policy.silence.poke) await sendMessage(keysTmux, pane, policy.silence.poke);
+      else await keysTmux.sendKeys(pane, ['Enter']);
       mem.pokeSentMs = Date.now();
       event('monitor.poked', { message: policy.silence.poke || 'Enter' });
       return 'poke';
@@ -293,7 +295,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       mem.nudgedFor = action.resetsAt;
       mem.limit = undefined; // the same words printed again after this are a new limit, read afresh
       count();
-      await sendMessage(tmux, pane, policy.limits.nudge, { submitKeys: rec.keys?.submit });
+      await sendMessage(keysTmux, pane, policy.limits.nudge, { submitKeys: rec.keys?.submit });
       event('monitor.nudged', { resetsAt: new Date(action.resetsAt).toISOString(), message: policy.limits.nudge });
       await tell('resumed', { after: 'rate_limited', resetsAt: new Date(action.resetsAt).toISOString() });
       return 'nudge';
@@ -303,7 +305,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       count();
       markInterrupted(run.dir, rec.name, `by the monitor after ${Math.round((Date.now() - mem.interruptedAt) / 1000)} s of silence`);
       try {
-        await tmux.sendKeys(pane, rec.keys?.interrupt ?? ['C-c']);
+        await keysTmux.sendKeys(pane, rec.keys?.interrupt ?? ['C-c']);
       } catch (error) {
         clearInterrupted(run.dir, rec.name); // the key never went: the turn was not interrupted
         throw error;

@@ -2,7 +2,7 @@
 // the same code resumes a run (finished workers are kept, missing or failed ones start again).
 import { findHost, loadHosts, type Host } from '../hosts/config.js';
 import { placeWorkers } from '../hosts/placement.js';
-import { remoteRunDir } from '../hosts/remote.js';
+import { remoteRunDir, workerTmux } from '../hosts/remote.js';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AgentProfile } from '../agents/profile.js';
@@ -418,8 +418,9 @@ async function workersToStart(run: RunRecord, tmux: Tmux, workers: PlannedWorker
       continue;
     }
     const state: DerivedState = deriveTruth(rec, gatherEvidence(rec, panes)).state;
-    if (state === 'done' || state === 'running' || state === 'pending') continue;
-    await setAside(run, tmux, w.name, rec.paneId);
+    // A worker whose host does not answer may still be working there: left alone, like a running one.
+    if (state === 'done' || state === 'running' || state === 'pending' || state === 'unreachable') continue;
+    await setAside(run, workerTmux(rec, tmux), w.name, rec.paneId);
     out.push(w);
   }
   return out;

@@ -59,7 +59,8 @@ export async function runTmux(server: TmuxServer, commands: readonly (readonly s
   if (result.canceled) throw new TmuxError(subcommand, args, undefined, 'canceled');
   if (result.timedOut) throw new TmuxError(subcommand, args, undefined, `timed out after ${timeoutMs} ms`);
   if (result.exitCode === undefined) throw new TmuxError(subcommand, args, undefined, `killed by ${result.signal ?? 'a signal'}`);
-  if (result.exitCode !== 0 || result.stderr.length > 0) {
+  // A host's login may print to stderr (a .bashrc): there only the exit code says tmux failed.
+  if (result.exitCode !== 0 || (result.stderr.length > 0 && !server.host)) {
     throw classifyTmuxError(subcommand, args, result.exitCode, result.stderr);
   }
   return result.stdout;

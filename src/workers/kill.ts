@@ -3,10 +3,11 @@ import { appendEvent } from '../runs/events.js';
 import { workerPaths } from '../runs/paths.js';
 import type { RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
-import { hostTmux } from '../hosts/remote.js';
+import { workerTmux } from '../hosts/remote.js';
 import { runOnHost } from '../hosts/ssh.js';
+import { panesFor } from '../hosts/seen.js';
 import { runPanes } from '../hosts/sync.js';
-import { FINISHED, readWorker, type WorkerRecord, type WorkerState } from './record.js';
+import { FINISHED, readWorker, type DerivedState, type WorkerRecord } from './record.js';
 import { RefusedTransition, settleWorker, transition } from './store.js';
 import { waitForWorkers } from './wait.js';
 
@@ -36,14 +37,14 @@ export function clearInterrupted(runDir: string, name: string): void {
 }
 
 /** Stops one worker: interrupt key, grace period, SIGTERM, SIGKILL; its state becomes killed, its result stays. */
-export async function killWorker(run: RunRecord, tmux: Tmux, name: string, graceMs: number): Promise<WorkerState> {
+export async function killWorker(run: RunRecord, tmux: Tmux, name: string, graceMs: number): Promise<DerivedState> {
   const rec = readWorker(run.dir, name);
   if (!rec || FINISHED.has(rec.state)) return rec?.state ?? 'lost';
   await tmux.hasSession(run.session); // tmux missing is a usage error before anything is written
   // A fact from the user: the store reads an attempt that ends after this as killed.
   writeFileSync(workerPaths(run.dir, name).killRequested, new Date().toISOString(), { mode: 0o600 });
   appendEvent(run.dir, { worker: name, kind: 'worker.kill', detail: { graceMs } });
-  if (rec.paneId) await (rec.host ? hostTmux(rec.host) : tmux).sendKeys(rec.paneId, rec.keys?.interrupt ?? ['C-c']).catch(() => undefined);
+  if (rec.paneId) await workerTmux(rec, tmux).sendKeys(rec.paneId, rec.keys?.interrupt ?? ['C-c']).catch(() => undefined);
   const stopped = async (ms: number) => (await waitForWorkers(run, tmux, [name], { timeoutMs: ms })).finished;
   let done = await stopped(graceMs);
   // Read again before each signal: a worker that was pending when the kill began has an agent pid now.
@@ -57,6 +58,9 @@ export async function killWorker(run: RunRecord, tmux: Tmux, name: string, grace
   }
   const settled = settleWorker(run.dir, name, { panes: await runPanes(run, tmux), by: 'kill' });
   if (settled && FINISHED.has(settled.state)) return settled.state;
+  // Its host does not answer: the agent may still run there. The request stays (kill-requested), and the
+  // sync that next reaches the host records how it ended; nothing is claimed now.
+  if (rec.host && panesFor(rec, 'unknown') === 'unreachable') return 'unreachable';
   // The runner is gone too and reported nothing: record the outcome ourselves (unless it just did).
   try {
     return transition(run.dir, name, 'killed', { endedAt: new Date().toISOString(), reason: 'killed by orch-tmux kill' }, 'kill')?.state ?? 'killed';

@@ -69,7 +69,8 @@ export function prepareRunner(rec: WorkerRecord, start: AttemptStart): string[] 
   if (!remote) put('settle', settleScript);
   put('sh', shell[0]);
   if (shell.length > 1) put('shflag', shell.slice(1).join(' '));
-  put('logoffset', sizeOf(paths.paneLog));
+  // On a host the runner measures its own pane.log (the copy here may be shorter).
+  if (!remote) put('logoffset', sizeOf(paths.paneLog));
   // Made here with 0600 so the agent's output is never world-readable.
   if (rec.mode === 'exec') writeFileSync(paths.stdout, '', { mode: 0o600, flag: 'a' });
   if (rec.mode === 'exec') put('stdout', there.stdout);

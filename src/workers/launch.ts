@@ -122,8 +122,9 @@ export function withSandbox(argv: readonly string[], p: AgentProfile, mode: stri
 // The tmux server's environment is the one it started with, not the caller's; the caller's goes to the
 // agent through a 0600 file the runner deletes on reading (launch-file.ts), minus tmux's own variables.
 const NOT_FORWARDED = /^(TMUX|TMUX_PANE|ORCH_TMUX_WORKER|_)$/;
-// On another machine the login there says who and where the user is: only the rest (PATH, keys) goes.
-const NOT_FORWARDED_TO_HOST = /^(HOME|USER|LOGNAME|SHELL|PWD|OLDPWD|TMPDIR|TMUX_TMPDIR|MAIL|DISPLAY|SSH_\w+|XDG_\w+)$/;
+// On another machine the login there says who and where the user is, and its PATH where its programs are
+// (hosts.yaml `env:` may set one): only the rest (keys, settings) goes.
+const NOT_FORWARDED_TO_HOST = /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|OLDPWD|TMPDIR|TMUX_TMPDIR|MAIL|DISPLAY|SSH_\w+|XDG_\w+)$/;
 
 /** The caller's environment for the window's runner, so the agent sees the PATH and keys the caller has. */
 export function forwardedEnv(env: NodeJS.ProcessEnv, host?: Host): Record<string, string> {

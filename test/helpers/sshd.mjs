@@ -6,9 +6,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const SSHD = '/usr/sbin/sshd';
+const fixturesBin = join(dirname(new URL(import.meta.url).pathname), '..', 'fixtures', 'bin');
 
 /** Why a real sshd cannot run here, or undefined when it can. */
 /** @returns {string | undefined} */
@@ -63,8 +64,8 @@ function descendants(pid) {
 }
 
 /** Starts sshd in `dir` (keys, config, the host's home); resolves once it listens. */
-/** @param {string} dir @returns {Promise<Sshd>} */
-export async function startSshd(dir) {
+/** `hostPath`: folders put first on the PATH of every login (a host whose own programs differ). @param {string} dir @param {{ hostPath?: string }} [o] @returns {Promise<Sshd>} */
+export async function startSshd(dir, o = {}) {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const home = join(dir, 'host-home');
   mkdirSync(join(home, 'tmux'), { recursive: true, mode: 0o700 });
@@ -77,8 +78,8 @@ export async function startSshd(dir) {
   writeFileSync(config, [
     `Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'host_key')}`, `PidFile ${join(dir, 'sshd.pid')}`,
     `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PasswordAuthentication no', 'KbdInteractiveAuthentication no', 'UsePAM no',
-    'StrictModes no', 'PermitRootLogin prohibit-password', 'PermitUserEnvironment no', 'MaxSessions 100', 'MaxStartups 100',
-    `SetEnv HOME=${home} TMUX_TMPDIR=${join(home, 'tmux')} SHELL=/bin/sh`, '',
+    'StrictModes no', 'PermitRootLogin prohibit-password', 'PermitUserEnvironment no', 'MaxStartups 100', // MaxSessions stays sshd's default (10), as on a real host
+    `SetEnv HOME=${home} TMUX_TMPDIR=${join(home, 'tmux')} SHELL=/bin/sh${o.hostPath ? ` PATH=${o.hostPath}:/usr/local/bin:/usr/bin:/bin` : ''}`, '',
   ].join('\n'));
   writeFileSync(join(dir, 'known_hosts'), `[127.0.0.1]:${port} ${readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ')}\n`);
   const sshConfig = join(dir, 'ssh_config');
@@ -116,7 +117,8 @@ export async function startSshd(dir) {
   await start();
   return {
     port, home, sshConfig, start, stop, log,
-    hostsYaml: (name = 'loop') => `hosts:\n  ${name}:\n    ssh: loop\n    sshConfig: ${JSON.stringify(sshConfig)}\n    dir: ${JSON.stringify(join(home, 'runs'))}\n`,
+    // The host's PATH for agents: the fake agent's folder and this Node (hosts.yaml `env:`; the caller's PATH is not sent).
+    hostsYaml: (name = 'loop') => `hosts:\n  ${name}:\n    ssh: loop\n    sshConfig: ${JSON.stringify(sshConfig)}\n    dir: ${JSON.stringify(join(home, 'runs'))}\n    env: { PATH: ${JSON.stringify(`${fixturesBin}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`)} }\n`,
     killTmux: async () => void (await execa('tmux', ['-S', tmuxSocket, 'kill-server'], { reject: false })),
     close: async () => {
       await execa('tmux', ['-S', tmuxSocket, 'kill-server'], { reject: false });

@@ -1,7 +1,7 @@
 // Workers on another machine over SSH: a real OpenSSH server on 127.0.0.1 (the same user, logging in with
 // another HOME and TMUX_TMPDIR, so no tmux server and no home are shared), the fake agent there.
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe, expect } from 'vitest';
@@ -11,13 +11,13 @@ import { parseOut } from '../commands/support.js';
 import { binaryPrompts, canary, canaryHits, fakeMessage, payloads } from '../reliability/support.js';
 
 /** A real sshd for this test, named `loop` in the test's hosts.yaml; fails in CI when it cannot run, skips elsewhere. */
-async function withHost(server: TestServer, skip: (why: string) => void, extra = ''): Promise<Sshd> {
+async function withHost(server: TestServer, skip: (why: string) => void, extra = '', o: { hostPath?: string } = {}): Promise<Sshd> {
   const missing = sshdMissing();
   if (missing) {
     if (process.env.CI) throw new Error(`the hosts tests need a real sshd: ${missing}`);
     skip(missing);
   }
-  const sshd = await startSshd(join(server.dir, 'sshd'));
+  const sshd = await startSshd(join(server.dir, 'sshd'), o);
   mkdirSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux'), { recursive: true });
   writeFileSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux', 'hosts.yaml'), sshd.hostsYaml() + extra);
   return sshd;
@@ -106,6 +106,15 @@ describe('hosts', () => {
       expect(parseOut(bad)).toMatchObject({ error: { message: expect.stringMatching(/hosts\.yaml:3: .*ssh/) } });
       const spawn = await server.cli(['spawn', 'nope', 'w', '--host', 'nosuch', '--prompt', 'x']);
       expect(spawn.exitCode).toBe(2);
+      // A project's .orch/hosts.yaml counts only once trusted (it decides where workers and their environment go).
+      writeFileSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux', 'hosts.yaml'), '');
+      mkdirSync(join(server.dir, 'work', '.orch'));
+      writeFileSync(join(server.dir, 'work', '.orch', 'hosts.yaml'), sshd.hostsYaml('proj'));
+      const untrusted = await server.cli(['hosts', '--json']);
+      expect(parseOut<{ hosts: { name: string }[]; ignored: string[] }>(untrusted)).toMatchObject({ hosts: [{ name: 'local' }], ignored: [join(server.dir, 'work', '.orch', 'hosts.yaml')] });
+      expect((await server.cli(['trust', '.orch/hosts.yaml'])).exitCode).toBe(0);
+      const trusted = parseOut<{ hosts: { name: string; reachable: boolean }[] }>(await server.cli(['hosts', '--json']));
+      expect(trusted.hosts.map((h) => [h.name, h.reachable])).toEqual([['local', true], ['proj', true]]);
     } finally {
       await sshd.close();
     }
@@ -173,6 +182,46 @@ describe('hosts', () => {
     }
   }, 180_000);
 
+  test('a hostile host: what it sends back lands only as the expected plain files of the workers asked for (no record overwritten, no link followed, no FIFO made)', async ({ server, skip }) => {
+    // The host's `tar` answers every pull with a crafted archive once turned; its other uses are the real tar.
+    const evil = join(server.dir, 'evil');
+    const bin = join(evil, 'bin');
+    const craft = join(evil, 'craft');
+    mkdirSync(bin, { recursive: true });
+    // Honest until the test turns it (the crafted folder exists).
+    writeFileSync(join(bin, 'tar'), `#!/bin/sh\n[ "$1" = -cf ] && [ -d ${JSON.stringify(craft)} ] && exec /bin/tar -cf - -C ${JSON.stringify(craft)} workers\nexec /bin/tar "$@"\n`, { mode: 0o755 });
+    const sshd = await withHost(server, skip, '', { hostPath: bin });
+    try {
+      const run = (await server.cli(['new'])).stdout.trim();
+      const spawned = await server.cli(['spawn', run, 'w', '--host', 'loop', '--agent', fakeAgentProfile, '--prompt', '[[gate:never]]']);
+      expect(spawned.exitCode, String(spawned.stderr)).toBe(0);
+      const dir = JSON.parse((await server.cli(['status', run, '--json'])).stdout).dir as string;
+      const before = readFileSync(join(dir, 'workers', 'w', 'worker.json'), 'utf8');
+      const w = join(craft, 'workers', 'w');
+      mkdirSync(join(craft, 'workers', 'other'), { recursive: true });
+      mkdirSync(w, { recursive: true });
+      writeFileSync(join(w, 'worker.json'), '{"EVIL": true}');
+      writeFileSync(join(craft, 'workers', 'other', 'worker.json'), '{"EVIL": true}');
+      writeFileSync(join(w, 'exit-0.facts'), 'status=0\nlogOffset=0\n');
+      symlinkSync('/etc/hostname', join(w, 'last-message.txt'));
+      await execa('mkfifo', [join(w, 'stdout.txt')]);
+      writeFileSync(join(w, 'pane.log'), 'a transcript\n');
+      const st = await stateOf(server, run, 'w');
+      // The exit fact and the transcript came home; the link and the FIFO did not; no record was written by the host.
+      expect(st).toMatchObject({ state: 'failed', reason: 'no result' });
+      expect(readFileSync(join(dir, 'workers', 'w', 'worker.json'), 'utf8')).not.toContain('EVIL');
+      expect(JSON.parse(readFileSync(join(dir, 'workers', 'w', 'worker.json'), 'utf8')).argv).toEqual(JSON.parse(before).argv);
+      expect(existsSync(join(dir, 'workers', 'other'))).toBe(false);
+      expect(lstatSync(join(dir, 'workers', 'w', 'last-message.txt')).isFile()).toBe(true);
+      expect(readFileSync(join(dir, 'workers', 'w', 'last-message.txt'), 'utf8')).toBe('');
+      expect(lstatSync(join(dir, 'workers', 'w', 'stdout.txt')).isFile()).toBe(true);
+      expect(readFileSync(join(dir, 'workers', 'w', 'pane.log'), 'utf8')).toBe('a transcript\n');
+      expect(statSync(join(dir, 'workers', 'w', 'pane.log')).mode & 0o777).toBe(0o600);
+    } finally {
+      await sshd.close();
+    }
+  }, 60_000);
+
   test('an interactive worker on the host: send types once, log reads its screen there and fetches its transcript from there, attach --host prints the ssh command, kill ends it there', async ({ server, skip }) => {
     const sshd = await withHost(server, skip);
     try {
@@ -192,7 +241,7 @@ describe('hosts', () => {
       const attach = parseOut<{ command: string[] }>(await server.cli(['attach', run, '--host', 'loop', '--json']));
       const session = JSON.parse((await server.cli(['status', run, '--json'])).stdout).session as string;
       expect(attach.command.slice(0, 3)).toEqual(['ssh', '-F', sshd.sshConfig]);
-      expect(attach.command.slice(-4)).toEqual(['-t', 'loop', '--', `tmux attach-session -t =${session}`]);
+      expect(attach.command.slice(-4)).toEqual(['-t', 'loop', '--', `tmux attach-session -t '=${session}'`]);
       const killed = parseOut<{ workers: { name: string; state: string }[] }>(await server.cli(['kill', run, '--grace', '1', '--json']));
       expect(killed.workers).toEqual([{ name: 'tui', state: 'killed' }]);
       expect(await hostWindows(sshd, session)).toEqual([]);
