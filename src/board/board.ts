@@ -76,8 +76,10 @@ export function boardView(run: RunRecord, windows: Map<string, string>, nowMs = 
     if (state === 'done' || state === 'running') {
       detail = [s.cost !== undefined ? `$${s.cost.toFixed(4)}` : '', s.tokens ? `${s.tokens.input + s.tokens.output} tokens` : ''].filter(Boolean).join(', ');
     }
+    // A remote worker's window is on its host (no number to jump to here): the host is named instead.
+    if (rec?.host) detail = [`on ${rec.host.name}`, detail].filter(Boolean).join(': ');
     return {
-      paneId: rec?.paneId, window: rec?.paneId ? windows.get(rec.paneId) : undefined, name, state, detail,
+      paneId: rec?.host ? undefined : rec?.paneId, window: rec?.paneId && !rec.host ? windows.get(rec.paneId) : undefined, name, state, detail,
       startedMs: s.startedAt ? Date.parse(s.startedAt) : undefined, endedMs: s.endedAt ? Date.parse(s.endedAt) : undefined,
       activityMs: mtime(workerPaths(run.dir, name).paneLog),
     };

@@ -16,7 +16,7 @@ function hostsSchema(z: Zod) {
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' }), scalarText).optional()
       .meta({ description: 'Environment for agents on this host, over the caller\'s (delivered in a 0600 file, never argv).' }),
     maxWorkers: z.number().int({ error: 'a whole number, 1 or more' }).min(1, { error: 'a whole number, 1 or more' }).optional()
-      .meta({ description: 'At most this many live workers here (default 8); --hosts places workers by free slots.' }),
+      .meta({ description: 'Free slots for --hosts placement: workers go where the most are free (default 8; a preference, not a cap).' }),
   });
   return z.strictObject({
     hosts: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'a host name of letters, digits, . _ -' }).refine((n) => n !== 'local', { error: '`local` is this machine and cannot be redefined' }), host).nullish()
