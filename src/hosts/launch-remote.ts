@@ -12,7 +12,7 @@ import { readWorker, type WorkerRecord } from '../workers/record.js';
 import { settleWorker } from '../workers/store.js';
 import { ensureRemoteSession, hostTmux, shipFiles } from './remote.js';
 import { panesFor } from './seen.js';
-import { syncHosts } from './sync.js';
+import { syncHostsShared } from './sync.js';
 
 /** Ships the attempt's files and opens (or, for a resume with its window still there, respawns) the worker's window on its host. */
 export async function openOnHost(run: RunRecord, rec: WorkerRecord, command: string[], attempt: number, respawn?: string): Promise<{ paneId: string }> {
@@ -41,7 +41,8 @@ export async function openOnHost(run: RunRecord, rec: WorkerRecord, command: str
 export async function waitForRemoteStart(run: RunRecord, name: string, timeoutMs: number, paneId?: string): Promise<WorkerRecord> {
   const deadline = Date.now() + timeoutMs;
   for (let round = 0; ; round++) {
-    await syncHosts(run);
+    // Many workers starting at once share each look (one sync of the run at a time).
+    await syncHostsShared(run);
     const rec = readWorker(run.dir, name);
     const facts = rec ? readFacts(run.dir, name, rec.resumes) : {};
     if (rec && (facts.start || facts.exit || rec.state !== 'pending')) return settleWorker(run.dir, name, { panes: 'unknown', by: 'spawn' }) ?? rec;

@@ -23,6 +23,17 @@ export function liveRemoteWorkers(runDir: string): Map<string, WorkerRecord[]> {
   return out;
 }
 
+const inFlight = new Map<string, Promise<void>>();
+
+/** A sync of the run, or the one already under way in this process (pollers that only need a recent look: spawns waiting for their starts). */
+export function syncHostsShared(run: RunRecord): Promise<void> {
+  const going = inFlight.get(run.dir);
+  if (going) return going;
+  const started = syncHosts(run).finally(() => inFlight.delete(run.dir));
+  inFlight.set(run.dir, started);
+  return started;
+}
+
 /** Lists each host's panes and copies its live workers' facts home (hosts in parallel); an unreachable host is noted, not thrown. */
 export async function syncHosts(run: RunRecord): Promise<void> {
   await Promise.all([...liveRemoteWorkers(run.dir)].map(async ([name, recs]) => {

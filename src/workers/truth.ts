@@ -66,7 +66,9 @@ export function deriveTruth(rec: WorkerRecord, e: Evidence): Truth {
   if (start || rec.state === 'running') {
     // A listing asked for before the runner reported its start says nothing about this attempt's pane
     // (missing, or still dead from the attempt before a resume): no evidence either way.
-    const startedMs = Date.parse(start?.time ?? rec.startedAt ?? '');
+    // A remote worker's fact came home by tar, whose file times are whole seconds: its start may be up to
+    // a second after the time it shows.
+    const startedMs = Date.parse(start?.time ?? rec.startedAt ?? '') + (rec.host ? 1000 : 0);
     const stale = known?.listedAt !== undefined && !(startedMs < known.listedAt);
     if (stale) return { state: 'running', pane, start };
     if (!pane && e.panes !== 'unknown') return { state: 'lost', reason: e.panes === 'gone' ? 'tmux session or server gone' : 'worker pane vanished', start };
