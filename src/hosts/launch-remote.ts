@@ -12,6 +12,7 @@ import { readWorker, type WorkerRecord } from '../workers/record.js';
 import { settleWorker } from '../workers/store.js';
 import { ensureRemoteSession, hostTmux, shipFiles } from './remote.js';
 import { panesFor } from './seen.js';
+import { runOnHost } from './ssh.js';
 import { syncHostsShared } from './sync.js';
 
 /** Ships the attempt's files and opens (or, for a resume with its window still there, respawns) the worker's window on its host. */
@@ -27,14 +28,20 @@ export async function openOnHost(run: RunRecord, rec: WorkerRecord, command: str
   } finally {
     rmSync(here.envFile, { force: true });
   }
-  await ensureRemoteSession(host, run, rec.hostDir!);
   const tmux = hostTmux(host);
   const env = { ORCH_TMUX_WORKER: `${run.id}/${rec.name}` };
-  if (respawn) {
-    await tmux.respawnPane(respawn, command, { kill: true, cwd: rec.cwd, env });
-    return { paneId: respawn };
+  try {
+    await ensureRemoteSession(host, run, rec.hostDir!);
+    if (respawn) {
+      await tmux.respawnPane(respawn, command, { kill: true, cwd: rec.cwd, env });
+      return { paneId: respawn };
+    }
+    return await tmux.newWindow({ target: run.session, name: rec.name, cwd: rec.cwd, env, command });
+  } catch (error) {
+    // No window, no runner to read and delete the environment file: it goes now (a first start takes the folder).
+    await runOnHost(host, ['rm', '-rf', '--', attempt === 0 ? there.dir : there.envFile]).catch(() => undefined);
+    throw error;
   }
-  return tmux.newWindow({ target: run.session, name: rec.name, cwd: rec.cwd, env, command });
 }
 
 /** Waits until the host's runner reports the attempt started (or ended), bringing its facts home; then settles it. */
