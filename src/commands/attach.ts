@@ -1,7 +1,8 @@
 import { runProgram } from '../run-program.js';
 import { findRun, tmuxForRun } from '../runs/run.js';
 import { findHost, LOCAL, loadHosts } from '../hosts/config.js';
-import { quoteForShell, sshTerminalArgs } from '../hosts/ssh.js';
+import { sshArgs } from '../hosts/ssh.js';
+import { quoteForShell } from '../shell-quote.js';
 import { listWorkerNames, readWorker } from '../workers/record.js';
 import { printJson, str, type Command } from './command.js';
 
@@ -22,7 +23,7 @@ export const command: Command = {
     const host = hostName === undefined || hostName === LOCAL ? undefined
       : listWorkerNames(run.dir).map((n) => readWorker(run.dir, n)?.host).find((h) => h?.name === hostName) ?? findHost(hostName, loadHosts(ctx.env, ctx.cwd));
     const [program, ...argv] = host
-      ? ['ssh', ...sshTerminalArgs(host, ['tmux', 'attach-session', '-t', `=${run.session}`])]
+      ? ['ssh', ...sshArgs(host, ['tmux', 'attach-session', '-t', `=${run.session}`], undefined, true)]
       : ['tmux', ...tmux.serverArgs, inside ? 'switch-client' : 'attach-session', '-t', `=${run.session}`];
     if (ctx.json || values.print || !ctx.isTTY || !process.stdin.isTTY) {
       if (ctx.json) printJson(ctx, { run: run.id, session: run.session, command: [program, ...argv] });

@@ -5,13 +5,11 @@ import { whichProgram } from '../agents/resolve.js';
 import { cliScript } from '../paths.js';
 import { stateHome } from '../runs/paths.js';
 import { serverArgs } from '../tmux/run.js';
+import { quoteForShell, quoteWord } from '../shell-quote.js';
 import { printJson, str, type Command, type Context } from './command.js';
 
 const MARK = '# orch-tmux monitor';
 
-function quote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
 
 /** The command cron runs: absolute node and CLI, the PATH, socket and state dir in use now, output to a log. */
 export function cronCommand(ctx: Context): string {
@@ -21,7 +19,7 @@ export function cronCommand(ctx: Context): string {
   // non-ASCII bytes of its output into `_` (tmux 3.3a), which breaks -F parsing and screen patterns.
   for (const k of ['ORCH_TMUX_RUNS', 'XDG_CONFIG_HOME', 'TMUX_TMPDIR', 'LC_ALL', 'LC_CTYPE', 'LANG']) if (ctx.env[k]) env.push(`${k}=${ctx.env[k]}`);
   const argv = ['env', ...env, process.execPath, cliScript, 'monitor', '--once', ...serverArgs(ctx.server).map((a) => (a === '-L' || a === '-S' ? '--socket' : a))];
-  const line = `cd ${quote(ctx.cwd)} && ${argv.map(quote).join(' ')} >> ${quote(join(home, 'monitor.log'))} 2>&1`;
+  const line = `cd ${quoteWord(ctx.cwd)} && ${quoteForShell(argv)} >> ${quoteWord(join(home, 'monitor.log'))} 2>&1`;
   // A newline would end the crontab entry and start another: no line breaks anywhere in it.
   if (/[\x00\n\r]/.test(line)) throw new UsageError('The cron line would contain a line break (from the working directory, PATH or a state path): run from a directory without one');
   return line;

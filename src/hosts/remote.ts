@@ -2,18 +2,18 @@
 // runner and the attempt's files shipped there with one tar over the shared connection, and its facts
 // (and, once an attempt ended, its answer and transcript) copied home, so the local run directory stays
 // the one place every command reads.
+import { spawn } from 'node:child_process';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { OrchError } from '../errors.js';
-import { runProgram } from '../run-program.js';
 import { runnerScript } from '../paths.js';
+import { runProgram } from '../run-program.js';
+import { writeFileAtomic } from '../runs/atomic.js';
 import { workerPaths } from '../runs/paths.js';
 import type { RunRecord } from '../runs/run.js';
 import { Tmux } from '../tmux/index.js';
 import type { Host } from './config.js';
-import { spawn } from 'node:child_process';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
-import { writeFileAtomic } from '../runs/atomic.js';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import { connect, HostUnreachableError, runOnHost, sshArgs } from './ssh.js';
 
 /** The tmux client for a host's default server, over its shared connection. */
@@ -92,9 +92,9 @@ export async function pullHome(host: Host, run: RunRecord, remoteRun: string, wo
   try {
     const x = await runProgram('tar', ['-xf', '-', '-C', box, '--no-same-owner', '--no-same-permissions'], { input: r.bytes, timeoutMs: 30_000 });
     if (x.exitCode !== 0) throw new HostUnreachableError(host.name, `what it sent could not be unpacked: ${x.stderr.trim().split('\n')[0]}`);
-    for (const w of workers) {
+    for (const w of isDir(join(box, 'workers')) ? workers : []) {
       const from = join(box, 'workers', w.name);
-      if (!isDir(join(box, 'workers')) || !isDir(from)) continue;
+      if (!isDir(from)) continue;
       const names = readdirSync(from);
       for (const pattern of PULLED) {
         for (const name of names.filter((n) => pattern.test(n))) {
@@ -119,7 +119,6 @@ function isDir(path: string): boolean {
     return false;
   }
 }
-
 
 // Waits for a tmux channel on the host; ends when we go: our end of the connection closing is read as
 // EOF on fd 3 and ends the remote wait-for too, so no waiter is left behind on the host.

@@ -3,23 +3,21 @@
 import type { WorkerRecord } from '../workers/record.js';
 import type { Panes } from '../workers/truth.js';
 
-const seen = new Map<string, Panes>();
-const why = new Map<string, string>();
+const seen = new Map<string, { panes: Panes; why?: string }>();
 
 const key = (runDir: string, host: string) => `${runDir}\0${host}`;
 
 /** Notes a host's panes for a run (a listing, `gone`, or `unreachable` with why). */
-export function noteHostPanes(runDir: string, host: string, panes: Panes, reason?: string): void {
-  seen.set(key(runDir, host), panes);
-  if (reason) why.set(host, reason);
+export function noteHostPanes(runDir: string, host: string, panes: Panes, why?: string): void {
+  seen.set(key(runDir, host), { panes, why });
 }
 
 /** Why the host was last found unreachable (ssh's own words). */
-export function unreachableWhy(host: string): string | undefined {
-  return why.get(host);
+export function unreachableWhy(runDir: string, host: string): string | undefined {
+  return seen.get(key(runDir, host))?.why;
 }
 
 /** The panes that judge this worker: its host's as last synced (unknown before any sync), else the local ones. */
 export function panesFor(rec: WorkerRecord, local: Panes): Panes {
-  return rec.host ? seen.get(key(rec.runDir, rec.host.name)) ?? 'unknown' : local;
+  return rec.host ? seen.get(key(rec.runDir, rec.host.name))?.panes ?? 'unknown' : local;
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { OrchError } from '../errors.js';
 import { acquireLock } from '../runs/lock.js';
 import { runProgram, type ProgramOptions, type ProgramResult } from '../run-program.js';
+import { quoteForShell } from '../shell-quote.js';
 import type { Host } from './config.js';
 
 /** The host did not answer (ssh exit 255, or no connection could be made); its workers are `unreachable`. */
@@ -16,12 +17,6 @@ export class HostUnreachableError extends OrchError {
   constructor(readonly host: string, why: string) {
     super(`Host ${host} is unreachable: ${why}`, { code: 'host_unreachable' });
   }
-}
-
-/** An argv as one command line for a POSIX shell: every item single-quoted, so the shell reads it back byte for byte. */
-export function quoteForShell(argv: readonly string[]): string {
-  // A leading `=` is quoted too: zsh expands `=name` to a command's path.
-  return argv.map((a) => (/^[A-Za-z0-9_@%+:,./-][A-Za-z0-9_@%+=:,./-]*$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 /** The control socket of a host's connection: short (sockets allow ~100 bytes), private, one per destination and config. */
@@ -45,14 +40,9 @@ function baseOptions(host: Host, ctl: string): string[] {
   ];
 }
 
-/** The argv (after `ssh`) that runs `argv` on the host over its shared connection. */
-export function sshArgs(host: Host, argv: readonly string[], ctl = controlPath(host)): string[] {
-  return [...baseOptions(host, ctl), '-o', 'ControlMaster=no', '-T', host.ssh, '--', quoteForShell(argv)];
-}
-
-/** The argv (after `ssh`) for a person's terminal on the host (`attach`): a tty, over the shared connection when it is up. */
-export function sshTerminalArgs(host: Host, argv: readonly string[]): string[] {
-  return [...baseOptions(host, controlPath(host)), '-o', 'ControlMaster=no', '-t', host.ssh, '--', quoteForShell(argv)];
+/** The argv (after `ssh`) that runs `argv` on the host over its shared connection; `tty` for a person's terminal (`attach`). */
+export function sshArgs(host: Host, argv: readonly string[], ctl = controlPath(host), tty = false): string[] {
+  return [...baseOptions(host, ctl), '-o', 'ControlMaster=no', tty ? '-t' : '-T', host.ssh, '--', quoteForShell(argv)];
 }
 
 /** ORCH_TMUX_SSH_SHARE=0: no shared connection, a full ssh handshake per call (the benchmark's baseline). */

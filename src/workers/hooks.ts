@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../paths.js';
 import { workerPaths } from '../runs/paths.js';
+import { shellWord } from '../shell-quote.js';
 
 /** What a hook line says about the worker: our words for the agent's events. */
 export const HOOK_FACTS = ['session', 'working', 'tool', 'approval', 'turn_done'] as const;
@@ -77,11 +78,6 @@ export function requestText(event: Record<string, unknown> | null): string {
   const input = event?.tool_input as Record<string, unknown> | undefined;
   if (input && typeof input.command === 'string') return input.command;
   return `${tool} ${JSON.stringify(input ?? {})}`;
-}
-
-// One word for a shell: single quotes, with ' written as '\''.
-function shellWord(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 // One string for TOML (a basic string: backslash and quote escaped, control characters as \uXXXX).

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { whichProgram } from '../agents/resolve.js';
 import { runnerScript, settleScript } from '../paths.js';
 import { writeFileAtomic } from '../runs/atomic.js';
+import { quoteForShell } from '../shell-quote.js';
 import { workerPaths } from '../runs/paths.js';
 import { shellQuoteForTmux } from '../tmux/index.js';
 import { runChannel, workerChannel, type WorkerRecord } from './record.js';
@@ -116,7 +117,7 @@ export function prepareRunner(rec: WorkerRecord, start: AttemptStart): string[] 
 function writeRehearsal(rec: WorkerRecord): void {
   const paths = workerPaths(rec.runDir, rec.name);
   const prompt = readFileSync(paths.prompt);
-  const command = rec.argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  const command = quoteForShell(rec.argv);
   const delivery = rec.prompt === 'stdin' ? 'on stdin from prompt.md' : rec.prompt === 'arg' ? 'as the last argument' : rec.prompt === 'file' ? 'as a file argument' : 'typed later with orch-tmux send';
   const screen = Buffer.concat([
     Buffer.from(`REHEARSAL (--dry-run): no agent runs. Worker ${rec.name} would run, in ${rec.cwd}:\n\n  ${command}\n\nwith this prompt ${delivery}:\n\n`),

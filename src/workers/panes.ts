@@ -72,6 +72,6 @@ function zombie(pid: number): boolean {
 }
 
 /** True when tmux listed this pane. */
-export function hasPane(panes: Map<string, PaneInfo> | 'gone' | 'unknown', paneId: string): boolean {
+export function hasPane(panes: Map<string, PaneInfo> | 'gone' | 'unknown' | 'unreachable', paneId: string): boolean {
   return panes instanceof Map && panes.has(paneId);
 }

@@ -63,8 +63,7 @@ async function resumeLocked(run: RunRecord, tmux: Tmux, before: WorkerRecord, se
   const command = prepareRunner(rec ?? readWorker(run.dir, name)!, { attempt, resume: true, env: forwardedEnv(env, before.host) });
   if (before.host) {
     // On its host: the same window when its pane is still there (the host's own listing, just synced).
-    const hostPanes = panesFor(before, 'unknown');
-    const respawn = before.paneId && hasPane(hostPanes === 'unreachable' ? 'unknown' : hostPanes, before.paneId) ? before.paneId : undefined;
+    const respawn = before.paneId && hasPane(panesFor(before, 'unknown'), before.paneId) ? before.paneId : undefined;
     const opened = await openOnHost(run, rec ?? before, command, attempt, respawn);
     await waitForRemoteStart(run, name, 15_000, opened.paneId);
     return { worker: name, sessionId, attempt, previousState: before.state, previousExitCode: before.exitCode ?? null };

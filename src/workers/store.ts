@@ -98,7 +98,7 @@ export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now
   const read = readFacts(rec.runDir, rec.name, rec.resumes);
   const facts = exit ? { ...read, exit } : read;
   return {
-    facts, panes: panesFor(rec, panes), unreachable: rec.host ? unreachableWhy(rec.host.name) : undefined, nowMs, alive: (pid: number | undefined) => (pid ? seen.get(pid) ?? (rec.host ? true : alive(pid)) : false),
+    facts, panes: panesFor(rec, panes), unreachable: rec.host ? unreachableWhy(rec.runDir, rec.host.name) : undefined, nowMs, alive: (pid: number | undefined) => (pid ? seen.get(pid) ?? (rec.host ? true : alive(pid)) : false),
     killRequested: existsSync(workerPaths(rec.runDir, rec.name).killRequested),
     answered: facts.exit !== undefined && readAnswer(rec) !== undefined,
     agentFailure: facts.exit !== undefined ? agentFailure(rec) : undefined,

@@ -46,7 +46,9 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
       }
       const left = deadline - Date.now();
       if (left <= 0) return { finished: false, timedOut: true, workers, missedWakeups };
-      how = await changedHereOrThere(run, watcher, Math.min(left, FALLBACK_CHECK_MS));
+      // Only a run with live remote workers listens to their hosts (local runs read no extra record).
+      const remote = all.some((w) => w.host !== 'local' && !FINISHED.has(w.state));
+      how = remote ? await changedHereOrThere(run, watcher, Math.min(left, FALLBACK_CHECK_MS)) : await watcher.changed(Math.min(left, FALLBACK_CHECK_MS));
       // The fallback is for what writes no file (a runner killed -9, a vanished pane); a file change it
       // finds should have woken us: counted, so a regression shows in tests and the benchmark.
       if (how === 'timeout' && filesSignature(run.dir) !== before) missedWakeups++;
@@ -60,7 +62,6 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
 // ended an attempt): `host` makes the next look bring the hosts' facts home.
 async function changedHereOrThere(run: RunRecord, watcher: RunWatcher, ms: number): Promise<'change' | 'timeout' | 'host'> {
   const hosts = [...liveRemoteWorkers(run.dir).values()].map((recs) => recs[0]!.host!);
-  if (!hosts.length) return watcher.changed(ms);
   const stop = new AbortController();
   try {
     // A host that fails to wait (unreachable) only stops hearing: the fallback look still comes.

@@ -7,20 +7,24 @@ import { execa } from 'execa';
 import { describe, expect } from 'vitest';
 import { fakeAgentProfile, fakeTuiProfile, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 import { startSshd, sshdMissing, type Sshd } from '../helpers/sshd.mjs';
-import { parseOut } from '../commands/support.js';
+import { newRun, parseOut } from '../commands/support.js';
 import { binaryPrompts, canary, canaryHits, fakeMessage, payloads } from '../reliability/support.js';
 
-/** A real sshd for this test, named `loop` in the test's hosts.yaml; fails in CI when it cannot run, skips elsewhere. */
-async function withHost(server: TestServer, skip: (why: string) => void, extra = '', o: { hostPath?: string } = {}): Promise<Sshd> {
+/** Runs `body` with a real sshd named `loop` in the test's hosts.yaml (closed after); fails in CI when sshd cannot run, skips elsewhere. */
+async function onHost(server: TestServer, skip: (why: string) => void, body: (sshd: Sshd) => Promise<void>, extra = '', o: { hostPath?: string } = {}): Promise<void> {
   const missing = sshdMissing();
   if (missing) {
     if (process.env.CI) throw new Error(`the hosts tests need a real sshd: ${missing}`);
     skip(missing);
   }
   const sshd = await startSshd(join(server.dir, 'sshd'), o);
-  mkdirSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux'), { recursive: true });
-  writeFileSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux', 'hosts.yaml'), sshd.hostsYaml() + extra);
-  return sshd;
+  try {
+    mkdirSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux'), { recursive: true });
+    writeFileSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux', 'hosts.yaml'), sshd.hostsYaml() + extra);
+    await body(sshd);
+  } finally {
+    await sshd.close();
+  }
 }
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -31,8 +35,7 @@ const hostWindows = async (sshd: Sshd, session: string) => (await execa('tmux', 
 
 describe('hosts', () => {
   test('review --hosts local,loop: reviewers on both machines, each answer proves its prompt byte for byte, the synthesis made here, status names each host', async ({ server, skip }) => {
-    const sshd = await withHost(server, skip);
-    try {
+    await onHost(server, skip, async (sshd) => {
       writeFileSync(join(server.dir, 'work', 'doc.md'), '# Plan\n\nShip it — ünïcode, $(not run) `nor this` \'q\' "dq" #{pane_id}\n');
       const r = await server.cli(['review', 'doc.md', '--hosts', 'local,loop', '--agent', fakeAgentProfile, '--json']);
       expect(r.exitCode, String(r.stderr)).toBe(0);
@@ -58,14 +61,11 @@ describe('hosts', () => {
       expect(readFileSync(join(out.dir, 'synthesis.md'), 'utf8').length).toBeGreaterThan(0);
       expect((await server.cli(['kill', out.run, '--grace', '0'])).exitCode).toBe(0);
       expect(await hostWindows(sshd, session), 'kill ends the run\'s session on the host too').toEqual([]);
-    } finally {
-      await sshd.close();
-    }
+    });
   }, 90_000);
 
   test('a pattern stage with `host:` runs all its workers there; a write stage with host is refused (exit 2), and so is an unknown host', async ({ server, skip }) => {
-    const sshd = await withHost(server, skip);
-    try {
+    await onHost(server, skip, async (sshd) => {
       const stages = (extra: string) => [
         'name: remote-research', 'variables:', '  question: { required: true }', 'stages:',
         '  - id: research', '    template: researcher', '    foreach: list', '    over: "a,b"', `    vars: { question: "{{question}}", scope: "Angle: {{item.text}}" }${extra}`,
@@ -85,14 +85,11 @@ describe('hosts', () => {
       const u = await server.cli(['run', 'u.yaml', '--var', 'question=x', '--agent', fakeAgentProfile]);
       expect(u.exitCode).toBe(2);
       expect(String(u.stderr)).toMatch(/Unknown host "nosuch"/);
-    } finally {
-      await sshd.close();
-    }
+    });
   }, 90_000);
 
   test('hosts: a reachable host with its tmux and agents, an unreachable one said so; a bad hosts.yaml is one line and exit 2', async ({ server, skip }) => {
-    const sshd = await withHost(server, skip, '  off:\n    ssh: nobody@127.0.0.1\n    sshConfig: /dev/null\n');
-    try {
+    await onHost(server, skip, async (sshd) => {
       // `off`: a port nothing listens on (the ssh config is empty, so port 22, closed here).
       const r = await server.cli(['hosts', '--json']);
       expect(r.exitCode, String(r.stderr)).toBe(0);
@@ -115,16 +112,13 @@ describe('hosts', () => {
       expect((await server.cli(['trust', '.orch/hosts.yaml'])).exitCode).toBe(0);
       const trusted = parseOut<{ hosts: { name: string; reachable: boolean }[] }>(await server.cli(['hosts', '--json']));
       expect(trusted.hosts.map((h) => [h.name, h.reachable])).toEqual([['local', true], ['proj', true]]);
-    } finally {
-      await sshd.close();
-    }
+    }, '  off:\n    ssh: nobody@127.0.0.1\n    sshConfig: /dev/null\n');
   }, 60_000);
 
   test('hostile text reaches a remote worker byte for byte: argv quoted once for the remote shell, the prompt and the environment from files', async ({ server, skip }) => {
-    const sshd = await withHost(server, skip);
-    try {
+    await onHost(server, skip, async (sshd) => {
       const hostile = `a'b"c$(touch ${join(server.dir, 'pwned')})\`touch ${join(server.dir, 'pwned2')}\`;|&<>*?[x] \\ \t#{pane_id} %s %% ünï`;
-      const { quoteForShell } = await import('../../src/hosts/ssh.js');
+      const { quoteForShell } = await import('../../src/shell-quote.js');
       const { runOnHost } = await import('../../src/hosts/ssh.js');
       const host = { name: 'loop', ssh: 'loop', sshConfig: sshd.sshConfig, dir: 'runs', env: {}, maxWorkers: 8, source: 'test' };
       const items = [hostile, '', '-n', '--', '\n', ' lead', 'trail ', "'", '"', '\\'];
@@ -135,26 +129,21 @@ describe('hosts', () => {
       const script = join(server.dir, 'echo-env.sh');
       writeFileSync(script, '#!/bin/sh\nprintf "%s|" "$ORCH_HOSTILE"\nexec cat\n');
       chmodSync(script, 0o755);
-      const run = (await server.cli(['new'])).stdout.trim();
+      const { id: run, dir } = await newRun(server);
       const prompt = Buffer.concat([Buffer.from(hostile), Buffer.from([0x01, 0x7f]), Buffer.from('\nend')]);
       writeFileSync(join(server.dir, 'prompt.bin'), prompt);
       const s = await server.cli(['spawn', run, 'w', '--host', 'loop', '--agent', 'shell', '--var', `command=${script}`, '--prompt-file', join(server.dir, 'prompt.bin')], { env: { ...server.env, ORCH_HOSTILE: hostile } });
       expect(s.exitCode, String(s.stderr)).toBe(0);
       expect((await server.cli(['wait', run, '--timeout', '30'])).exitCode).toBe(0);
-      const dir = JSON.parse((await server.cli(['status', run, '--json'])).stdout).dir as string;
       expect(readFileSync(join(dir, 'workers', 'w', 'result.md')).equals(Buffer.concat([Buffer.from(`${hostile}|`), prompt]))).toBe(true);
       expect(existsSync(join(server.dir, 'pwned')) || existsSync(join(server.dir, 'pwned2')), 'nothing of the text ran').toBe(false);
-    } finally {
-      await sshd.close();
-    }
+    });
   }, 60_000);
 
   test('the injection payloads against remote workers: every payload and binary prompt, in one spawn on the host, arrives byte for byte; as an argv item too; nothing runs', async ({ server, skip }) => {
-    const sshd = await withHost(server, skip);
-    try {
+    await onHost(server, skip, async (sshd) => {
       const c = canary(server);
-      const run = (await server.cli(['new'])).stdout.trim();
-      const dir = JSON.parse((await server.cli(['status', run, '--json'])).stdout).dir as string;
+      const { id: run, dir } = await newRun(server);
       const jobs = [
         ...payloads(c.dir, c.tag).map((p) => ({ name: `f${p.id}`, bytes: Buffer.from(p.text) })),
         ...binaryPrompts(c.dir, c.tag).map((b) => ({ name: `f${b.id}`, bytes: b.bytes })),
@@ -177,9 +166,7 @@ describe('hosts', () => {
       for (const p of argvJobs) expect.soft(readFileSync(join(dir, 'workers', `a${p.id}`, 'result.md'), 'utf8'), `a${p.id}`).toBe(fakeMessage(Buffer.from(p.text)));
       expect(c.hits()).toEqual([]);
       expect(canaryHits(c.tag, [sshd.home])).toEqual([]);
-    } finally {
-      await sshd.close();
-    }
+    });
   }, 180_000);
 
   test('a hostile host: what it sends back lands only as the expected plain files of the workers asked for (no record overwritten, no link followed, no FIFO made)', async ({ server, skip }) => {
@@ -190,12 +177,10 @@ describe('hosts', () => {
     mkdirSync(bin, { recursive: true });
     // Honest until the test turns it (the crafted folder exists).
     writeFileSync(join(bin, 'tar'), `#!/bin/sh\n[ "$1" = -cf ] && [ -d ${JSON.stringify(craft)} ] && exec /bin/tar -cf - -C ${JSON.stringify(craft)} workers\nexec /bin/tar "$@"\n`, { mode: 0o755 });
-    const sshd = await withHost(server, skip, '', { hostPath: bin });
-    try {
-      const run = (await server.cli(['new'])).stdout.trim();
+    await onHost(server, skip, async (sshd) => {
+      const { id: run, dir } = await newRun(server);
       const spawned = await server.cli(['spawn', run, 'w', '--host', 'loop', '--agent', fakeAgentProfile, '--prompt', '[[gate:never]]']);
       expect(spawned.exitCode, String(spawned.stderr)).toBe(0);
-      const dir = JSON.parse((await server.cli(['status', run, '--json'])).stdout).dir as string;
       const before = readFileSync(join(dir, 'workers', 'w', 'worker.json'), 'utf8');
       const w = join(craft, 'workers', 'w');
       mkdirSync(join(craft, 'workers', 'other'), { recursive: true });
@@ -217,15 +202,12 @@ describe('hosts', () => {
       expect(lstatSync(join(dir, 'workers', 'w', 'stdout.txt')).isFile()).toBe(true);
       expect(readFileSync(join(dir, 'workers', 'w', 'pane.log'), 'utf8')).toBe('a transcript\n');
       expect(statSync(join(dir, 'workers', 'w', 'pane.log')).mode & 0o777).toBe(0o600);
-    } finally {
-      await sshd.close();
-    }
+    }, '', { hostPath: bin });
   }, 60_000);
 
   test('an interactive worker on the host: send types once, log reads its screen there and fetches its transcript from there, attach --host prints the ssh command, kill ends it there', async ({ server, skip }) => {
-    const sshd = await withHost(server, skip);
-    try {
-      const run = (await server.cli(['new'])).stdout.trim();
+    await onHost(server, skip, async (sshd) => {
+      const { id: run, session } = await newRun(server);
       const sp = await server.cli(['spawn', run, 'tui', '--host', 'loop', '--agent', fakeTuiProfile, '--prompt', 'unused: this profile takes no prompt']);
       expect(sp.exitCode, String(sp.stderr)).toBe(0);
       const screen = async () => String((await server.cli(['log', run, 'tui', '--lines', '30'])).stdout);
@@ -239,25 +221,20 @@ describe('hosts', () => {
       const transcript = parseOut<{ source: string; text: string }>(await server.cli(['log', run, 'tui', '--transcript', '--json']));
       expect(transcript).toMatchObject({ source: 'transcript', text: expect.stringContaining('first reply') });
       const attach = parseOut<{ command: string[] }>(await server.cli(['attach', run, '--host', 'loop', '--json']));
-      const session = JSON.parse((await server.cli(['status', run, '--json'])).stdout).session as string;
       expect(attach.command.slice(0, 3)).toEqual(['ssh', '-F', sshd.sshConfig]);
       expect(attach.command.slice(-4)).toEqual(['-t', 'loop', '--', `tmux attach-session -t '=${session}'`]);
       const killed = parseOut<{ workers: { name: string; state: string }[] }>(await server.cli(['kill', run, '--grace', '1', '--json']));
       expect(killed.workers).toEqual([{ name: 'tui', state: 'killed' }]);
       expect(await hostWindows(sshd, session)).toEqual([]);
-    } finally {
-      await sshd.close();
-    }
+    });
   }, 60_000);
 
   test('faults: the link goes down (workers unreachable, a result already home kept) and comes back (the run completes, wait 0); the host\'s tmux killed: lost, resumed by the monitor', async ({ server, skip }) => {
-    const sshd = await withHost(server, skip);
-    try {
-      const run = (await server.cli(['new'])).stdout.trim();
+    await onHost(server, skip, async (sshd) => {
+      const { id: run, dir } = await newRun(server);
       const spawn = (name: string, prompt: string) => server.cli(['spawn', run, name, '--host', 'loop', '--agent', fakeAgentProfile, '--prompt', prompt]);
       expect((await spawn('first', '[[reply:home before the cut]]')).exitCode).toBe(0);
       expect((await server.cli(['wait', run, 'first', '--timeout', '30'])).exitCode).toBe(0);
-      const dir = JSON.parse((await server.cli(['status', run, '--json'])).stdout).dir as string;
       const kept = readFileSync(join(dir, 'workers', 'first', 'result.md'));
       expect(kept.toString()).toBe('home before the cut');
       expect((await spawn('slow', '[[gate:cut]] [[reply:finished while cut off]]')).exitCode).toBe(0);
@@ -292,8 +269,6 @@ describe('hosts', () => {
       openGate(server, 'later');
       expect((await server.cli(['wait', run, '--timeout', '30'])).exitCode).toBe(0);
       expect(readFileSync(join(dir, 'workers', 'third', 'result.md'), 'utf8')).toMatch(/^resumed /);
-    } finally {
-      await sshd.close();
-    }
+    });
   }, 120_000);
 });
