@@ -3,24 +3,24 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { OrchError } from '../errors.js';
+import { processStart, sameProcess } from './process.js';
 
 /** Who holds the monitor lock. */
 export interface LockOwner {
   pid: number;
   host: string;
   since: string;
+  /** When the holder's process started (/proc), so a reused pid does not pass for it. */
+  start?: string;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+// The holder still runs: its pid lives and, where its start time was recorded, is the same process.
+function holds(owner: LockOwner): boolean {
+  return owner.host !== hostname() || sameProcess(owner.pid, owner.start);
 }
 
 const TORN_LOCK_MS = 5000;
+const myStart = processStart(process.pid);
 
 /**
  * Takes the lock file atomically (one winner among any number of racers); a lock whose process is
@@ -31,7 +31,7 @@ export function acquireLock(path: string, makeDir = true): { release: () => void
   for (let attempt = 0; attempt < 3; attempt++) {
     // The lock appears whole: written to a temp file first, then hard-linked into place (link fails with
     // EEXIST like O_EXCL), so a racer never reads a half-written owner.
-    const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+    const me: LockOwner = { pid: process.pid, host: hostname(), since: new Date().toISOString(), start: myStart };
     const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
     try {
       writeFileSync(tmp, JSON.stringify(me), { mode: 0o600 });
@@ -41,16 +41,7 @@ export function acquireLock(path: string, makeDir = true): { release: () => void
     }
     try {
       linkSync(tmp, path);
-      return {
-        release: () => {
-          try {
-            const owner = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
-            if (owner.pid === process.pid) unlinkSync(path);
-          } catch {
-            /* already gone */
-          }
-        },
-      };
+      return { release: () => releaseLock(path, process.pid) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     } finally {
@@ -68,7 +59,7 @@ export function acquireLock(path: string, makeDir = true): { release: () => void
     } catch {
       owner = undefined; // being written right now, or torn by a crash
     }
-    if (owner && (owner.host !== hostname() || alive(owner.pid))) return { heldBy: owner };
+    if (owner && holds(owner)) return { heldBy: owner };
     if (!owner) {
       // Open and write are two steps: an empty or torn lock younger than this is being written, not stale.
       let ageMs: number;
@@ -116,6 +107,16 @@ export function withLock<T>(path: string, fn: () => T, timeoutMs = 10_000): T {
   }
 }
 
+/** Removes the lock file if `pid` holds it (a lock someone took over since is left alone). */
+export function releaseLock(path: string, pid: number): void {
+  try {
+    const owner = JSON.parse(readFileSync(path, 'utf8')) as LockOwner;
+    if (owner.pid === pid) unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
+}
+
 /** Who holds the lock file at `path` now: undefined when it is free or its holder is dead. */
 export function lockHolder(path: string): LockOwner | undefined {
   let owner: LockOwner;
@@ -124,5 +125,5 @@ export function lockHolder(path: string): LockOwner | undefined {
   } catch {
     return undefined;
   }
-  return owner.host !== hostname() || alive(owner.pid) ? owner : undefined;
+  return holds(owner) ? owner : undefined;
 }

@@ -1,5 +1,4 @@
-// What tmux and the process table say about workers: one list-panes call per session, pids alive or not.
-import { readFileSync } from 'node:fs';
+// What tmux says about a run's panes: one list-panes call per session.
 import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js';
 
 /** Live facts of one pane from a single list-panes call. */
@@ -46,29 +45,6 @@ export async function sessionPanes(tmux: Tmux, session: string): Promise<PaneMap
     if (error instanceof NoServerError || error instanceof TargetNotFoundError) return 'gone';
     throw error;
   }
-}
-
-/** True while a process with this pid runs (ours or not); a zombie (ended, not yet reaped) is not alive. */
-export function alive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  return !zombie(pid);
-}
-
-// tmux 3.3a sometimes leaves a pane's ended process unreaped (pane_dead set, no pane_dead_status; seen in
-// the full-disk fault test, where `wait` then took a gone runner for alive); kill(pid, 0) succeeds on it. Linux only.
-function zombie(pid: number): boolean {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return false;
-  }
-  return stat.slice(stat.lastIndexOf(') ') + 2, stat.lastIndexOf(') ') + 3) === 'Z';
 }
 
 /** True when tmux listed this pane. */

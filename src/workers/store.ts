@@ -9,7 +9,7 @@ import { withLock } from '../runs/lock.js';
 import { workerPaths } from '../runs/paths.js';
 import { agentFailure, agentReport, readAnswer, readFallback } from './answer.js';
 import { readFacts, type ExitFact } from './facts.js';
-import { alive } from './panes.js';
+import { alive } from '../runs/process.js';
 import { panesFor, unreachableWhy } from '../hosts/seen.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type WorkerState } from './record.js';
 import { findSessionId } from './session-id.js';
