@@ -11,7 +11,7 @@ import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js'
 import { EVENTS_CHANNEL, readWorker, workerChannel, type WorkerRecord } from './record.js';
 import { installHooks, type HookTarget } from './hooks.js';
 import { RunWatcher } from './watch.js';
-import { hasPane, sessionPanes } from './panes.js';
+import { hasPane, sessionPanes, type PaneMap } from './panes.js';
 import { createWorker, settleWorker } from './store.js';
 import { readFacts } from './facts.js';
 import { prepareRunner } from './launch-file.js';
@@ -182,6 +182,20 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
   return waitForStart(tmux, run, record.name, startTimeoutMs, created?.paneId);
 }
 
+// Workers started together share a pane listing in flight instead of one tmux process each (a process
+// start holds the event loop ~10 ms under load; 32 workers woken by each other's files made hundreds).
+const listings = new WeakMap<Tmux, Map<string, Promise<PaneMap | 'gone'>>>();
+function sharedPanes(tmux: Tmux, session: string): Promise<PaneMap | 'gone'> {
+  const mine = listings.get(tmux) ?? new Map<string, Promise<PaneMap | 'gone'>>();
+  listings.set(tmux, mine);
+  let listing = mine.get(session);
+  if (!listing) {
+    listing = sessionPanes(tmux, session).finally(() => mine.delete(session));
+    mine.set(session, listing);
+  }
+  return listing;
+}
+
 /** Waits (woken by wait-for, checked on disk) until the runner reports the agent started, or ended already. */
 export async function waitForStart(tmux: Tmux, run: RunRecord, name: string, timeoutMs: number, paneId?: string): Promise<WorkerRecord> {
   const deadline = Date.now() + timeoutMs;
@@ -194,17 +208,20 @@ export async function waitForStart(tmux: Tmux, run: RunRecord, name: string, tim
 }
 
 async function startWatched(watcher: RunWatcher, tmux: Tmux, run: RunRecord, name: string, deadline: number, timeoutMs: number, paneId?: string): Promise<WorkerRecord> {
-  for (let round = 0; ; round++) {
+  let looked = Date.now();
+  for (;;) {
     watcher.reset();
     const rec = readWorker(run.dir, name);
     const facts = rec ? readFacts(run.dir, name, rec.resumes) : {};
     if (rec && (facts.start || facts.exit || rec.state !== 'pending')) {
       // The spawner settles what the runner reported, so worker.json says running when spawn returns.
-      return settleWorker(run.dir, name, { panes: await sessionPanes(tmux, run.session), by: 'spawn' }) ?? rec;
+      return settleWorker(run.dir, name, { panes: await sharedPanes(tmux, run.session), by: 'spawn' }) ?? rec;
     }
     // A runner that died before setting remain-on-exit takes its window with it: say so instead of waiting.
-    if (round > 0 && paneId && !hasPane(await sessionPanes(tmux, run.session), paneId)) {
-      throw new OrchError(`Worker ${name}'s window closed before its agent started: see ${workerPaths(run.dir, name).paneLog}`);
+    // Looked for once a second at most (other workers' files wake this loop far more often).
+    if (paneId && Date.now() - looked >= 1000) {
+      looked = Date.now();
+      if (!hasPane(await sharedPanes(tmux, run.session), paneId)) throw new OrchError(`Worker ${name}'s window closed before its agent started: see ${workerPaths(run.dir, name).paneLog}`);
     }
     const left = deadline - Date.now();
     if (left <= 0) throw new OrchError(`Worker ${name} did not start within ${Math.round(timeoutMs / 1000)} s: look at its window with \`orch-tmux log ${run.id} ${name}\``);
