@@ -30,6 +30,10 @@ export function runPaths(dir: string) {
     /** Held while run.json changes (a run ends once, a spawn reopens it). */
     lock: join(dir, 'run.lock'),
     driverLock: join(dir, 'driver.lock'),
+    /** Ended attempts waiting for the run's settle step: one file per worker naming its launch file (workers/settler.ts). */
+    settleQueue: join(dir, 'settle'),
+    /** Held by the run's one settle step while it drains the queue. */
+    settleLock: join(dir, 'settle.lock'),
   };
 }
 

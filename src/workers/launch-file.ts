@@ -10,7 +10,7 @@ import { whichProgram } from '../agents/resolve.js';
 import { runnerScript, settleScript } from '../paths.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { quoteForShell } from '../shell-quote.js';
-import { workerPaths } from '../runs/paths.js';
+import { runPaths, workerPaths } from '../runs/paths.js';
 import { shellQuoteForTmux } from '../tmux/index.js';
 import { runChannel, workerChannel, type WorkerRecord } from './record.js';
 
@@ -68,6 +68,9 @@ export function prepareRunner(rec: WorkerRecord, start: AttemptStart): string[] 
   put('pipe', `exec cat >> ${shellQuoteForTmux(there.paneLog)}`);
   if (!remote) put('node', process.execPath);
   if (!remote) put('settle', settleScript);
+  // The run's settle queue entry for this worker and the lock its live settle step holds (workers/settler.ts).
+  if (!remote) put('queue', join(runPaths(rec.runDir).settleQueue, rec.name));
+  if (!remote) put('settlelock', runPaths(rec.runDir).settleLock);
   put('sh', shell[0]);
   if (shell.length > 1) put('shflag', shell.slice(1).join(' '));
   // On a host the runner measures its own pane.log (the copy here may be shorter).

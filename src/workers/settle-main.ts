@@ -1,33 +1,47 @@
 #!/usr/bin/env node
-// The runner's settle step: `node settle-main.js LAUNCH_FILE`, started by the window's runner after it
-// published an attempt's end and woke the waiters. The store turns the facts into worker.json and
-// result.md (whoever settles first does it; this is usually first); it prints the state for the
-// window's status line. A damaged worker.json is written again from the record the window started with.
-import { basename } from 'node:path';
+// The run's settle step: `node settle-main.js LAUNCH_FILE [--locked]`, started by a window's runner after
+// it published an attempt's end, woke the waiters and queued the attempt, when no settle step of the run
+// was alive (`--locked`: the runner took the run's settle lock for it). It records that attempt, then every
+// attempt queued meanwhile (workers/settler.ts), and puts each settled worker's state on its window's status line.
+import { spawnSync } from 'node:child_process';
 import { readLaunchFile } from './launch-read.js';
-import { readWorker, type WorkerRecord } from './record.js';
-import { repairWorker, settleWorker } from './store.js';
+import type { WorkerRecord } from './record.js';
+import { drainSettleQueue, SETTLE_LINGER_MS, settleLaunch, type Shown } from './settler.js';
 
 process.stdout.on('error', () => undefined);
 process.stderr.on('error', () => undefined);
 
-async function main(file: string): Promise<void> {
+async function main(file: string, locked: boolean): Promise<void> {
   const launch = readLaunchFile(file);
-  const rec = JSON.parse(launch.record!) as WorkerRecord;
-  const attempt = Number(launch.attempt);
-  const name = basename(launch.dir!);
-  if (!readWorker(rec.runDir, name)) repairWorker({ ...rec, resumes: attempt });
-  const settled = settleWorker(rec.runDir, name, { panes: 'unknown', by: 'runner', fallback: rec, attempt });
-  // The runner shows it on the window's status line.
-  process.stdout.write(`${settled?.state ?? 'ended'}\n`);
+  const runDir = (JSON.parse(launch.record!) as WorkerRecord).runDir;
+  const show = (shown: Shown) => showStates(launch.tmux ?? 'tmux', launch.socket, shown);
+  const own: Shown = new Map();
+  try {
+    settleLaunch(file, own);
+  } catch (error) {
+    say(error); // still queued: the drain tries it once more
+  }
+  show(own);
+  await drainSettleQueue(runDir, show, { inherited: locked, lingerMs: SETTLE_LINGER_MS });
+}
+
+function say(error: unknown): void {
+  process.stderr.write(`orch-tmux: could not record the outcome: ${String((error as Error)?.message ?? error)}\n`);
+}
+
+// One tmux call for every window of a pass (a window closed meanwhile is nobody's loss).
+function showStates(tmux: string, socket: string | undefined, shown: Shown): void {
+  if (!shown.size) return;
+  const sets = [...shown].flatMap(([pane, state], i) => [...(i ? [';'] : []), 'set-option', '-w', '-t', pane, '@orch_state', state]);
+  spawnSync(tmux, [...(socket ? ['-S', socket] : []), ...sets], { stdio: 'ignore' });
 }
 
 const file = process.argv[2];
 if (!file) {
-  process.stderr.write('usage: settle-main.js LAUNCH_FILE\n');
+  process.stderr.write('usage: settle-main.js LAUNCH_FILE [--locked]\n');
   process.exit(2);
 }
-main(file).catch((error) => {
-  process.stderr.write(`orch-tmux: could not record the outcome: ${String((error as Error)?.message ?? error)}\n`);
+main(file, process.argv[3] === '--locked').catch((error) => {
+  say(error);
   process.exit(70);
 });

@@ -1,11 +1,12 @@
 import type { RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
 import { readFacts } from './facts.js';
-import { alive } from './panes.js';
+import { alive } from '../runs/process.js';
 import { FINISHED, readWorker, runChannel } from './record.js';
 import { waitOnHost } from '../hosts/remote.js';
 import { liveRemoteWorkers } from '../hosts/sync.js';
-import { runStatus, type WorkerStatus } from './status.js';
+import { settlePending } from './settler.js';
+import { runStatus, workerStatus, type WorkerStatus } from './status.js';
 import { filesSignature, RunWatcher } from './watch.js';
 
 export interface WaitOutcome {
@@ -28,15 +29,19 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
   let how: 'change' | 'timeout' | 'host' | undefined;
   let askedTmuxAt = 0;
   try {
+    let all: WorkerStatus[] | undefined;
     for (;;) {
-      watcher.reset();
+      const touched = watcher.reset();
       const before = filesSignature(run.dir);
-      // A file change is answered by the files (a finish is on disk before its fact wakes us); tmux is
-      // asked at the first look and at least every fallback interval, for what writes no file (a pane
-      // that vanished, a window closed before its runner started), however busy the run's files are.
+      // A file change is answered by the files (a finish is on disk before its fact wakes us): only the
+      // workers whose files changed are looked at again. tmux is asked (and every worker looked at) at the
+      // first look and at least every fallback interval, for what writes no file (a pane that vanished, a
+      // window closed before its runner started), however busy the run's files are.
       const filesOnly = how === 'change' && Date.now() - askedTmuxAt < FALLBACK_CHECK_MS;
       if (!filesOnly) askedTmuxAt = Date.now();
-      const all = await runStatus(run, tmux, { filesOnly });
+      all = filesOnly && all && touched !== 'all'
+        ? all.map((w) => (touched.has(w.name) ? workerStatus(run, w.name, 'unknown') : w))
+        : await runStatus(run, tmux, { filesOnly });
       const workers = names.length ? all.filter((w) => names.includes(w.name)) : all;
       o.onTick?.(workers);
       // `recorded`: a finish counts once the store has written it (result.md on disk), or nobody is left to.
@@ -72,11 +77,12 @@ async function changedHereOrThere(run: RunRecord, watcher: RunWatcher, ms: numbe
   }
 }
 
-// The worker's record says it finished, or its runner (whose settle step writes it) is gone. A remote
-// worker's end is recorded by whoever brought it home, before its state reads finished.
+// The worker's record says it finished, or nobody is left to write it: its runner is gone and the run's
+// settle step is not alive with its ended attempt in the queue. A remote worker's end is recorded by
+// whoever brought it home, before its state reads finished.
 function recorded(run: RunRecord, name: string): boolean {
   const rec = readWorker(run.dir, name);
   if (!rec || FINISHED.has(rec.state) || rec.host) return true;
   const runner = readFacts(run.dir, name, rec.resumes).start?.runnerPid ?? rec.runnerPid;
-  return !runner || !alive(runner);
+  return !(runner && alive(runner)) && !settlePending(run.dir, name);
 }

@@ -150,6 +150,8 @@ describe('worker truth', () => {
     expect((await server.cli(['wait', run.id, '--timeout', '30'])).exitCode).toBe(0);
     await monitorOnce(server); // reports the worker and ends the run
     expect(JSON.parse(readFileSync(join(run.dir, 'run.json'), 'utf8'))).toMatchObject({ state: 'finished' });
+    // The run's settle step lets go of the run right after it recorded the end.
+    await waitUntil(() => !existsSync(join(run.dir, 'settle.lock')), 'the settle step to leave the run');
     const ended = endedCopies(server, run, 200);
     const before = Object.fromEntries(ended.map((d) => [d, mtimes(d)]));
     const pass = await monitorOnce(server);
