@@ -4,13 +4,15 @@
 // channel per run loses wake-ups: tmux keeps one pending signal per channel, the first waiter takes it,
 // and a second signal before anyone waits cancels the first; measured on tmux 3.3a.)
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { runPaths } from '../runs/paths.js';
 
 /** Watches the worker folders of some runs; `changed()` resolves at the next change (or a timeout). */
 export class RunWatcher {
   private readonly watchers = new Map<string, FSWatcher>();
   private dirty = false;
+  /** The workers whose files changed since reset(); `all` when a worker folder came or went. */
+  private touched: Set<string> | 'all' = 'all';
   private wake: (() => void) | undefined;
 
   /** `hooks`: a new hooks.jsonl line (an agent asking approval, ending a turn) is news too (the monitor's case). */
@@ -31,9 +33,9 @@ export class RunWatcher {
         if (parent) {
           // A worker folder came, or went (set aside and made again under the same name): watch it afresh.
           if (name) this.renew(join(dir, name));
-          this.poke();
+          this.poke('all');
         } else if (!name || RECORD_FILES.test(name) || (this.o.hooks && name === 'hooks.jsonl')) {
-          this.poke(); // a transcript or a lock file changing is no news
+          this.poke(basename(dir)); // a transcript or a lock file changing is no news
         }
       });
       w.on('error', () => {
@@ -52,16 +54,22 @@ export class RunWatcher {
     this.add(dir, false);
   }
 
-  private poke(): void {
+  private poke(worker: string): void {
+    if (worker === 'all') this.touched = 'all';
+    else if (this.touched !== 'all') this.touched.add(worker);
     this.dirty = true;
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
   }
 
-  /** Forget changes seen so far: call right before looking at the files. */
-  reset(): void {
+  /** Forget changes seen so far: call right before looking at the files. Returns the workers whose files
+   * changed since the last reset (`all` at first, and when a worker folder came or went). */
+  reset(): Set<string> | 'all' {
+    const touched = this.touched;
+    this.touched = new Set();
     this.dirty = false;
+    return touched;
   }
 
   /** 'change' at the first change since `reset()` (at once if one came already), else 'timeout'. */
