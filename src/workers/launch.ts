@@ -184,16 +184,18 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
 
 // Workers started together share a pane listing in flight instead of one tmux process each (a process
 // start holds the event loop ~10 ms under load; 32 workers woken by each other's files made hundreds).
-const listings = new WeakMap<Tmux, Map<string, Promise<PaneMap | 'gone'>>>();
-function sharedPanes(tmux: Tmux, session: string): Promise<PaneMap | 'gone'> {
-  const mine = listings.get(tmux) ?? new Map<string, Promise<PaneMap | 'gone'>>();
+// Only a listing asked for at or after `since` is shared: an older one may predate the caller's window.
+type Listing = { since: number; panes: Promise<PaneMap | 'gone'> };
+const listings = new WeakMap<Tmux, Map<string, Listing>>();
+function sharedPanes(tmux: Tmux, session: string, since: number): Promise<PaneMap | 'gone'> {
+  const mine = listings.get(tmux) ?? new Map<string, Listing>();
   listings.set(tmux, mine);
-  let listing = mine.get(session);
-  if (!listing) {
-    listing = sessionPanes(tmux, session).finally(() => mine.delete(session));
-    mine.set(session, listing);
-  }
-  return listing;
+  const current = mine.get(session);
+  if (current && current.since >= since) return current.panes;
+  const listing: Listing = { since: Date.now(), panes: sessionPanes(tmux, session) };
+  mine.set(session, listing);
+  void listing.panes.finally(() => { if (mine.get(session) === listing) mine.delete(session); }).catch(() => undefined);
+  return listing.panes;
 }
 
 /** Waits (woken by wait-for, checked on disk) until the runner reports the agent started, or ended already. */
@@ -208,20 +210,21 @@ export async function waitForStart(tmux: Tmux, run: RunRecord, name: string, tim
 }
 
 async function startWatched(watcher: RunWatcher, tmux: Tmux, run: RunRecord, name: string, deadline: number, timeoutMs: number, paneId?: string): Promise<WorkerRecord> {
-  let looked = Date.now();
+  const opened = Date.now();
+  let looked = opened;
   for (;;) {
     watcher.reset();
     const rec = readWorker(run.dir, name);
     const facts = rec ? readFacts(run.dir, name, rec.resumes) : {};
     if (rec && (facts.start || facts.exit || rec.state !== 'pending')) {
       // The spawner settles what the runner reported, so worker.json says running when spawn returns.
-      return settleWorker(run.dir, name, { panes: await sharedPanes(tmux, run.session), by: 'spawn' }) ?? rec;
+      return settleWorker(run.dir, name, { panes: await sharedPanes(tmux, run.session, opened), by: 'spawn' }) ?? rec;
     }
     // A runner that died before setting remain-on-exit takes its window with it: say so instead of waiting.
     // Looked for once a second at most (other workers' files wake this loop far more often).
     if (paneId && Date.now() - looked >= 1000) {
       looked = Date.now();
-      if (!hasPane(await sharedPanes(tmux, run.session), paneId)) throw new OrchError(`Worker ${name}'s window closed before its agent started: see ${workerPaths(run.dir, name).paneLog}`);
+      if (!hasPane(await sharedPanes(tmux, run.session, opened), paneId)) throw new OrchError(`Worker ${name}'s window closed before its agent started: see ${workerPaths(run.dir, name).paneLog}`);
     }
     const left = deadline - Date.now();
     if (left <= 0) throw new OrchError(`Worker ${name} did not start within ${Math.round(timeoutMs / 1000)} s: look at its window with \`orch-tmux log ${run.id} ${name}\``);

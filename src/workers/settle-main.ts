@@ -10,6 +10,9 @@ import { drainSettleQueue, SETTLE_LINGER_MS, settleLaunch, type Shown } from './
 
 process.stdout.on('error', () => undefined);
 process.stderr.on('error', () => undefined);
+// The step outlives its window: a resume that respawns the pane, or a closed window, hangs up the runner
+// but must not cut short the recording of other workers' ends queued to this step.
+process.on('SIGHUP', () => undefined);
 
 async function main(file: string, locked: boolean): Promise<void> {
   const launch = readLaunchFile(file);

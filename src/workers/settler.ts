@@ -3,7 +3,7 @@
 // leaves it to the live step that holds the lock. The step drains the queue while it holds the lock and looks once more after letting go, so
 // an attempt queued while it let go is never left behind (the runner queues before it looks at the lock).
 // A burst of 32 ends thus costs one Node start-up, not 32.
-import { readdirSync, readFileSync, rmSync, watch, type FSWatcher } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
 import { acquireLock, lockHolder, releaseLock } from '../runs/lock.js';
 import { runPaths } from '../runs/paths.js';
@@ -112,9 +112,20 @@ class QueueWatch {
   }
 }
 
-/** True while the run's settle step is alive and this worker's ended attempt waits in its queue. */
+/** How long a queued end counts as on its way to a settle step that holds no lock right now (one letting
+ * go and taking it again, or one starting). */
+const QUEUE_GRACE_MS = 1000;
+
+/** True while this worker's ended attempt waits in the run's queue and a settle step will come to it: one
+ * is alive, or the entry is young enough that one is between letting go and looking again. */
 export function settlePending(runDir: string, name: string): boolean {
-  return queued(runDir).some((e) => e.name === name) && lockHolder(runPaths(runDir).settleLock) !== undefined;
+  let queuedAt: number;
+  try {
+    queuedAt = statSync(join(runPaths(runDir).settleQueue, name)).mtimeMs;
+  } catch {
+    return false;
+  }
+  return Date.now() - queuedAt < QUEUE_GRACE_MS || lockHolder(runPaths(runDir).settleLock) !== undefined;
 }
 
 // One look at the queue: every entry not tried yet is settled once (a failure is said and left for the
@@ -151,7 +162,8 @@ function queued(runDir: string): Entry[] {
     if (name.endsWith('.tmp')) continue;
     try {
       const launch = readFileSync(join(dir, name), 'utf8').replace(/\n$/, '');
-      out.push({ name, launch, key: `${name}\n${launch}` });
+      // The entry's time too: a worker set aside and made again under its name queues the same launch file.
+      out.push({ name, launch, key: `${name}\n${launch}\n${statSync(join(dir, name)).mtimeMs}` });
     } catch {
       /* taken off meanwhile */
     }
