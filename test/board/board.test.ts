@@ -49,7 +49,7 @@ describe('the board', () => {
     const client = attach(server, run);
     try {
       await waitUntil(async () => (await server.tmux.run([['display-message', '-p', '-t', `=${run.session}:orch`, '#{pane_width}x#{pane_height}']])).trim() === '80x24', 'the window to take the client\'s size');
-      await waitUntil(async () => (await screen(server, run)).includes(`${run.id} active`), 'the board');
+      await waitUntil(async () => (await screen(server, run)).includes(`${run.id} active`), 'the board', 30_000); // its first draw: a Node start, slow on a loaded 2-core machine
       for (const [name, prompt] of [['fine', '[[gate:fine]] [[reply:ok]]'], ['broken', '[[gate:broken]] [[crash:3]]']]) {
         expect((await server.cli(['spawn', run.id, name!, '--agent', fakeAgentProfile, '--prompt', prompt!])).exitCode).toBe(0);
         await shows(server, run, name!, /▶ running/);

@@ -38,7 +38,7 @@ test('a caller with a sleeping .bashrc, a stale pyenv-style lock and agent keys:
     expect((await server.cli(['wait', run.id, '--timeout', '30'])).exitCode).toBe(0);
     // The orch window shows the board; `q` leaves its shell.
     const orch = async (format: string) => (await execa('tmux', ['-L', server.name, format ? 'display-message' : 'capture-pane', '-p', '-t', `=${run.session}:orch`, ...(format ? [format] : [])], { env: server.env, extendEnv: false })).stdout;
-    await waitUntil(async () => (await orch('')).startsWith(`${run.id} `), 'the board in the orch window');
+    await waitUntil(async () => (await orch('')).startsWith(`${run.id} `), 'the board in the orch window', 30_000);
     await execa('tmux', ['-L', server.name, 'send-keys', '-t', `=${run.session}:orch`, 'q'], { env: server.env, extendEnv: false });
     await waitUntil(async () => (await orch('#{pane_current_path}')).endsWith(run.id), 'the shell in the run\'s folder after q');
     expect(await orch('#{pane_current_command}')).toMatch(/^(sh|dash)$/);
