@@ -188,8 +188,8 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
 type Listing = { since: number; panes: Promise<PaneMap | 'gone'> };
 const listings = new WeakMap<Tmux, Map<string, Listing>>();
 function sharedPanes(tmux: Tmux, session: string, since: number): Promise<PaneMap | 'gone'> {
-  const mine = listings.get(tmux) ?? new Map<string, Listing>();
-  listings.set(tmux, mine);
+  let mine = listings.get(tmux);
+  if (!mine) listings.set(tmux, (mine = new Map()));
   const current = mine.get(session);
   if (current && current.since >= since) return current.panes;
   const listing: Listing = { since: Date.now(), panes: sessionPanes(tmux, session) };

@@ -119,13 +119,14 @@ const QUEUE_GRACE_MS = 1000;
 /** True while this worker's ended attempt waits in the run's queue and a settle step will come to it: one
  * is alive, or the entry is young enough that one is between letting go and looking again. */
 export function settlePending(runDir: string, name: string): boolean {
+  const { settleQueue, settleLock } = runPaths(runDir);
   let queuedAt: number;
   try {
-    queuedAt = statSync(join(runPaths(runDir).settleQueue, name)).mtimeMs;
+    queuedAt = statSync(join(settleQueue, name)).mtimeMs;
   } catch {
     return false;
   }
-  return Date.now() - queuedAt < QUEUE_GRACE_MS || lockHolder(runPaths(runDir).settleLock) !== undefined;
+  return Date.now() - queuedAt < QUEUE_GRACE_MS || lockHolder(settleLock) !== undefined;
 }
 
 // One look at the queue: every entry not tried yet is settled once (a failure is said and left for the
