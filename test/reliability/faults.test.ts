@@ -304,7 +304,9 @@ describe.concurrent('faults', () => {
     const w = await waitRun(server, run, 30);
     expect(w.code).not.toBe(124);
     expect(w.workers.slow).toBe('done');
-    await waitUntil(() => processesMentioning(workerFile(run, 'victim', '')).length === 0, 'victim\'s runner to end', 15_000);
+    // The victim's end is settled by the run's settle step, which another worker's runner may have started
+    // (its argv names that worker): wait for every runner and the step to be gone.
+    await waitUntil(() => processesMentioning(run.dir).length === 0, 'the run\'s runners and settle step to end', 15_000);
     expect(existsSync(workerFile(run, 'victim', 'result.md')), 'victim\'s result was still saved').toBe(true);
     expect(result(run, 'fast').equals(kept)).toBe(true);
     // The runner knew the whole record: the worker ended done, and status should say so.
