@@ -1,5 +1,5 @@
 // The library API that scripts (zx or plain Node) import: the same pieces the CLI commands use.
-export { main } from './cli.js';
+export { main } from './main.js';
 export { OrchError, UsageError, TimeoutError } from './errors.js';
 export * from './tmux/index.js';
 export { createRun, findRun, readRun, tmuxForRun, type RunRecord } from './runs/run.js';

@@ -1,11 +1,18 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
-// dist/paths.js sits one level under the package root; so does src/paths.ts.
-const here = dirname(fileURLToPath(import.meta.url));
+/** The nearest folder up from `dir` with a package.json: src/ and dist/ (tsc's output) sit right under the
+ * root, the bundled programs' shared code in dist/chunks/ one level deeper. */
+function rootAbove(dir: string): string {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (d === dirname(d)) throw new Error(`orch-tmux: no package.json above ${dir}`);
+  }
+}
 
 /** The package's root folder (holds templates/ and package.json). */
-export const packageRoot = join(here, '..');
+export const packageRoot = rootAbove(dirname(fileURLToPath(import.meta.url)));
 
 /** Built-in templates: prompts/, patterns/, agents/, lenses.yaml. */
 export const templatesDir = join(packageRoot, 'templates');
