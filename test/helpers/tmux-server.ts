@@ -145,13 +145,17 @@ export function openGate(server: TestServer, name: string): void {
   writeFileSync(join(server.env.FAKE_AGENT_GATES!, name), '');
 }
 
-/** Polls until `check` returns a truthy value or the deadline passes (for conditions with no event). */
-export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000, everyMs = 20): Promise<NonNullable<T>> {
+/**
+ * Polls until `check` returns a truthy value or the deadline passes (for conditions with no event). Without
+ * `everyMs` the pause starts at 20 ms and grows to 100 ms: checks start processes or read all of /proc, and
+ * on a 2-core machine a whole suite of 20 ms polls took CPU from the processes under test.
+ */
+export async function waitUntil<T>(check: () => T | Promise<T>, what: string, timeoutMs = 10_000, everyMs?: number): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  for (let pause = everyMs ?? 20; ; pause = everyMs ?? Math.min(100, Math.round(pause * 1.5))) {
     const value = await check();
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
+    await new Promise((r) => setTimeout(r, pause));
   }
 }
