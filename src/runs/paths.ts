@@ -40,36 +40,37 @@ export function runPaths(dir: string) {
 /** Every file of one worker's folder. */
 export function workerPaths(runDir: string, name: string) {
   const dir = join(runDir, 'workers', name);
+  // Plain string joins below: this runs for every look at every worker (path.join was 40 % of a `wait`).
   return {
     dir,
-    prompt: join(dir, 'prompt.md'),
-    workerJson: join(dir, 'worker.json'),
-    paneLog: join(dir, 'pane.log'),
-    result: join(dir, 'result.md'),
+    prompt: `${dir}/prompt.md`,
+    workerJson: `${dir}/worker.json`,
+    paneLog: `${dir}/pane.log`,
+    result: `${dir}/result.md`,
     /** What a person may still want when the agent gave no answer (stdout, transcript tail); never a result. */
-    fallback: join(dir, 'fallback.md'),
+    fallback: `${dir}/fallback.md`,
     /** The store's lock: every change of worker.json, result.md and fallback.md happens under it. */
-    lock: join(dir, 'worker.lock'),
+    lock: `${dir}/worker.lock`,
     /** Facts the runner reports for one attempt (0 = first start, n = n-th resume): `key=value` lines. */
-    startFacts: (attempt: number) => join(dir, `start-${attempt}.facts`),
-    exitFacts: (attempt: number) => join(dir, `exit-${attempt}.facts`),
+    startFacts: (attempt: number) => `${dir}/start-${attempt}.facts`,
+    exitFacts: (attempt: number) => `${dir}/exit-${attempt}.facts`,
     /** A rehearsal's stand-in answer. */
-    rehearsal: join(dir, 'rehearsal.md'),
-    lastMessage: join(dir, 'last-message.txt'),
-    stdout: join(dir, 'stdout.txt'),
-    killRequested: join(dir, 'kill-requested'),
+    rehearsal: `${dir}/rehearsal.md`,
+    lastMessage: `${dir}/last-message.txt`,
+    stdout: `${dir}/stdout.txt`,
+    killRequested: `${dir}/kill-requested`,
     /** orch-tmux sent an exec agent its interrupt key: why, and when. */
-    interruptRequested: join(dir, 'interrupt-requested'),
+    interruptRequested: `${dir}/interrupt-requested`,
     /** The caller's environment for the agent (0600, deleted by the runner on reading). */
-    envFile: join(dir, 'env.txt'),
+    envFile: `${dir}/env.txt`,
     /** What the runner needs for one attempt (workers/launch-file.ts). */
-    launch: (attempt: number) => join(dir, `launch-${attempt}.txt`),
+    launch: (attempt: number) => `${dir}/launch-${attempt}.txt`,
     /** An exec agent's prompt on resume. */
-    resumePrompt: join(dir, 'resume-prompt.md'),
+    resumePrompt: `${dir}/resume-prompt.md`,
     /** What a rehearsal's window shows. */
-    rehearsalScreen: join(dir, 'rehearsal-screen.txt'),
+    rehearsalScreen: `${dir}/rehearsal-screen.txt`,
     /** What the agent's lifecycle hooks reported, one JSON line each (workers/hooks.ts). */
-    hooks: join(dir, 'hooks.jsonl'),
+    hooks: `${dir}/hooks.jsonl`,
   };
 }
 

@@ -7,7 +7,7 @@ import { waitOnHost } from '../hosts/remote.js';
 import { liveRemoteWorkers } from '../hosts/sync.js';
 import { settlePending } from './settler.js';
 import { runStatus, workerStatus, type WorkerStatus } from './status.js';
-import { filesSignature, RunWatcher } from './watch.js';
+import { RunWatcher, writtenSince } from './watch.js';
 
 export interface WaitOutcome {
   finished: boolean;
@@ -28,11 +28,14 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
   let missedWakeups = 0;
   let how: 'change' | 'timeout' | 'host' | undefined;
   let askedTmuxAt = 0;
+  // An end once recorded stays recorded (keyed by its time: a resumed worker's next end is asked again).
+  const ends = new Set<string>();
+  const isRecorded = (w: WorkerStatus) => ends.has(`${w.name}@${w.endedAt}`) || (recorded(run, w.name) && Boolean(ends.add(`${w.name}@${w.endedAt}`)));
   try {
     let all: WorkerStatus[] | undefined;
     for (;;) {
       const touched = watcher.reset();
-      const before = filesSignature(run.dir);
+      const lookedAt = Date.now(); // after the reset: a record written later must wake this waiter
       // A file change is answered by the files (a finish is on disk before its fact wakes us): only the
       // workers whose files changed are looked at again. tmux is asked (and every worker looked at) at the
       // first look and at least every fallback interval, for what writes no file (a pane that vanished, a
@@ -45,7 +48,7 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
       const workers = names.length ? all.filter((w) => names.includes(w.name)) : all;
       o.onTick?.(workers);
       // `recorded`: a finish counts once the store has written it (result.md on disk), or nobody is left to.
-      const finished = workers.filter((w) => FINISHED.has(w.state) && (!o.recorded || recorded(run, w.name)));
+      const finished = workers.filter((w) => FINISHED.has(w.state) && (!o.recorded || isRecorded(w)));
       if (o.any ? finished.length > 0 || workers.length === 0 : finished.length === workers.length) {
         return { finished: true, timedOut: false, workers, missedWakeups };
       }
@@ -56,7 +59,7 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
       how = remote ? await changedHereOrThere(run, watcher, Math.min(left, FALLBACK_CHECK_MS)) : await watcher.changed(Math.min(left, FALLBACK_CHECK_MS));
       // The fallback is for what writes no file (a runner killed -9, a vanished pane); a file change it
       // finds should have woken us: counted, so a regression shows in tests and the benchmark.
-      if (how === 'timeout' && filesSignature(run.dir) !== before) missedWakeups++;
+      if (how === 'timeout' && writtenSince(run.dir, lookedAt)) missedWakeups++;
     }
   } finally {
     watcher.close();
