@@ -23,6 +23,9 @@ export const runnerScript = join(packageRoot, 'scripts', 'orch-runner');
 /** The step the runner starts after an attempt ended: the store settles the worker. */
 export const settleScript = join(packageRoot, 'dist', 'workers', 'settle-main.js');
 
+/** zod in one file (scripts/bundle.mjs makes it), required only when a contract file is checked. */
+export const zodBundle = join(packageRoot, 'dist', 'chunks', 'zod.cjs');
+
 /** The compiled CLI entry (for cron lines and nested calls). */
 export const cliScript = join(packageRoot, 'dist', 'cli.js');
 

@@ -1,6 +1,8 @@
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { zodBundle } from '../paths.js';
 import { describeIssue, expectedText, type SubjectOf } from './issue-text.js';
 import { placeText, type DataPath, type FilePlace } from './yaml-file.js';
 
@@ -39,9 +41,10 @@ export function defineContract<S extends z.ZodType>(noun: string, build: (z: Zod
 }
 
 /**
- * zod, through `require` (its CommonJS build) so that loading it late stays synchronous. Build every schema
- * with this one instance: `.meta()` descriptions live in its registry, which z.toJSONSchema reads.
+ * zod, through `require` (a CommonJS build) so that loading it late stays synchronous: the one-file bundle
+ * the build makes (dist/chunks/zod.cjs; from node_modules zod is ~130 files to read), else zod itself. Build
+ * every schema with this one instance: `.meta()` descriptions live in its registry, which z.toJSONSchema reads.
  */
 export function loadZod(): Zod {
-  return (createRequire(import.meta.url)('zod') as { z: Zod }).z;
+  return (createRequire(import.meta.url)(existsSync(zodBundle) ? zodBundle : 'zod') as { z: Zod }).z;
 }
