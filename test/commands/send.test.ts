@@ -71,7 +71,7 @@ describe('send and keys', () => {
     expect(workerJson(run, 'tui').state).toBe('running');
     // No message went through a shell on the way.
     expect(readdirSync(join(server.dir, 'work')).filter((f) => f.startsWith('pwned'))).toEqual([]);
-  }, 240_000); // 100 turns of a TUI agent: ~20 s on an idle 2-core machine, 65 s beside two busy test files
+  }, 480_000); // 100 turns of a TUI agent, each a few tmux round trips: ~25 s on an idle 2-core machine, 183-194 s beside the injection suite (CPU-bound) on a slower one
 
   test('send --file; keys Escape interrupts a turn, keys C-c ends the agent', async ({ server }) => {
     const run = await newRun(server);
