@@ -63,7 +63,7 @@ mkdirSync(work);
 // snapshot too (src/paths.ts finds the runner next to the CLI).
 const pkg = path.join(tmp, 'pkg');
 const CHECK_IMPORTS = `import { readdirSync } from 'node:fs'; import { join } from 'node:path';
-const files = readdirSync(process.argv[1], { recursive: true }).filter((f) => f.endsWith('.js') && !f.endsWith('-main.js'));
+const files = readdirSync(process.argv[1], { recursive: true }).filter((f) => f.endsWith('.js') && !f.endsWith('-main.js') && f !== 'cli.js');
 for (const f of files) await import(join(process.argv[1], f));`;
 async function snapshotPackage() {
   for (let attempt = 1; ; attempt++) {
@@ -71,7 +71,8 @@ async function snapshotPackage() {
     mkdirSync(pkg);
     for (const item of ['dist', 'templates', 'scripts', 'package.json']) fs.cpSync(path.join(root, item), path.join(pkg, item), { recursive: true });
     fs.symlinkSync(path.join(root, 'node_modules'), path.join(pkg, 'node_modules'));
-    // Every module must link (a copy taken in the middle of someone's tsc run may not).
+    // Every module must link (a copy taken in the middle of someone's tsc run may not); the programs
+    // (cli.js, *-main.js) run when imported, so they are not.
     const check = await $`node --input-type=module -e ${CHECK_IMPORTS} ${path.join(pkg, 'dist')}`.nothrow();
     if (check.exitCode === 0) return;
     if (attempt === 5) throw new Error(`the built package does not load: ${check.stderr.slice(-500)}`);
