@@ -149,8 +149,10 @@ describe('claude', () => {
       const rec = workerJson(run, 'w');
       expect(rec).toMatchObject({ state: 'failed', exitCode: 0 });
       expect(String(rec.reason)).toMatch(/^interrupted: /);
-      // claude's own word: its result line says the turn failed.
-      expect(readFileSync(join(workerDir(run, 'w'), 'stdout.txt'), 'utf8')).toMatch(/"is_error":true/);
+      // claude's own word that the turn did not complete: its result line says it failed or, as claude
+      // 2.1.328 did once on a loaded 2-core machine, it exited after its "[Request interrupted by user]"
+      // message without a result line (the record above is the same either way).
+      expect(readFileSync(join(workerDir(run, 'w'), 'stdout.txt'), 'utf8')).toMatch(/"is_error":true|"text":"\[Request interrupted by user\]"/);
     } finally {
       await claude.stub.close();
     }
