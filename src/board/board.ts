@@ -71,8 +71,8 @@ export class BoardModel {
     else if (this.stale !== 'all') for (const n of names) this.stale.add(n);
   }
 
-  /** The picture now; window numbers come from `windows` (pane id -> window index). */
-  view(windows: Map<string, string>, nowMs = Date.now()): BoardView {
+  /** The picture now (window numbers are the board's to add: it asks tmux for them). */
+  view(nowMs = Date.now()): BoardView {
     const { events, restarted } = this.events.read();
     if (restarted) {
       this.seen.clear();
@@ -80,17 +80,18 @@ export class BoardModel {
     }
     for (const e of events) {
       observe(this.seen, e);
-      if (e.worker) this.touch(new Set([e.worker]));
+      if (e.worker && this.stale !== 'all') this.stale.add(e.worker);
     }
     const names = listWorkerNames(this.run.dir);
-    for (const name of this.rows.keys()) if (!names.includes(name)) this.rows.delete(name);
+    const present = new Set(names);
+    for (const name of this.rows.keys()) if (!present.has(name)) this.rows.delete(name);
     for (const name of names) {
       const row = this.rows.get(name);
       if (!row || this.stale === 'all' || this.stale.has(name)) this.rows.set(name, rowOf(this.run, name, this.seen.get(name)));
       else if (row.endedMs === undefined) row.activityMs = mtime(workerPaths(this.run.dir, name).paneLog);
     }
     this.stale = new Set();
-    const rows = names.map((n) => this.rows.get(n)!).map((r) => ({ ...r, window: r.paneId ? windows.get(r.paneId) : undefined }));
+    const rows = names.map((n) => ({ ...this.rows.get(n)! }));
     const plan = readPlan(this.run.dir);
     return { run: this.run.id, runState: readRunState(this.run), plan: plan?.steps.length ? statusLine(plan) : undefined, rows, nowMs };
   }
@@ -215,9 +216,10 @@ export class Board {
     try {
       do {
         this.again = false;
-        let view = this.model.view(this.windows);
-        if (await this.refreshWindows(view)) view = this.model.view(this.windows);
-        view = { ...view, driver: this.driver };
+        const view = this.model.view();
+        await this.refreshWindows(view);
+        for (const r of view.rows) r.window = r.paneId ? this.windows.get(r.paneId) : undefined;
+        view.driver = this.driver;
         const width = Math.max(40, this.o.out.columns || 80);
         const lines = renderBoard(view, width, this.o.colour, this.o.out.rows || 24);
         this.o.out.write(`\x1b[H\x1b[2J${lines.join('\r\n')}\r\n`);
@@ -230,9 +232,9 @@ export class Board {
   }
 
   // Window numbers, asked of tmux (one list-panes call) only when a worker has a pane not looked up yet.
-  private async refreshWindows(view: BoardView): Promise<boolean> {
+  private async refreshWindows(view: BoardView): Promise<void> {
     const fresh = view.rows.map((r) => r.paneId).filter((p): p is string => p !== undefined && !this.lookedUp.has(p));
-    if (!fresh.length) return false;
+    if (!fresh.length) return;
     try {
       const out = await this.o.tmux.run([['list-panes', '-s', '-t', `=${this.run.session}`, '-F', '#{pane_id} #{window_index}']]);
       this.windows = new Map(out.split('\n').filter(Boolean).map((l) => l.split(' ') as [string, string]));
@@ -240,7 +242,6 @@ export class Board {
       /* the session is gone: no numbers */
     }
     for (const p of fresh) this.lookedUp.add(p);
-    return true;
   }
 
   private listenForKeys(): void {

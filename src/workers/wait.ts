@@ -30,7 +30,11 @@ export async function waitForWorkers(run: RunRecord, tmux: Tmux, names: string[]
   let askedTmuxAt = 0;
   // An end once recorded stays recorded (keyed by its time: a resumed worker's next end is asked again).
   const ends = new Set<string>();
-  const isRecorded = (w: WorkerStatus) => ends.has(`${w.name}@${w.endedAt}`) || (recorded(run, w.name) && Boolean(ends.add(`${w.name}@${w.endedAt}`)));
+  const isRecorded = (w: WorkerStatus): boolean => {
+    const end = `${w.name}@${w.endedAt}`;
+    if (!ends.has(end) && recorded(run, w.name)) ends.add(end);
+    return ends.has(end);
+  };
   try {
     let all: WorkerStatus[] | undefined;
     for (;;) {
