@@ -459,7 +459,8 @@ describe.concurrent('injection', () => {
         // (The status line also goes through strftime: a `%` must be doubled to show as itself.)
         expect.soft(shown, `step ${i} shown literally`).toContain(step.slice(0, 40));
       }
-      expect(readdirSync(c), 'no job of a plan step ran').toEqual([]);
+      // (A control job may run once more after its file was removed, when a draw comes after status-interval.)
+      expect(readdirSync(c).filter((f) => !/^ctl\d+$/.test(f)), 'no job of a plan step ran').toEqual([]);
     } finally {
       rmSync(c, { recursive: true, force: true });
     }
