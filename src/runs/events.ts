@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { appendFileSync, closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { runPaths } from './paths.js';
 
 /** One line of events.jsonl: what happened to which worker, when. */
@@ -43,10 +43,6 @@ export function readEvents(runDir: string): RunEvent[] {
   } catch {
     return [];
   }
-  return parseLines(text);
-}
-
-function parseLines(text: string): RunEvent[] {
   const events: RunEvent[] = [];
   for (const line of text.split('\n')) {
     if (!line) continue;
@@ -57,34 +53,4 @@ function parseLines(text: string): RunEvent[] {
     }
   }
   return events;
-}
-
-/** Reads only the events appended since its last read (whole lines): a watcher's cost stays flat as a run's log grows. */
-export class EventTail {
-  private offset = 0;
-  constructor(private readonly runDir: string) {}
-
-  /** The new events; `restarted` when the file is shorter than what was read (replaced): read from its start. */
-  read(): { events: RunEvent[]; restarted: boolean } {
-    let fd: number;
-    try {
-      fd = openSync(runPaths(this.runDir).events, 'r');
-    } catch {
-      return { events: [], restarted: false };
-    }
-    try {
-      const size = fstatSync(fd).size;
-      const restarted = size < this.offset;
-      if (restarted) this.offset = 0;
-      if (size === this.offset) return { events: [], restarted };
-      const bytes = Buffer.alloc(size - this.offset);
-      const got = readSync(fd, bytes, 0, bytes.length, this.offset);
-      const end = bytes.subarray(0, got).lastIndexOf(0x0a);
-      if (end < 0) return { events: [], restarted }; // a line still being written
-      this.offset += end + 1;
-      return { events: parseLines(bytes.subarray(0, end).toString('utf8')), restarted };
-    } finally {
-      closeSync(fd);
-    }
-  }
 }
