@@ -54,7 +54,8 @@ export type SandboxMode = (typeof SANDBOX_MODES)[number];
 
 /**
  * Paths (`.a.b`, `.list[0]`) into the agent's JSON: `result` (the answer, required), `sessionId`, `error`
- * (true when the agent says the turn failed), `errorText` (why), `denied` (tool calls it was refused),
+ * (true when the agent says the turn failed), `errorText` (why: one path, or several of which the first
+ * non-empty text counts), `denied` (tool calls it was refused),
  * `usage`, `cost`. For jsonl, `sessionId` is read from the first line that has it, the rest from the last
  * line that has `result` or `error`.
  */
@@ -62,7 +63,7 @@ export interface JsonPaths {
   result: string;
   sessionId?: string;
   error?: string;
-  errorText?: string;
+  errorText?: string | string[];
   denied?: string;
   usage?: string;
   cost?: string;

@@ -6,6 +6,19 @@ import { printJson, type Command } from './command.js';
 import { numberOption } from './options.js';
 import { findWorker } from './target.js';
 
+// A screen without the empty rows below the last output: a dead pane's tmux note ("Pane is dead ...") at the
+// bottom of the window follows the last output directly.
+function withoutBlankTail(rows: string[]): string[] {
+  const trim = (r: string[]) => {
+    const out = [...r];
+    while (out.length && out[out.length - 1]!.trim() === '') out.pop();
+    return out;
+  };
+  const body = trim(rows);
+  const last = body[body.length - 1];
+  return last !== undefined && /^Pane is dead\b/.test(last) ? [...trim(body.slice(0, -1)), last] : body;
+}
+
 /** `orch-tmux log`: the live screen (with history) while the pane exists, else the transcript. */
 export const command: Command = {
   name: 'log',
@@ -22,7 +35,7 @@ export const command: Command = {
     if (!values.transcript && t.worker.paneId) {
       try {
         const screen = await t.tmux.capturePane(t.worker.paneId, { start: -lines, strip: true });
-        text = screen.replace(/\n+$/, '').split('\n').slice(-lines).join('\n');
+        text = withoutBlankTail(screen.split('\n')).slice(-lines).join('\n');
       } catch (error) {
         // A host that does not answer: the copy brought home is shown, and says so.
         if (!(error instanceof TmuxError || error instanceof HostUnreachableError) || error instanceof TmuxNotInstalledError) throw error;

@@ -18,7 +18,7 @@ function profileSchema(z: Zod) {
     result: jsonPath.meta({ description: 'The answer.' }),
     sessionId: jsonPath.optional().meta({ description: 'The session id, recorded the moment it shows (jsonl) or at the end (json).' }),
     error: jsonPath.optional().meta({ description: 'True when the agent says the turn failed, whatever the exit code.' }),
-    errorText: jsonPath.optional().meta({ description: 'Why it failed, for the reason.' }),
+    errorText: z.union([jsonPath, z.array(jsonPath).min(1)]).optional().meta({ description: 'Why it failed, for the reason: a path, or a list of paths of which the first non-empty text counts.' }),
     denied: jsonPath.optional().meta({ description: 'Tool calls it was refused (non-empty: the worker is blocked).' }),
     usage: jsonPath.optional().meta({ description: 'Token usage, for the end event.' }),
     cost: jsonPath.optional().meta({ description: 'Cost, for the end event.' }),

@@ -13,6 +13,7 @@ import { alive } from '../runs/process.js';
 import { panesFor, unreachableWhy } from '../hosts/seen.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type WorkerState } from './record.js';
 import { findSessionId } from './session-id.js';
+import { lastWords } from './transcript.js';
 import { deriveTruth, type Panes, type Truth } from './truth.js';
 
 /** Every transition the store makes; anything else is refused and logged, never written. */
@@ -104,7 +105,13 @@ export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now
     agentFailure: facts.exit !== undefined ? agentFailure(rec) : undefined,
     interrupted: facts.exit !== undefined ? interruptedBecause(rec) : undefined,
     exitCodes: rec.exitCodes,
+    lastWords: facts.exit && (facts.exit.code !== 0 || facts.exit.signal) ? attemptLastWords(rec, facts) : undefined,
   };
+}
+
+// What the failed attempt last printed (the part of the transcript from where it began).
+function attemptLastWords(rec: WorkerRecord, facts: { start?: { logOffset?: number }; exit?: { logOffset?: number } }): string | undefined {
+  return lastWords(workerPaths(rec.runDir, rec.name).paneLog, facts.start?.logOffset ?? facts.exit?.logOffset ?? 0);
 }
 
 // An exec agent's turn that orch-tmux interrupted (the marker says why); an interactive agent lives on after one.

@@ -71,9 +71,14 @@ export function readReport(text: string, kind: 'json' | 'jsonl', paths: JsonPath
     const error = pick(final, paths.error);
     if (error !== undefined && error !== null) report.error = error !== false && error !== '' && error !== 'false' && error !== 0;
   }
-  if (paths.errorText) {
-    const why = pick(final, paths.errorText);
-    if (why !== undefined && why !== null) report.errorText = typeof why === 'string' ? why : JSON.stringify(why);
+  // The first path with something to say: claude's `result` holds its error text, its `subtype` only a category.
+  for (const path of [paths.errorText ?? []].flat()) {
+    const why = pick(final, path);
+    const text = typeof why === 'string' ? why.trim() : why === undefined || why === null ? '' : JSON.stringify(why);
+    if (text) {
+      report.errorText = text;
+      break;
+    }
   }
   if (paths.denied) {
     const denied = pick(final, paths.denied);
@@ -100,10 +105,16 @@ export function readReportFile(path: string, kind: 'json' | 'jsonl', paths: Json
 
 /** Why the agent's own report says its turn did not succeed, or undefined when it does not say so. */
 export function reportedFailure(report: AgentReport, sandbox?: string): string | undefined {
-  if (report.error) return `the agent reported an error${report.errorText ? ` (${report.errorText})` : ''}`;
+  if (report.error) return `the agent reported an error${report.errorText ? `: ${oneLine(report.errorText)}` : ''}`;
   if (report.denied && report.denied.length > 0) {
     const tools = [...new Set(report.denied.map((d) => String(pick(d, '.tool_name') ?? pick(d, '.name') ?? pick(d, '.tool') ?? '?')))];
     return `blocked: the agent was refused ${report.denied.length} tool call${report.denied.length === 1 ? '' : 's'} (${tools.join(', ')})${sandbox ? ` under --sandbox ${sandbox}` : ''}`;
   }
   return undefined;
+}
+
+/** The first non-empty line of a text, trimmed to a length a reason column can show. */
+export function oneLine(text: string, max = 200): string {
+  const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
 }

@@ -36,3 +36,22 @@ export function cleanTranscript(raw: string): string[] {
 export function transcriptTail(path: string, count: number, fromByte = 0): string[] {
   return cleanTranscript(readTail(path, undefined, fromByte)).slice(-count);
 }
+
+// Lines orch-tmux's runner writes into a window (its notes), and the runner shell's own words for the signal that
+// ended the agent (dash: "Killed"): never the agent's.
+const OUR_LINE = /^orch-tmux( runner)?: |^(Killed|Terminated|Hangup|Aborted|Segmentation fault|Bus error|Illegal instruction|Floating point exception|Trace\/breakpoint trap|Bad system call|Broken pipe|CPU time limit exceeded|File size limit exceeded)( \(core dumped\))?$/;
+
+// Words that say a line reports a failure; a crash's last lines are often a stack trace or a runtime's trailer
+// (Node prints its version last), so the last such line of the tail says more than the last line.
+const FAILURE_WORDS = /\b(error|errors|fail|failed|failure|fatal|panic|panicked|exception|cannot|can't|could not|unable|denied|refused|not found|no such|invalid|unauthori[sz]ed|forbidden|timed out)\b/i;
+
+/**
+ * What the agent last said in a pane log after byte `fromByte` (its stderr or stdout): among its last 30
+ * lines, the last that reads like a failure (error, cannot, denied, not found ...), else its last non-empty
+ * line; undefined when it printed nothing.
+ */
+export function lastWords(path: string, fromByte = 0): string | undefined {
+  const lines = cleanTranscript(readTail(path, 16 * 1024, fromByte)).map((l) => l.trim()).filter((l) => /[A-Za-z]/.test(l) && !OUR_LINE.test(l)).slice(-30);
+  const line = [...lines].reverse().find((l) => FAILURE_WORDS.test(l)) ?? lines.at(-1);
+  return line === undefined ? undefined : line.length > 200 ? `${line.slice(0, 199)}…` : line;
+}

@@ -11,6 +11,8 @@ export type Panes = PaneMap | 'gone' | 'unknown' | 'unreachable';
 export interface Truth {
   state: DerivedState;
   reason?: string;
+  /** The agent's own word decided the failure (an error result, refused tools, an explained exit code). */
+  agentSaid?: true;
   pane?: PaneInfo;
   start?: StartFact;
   exit?: ExitFact;
@@ -33,23 +35,27 @@ export interface Evidence {
   interrupted?: string;
   /** What the agent's exit codes mean (from its profile). */
   exitCodes?: Record<string, string>;
+  /** The last line the agent left on its screen this attempt (its stderr, or stdout), for a failure's reason. */
+  lastWords?: string;
   alive: (pid: number | undefined) => boolean;
   nowMs: number;
   /** How long a worker may stay pending before nobody is coming to start it. */
   startGraceMs?: number;
 }
 
-/** How an attempt ended, from its exit fact: done only with the agent's answer, exit 0, and no word of failure. */
-export function judgeExit(exit: ExitFact, e: Pick<Evidence, 'killRequested' | 'answered' | 'agentFailure' | 'interrupted' | 'exitCodes'>): { state: WorkerState; reason?: string } {
+/** How an attempt ended, from its exit fact: done only with the agent's answer, exit 0, and no word of failure.
+ * `agentSaid`: the agent itself said why (an error result, refused tools, an exit code its profile explains). */
+export function judgeExit(exit: ExitFact, e: Pick<Evidence, 'killRequested' | 'answered' | 'agentFailure' | 'interrupted' | 'exitCodes' | 'lastWords'>): { state: WorkerState; reason?: string; agentSaid?: true } {
   if (e.killRequested) return { state: 'killed', reason: 'killed by orch-tmux kill' };
   if (exit.error) return { state: 'failed', reason: exit.error };
   if (e.interrupted) return { state: 'failed', reason: `interrupted: ${e.interrupted}` };
-  if (e.agentFailure) return { state: 'failed', reason: e.agentFailure };
+  if (e.agentFailure) return { state: 'failed', reason: e.agentFailure, agentSaid: true };
   const meaning = exit.code !== null && exit.code !== 0 ? e.exitCodes?.[String(exit.code)] : undefined;
-  if (meaning) return { state: 'failed', reason: `agent exited with code ${exit.code}: ${meaning}` };
+  if (meaning) return { state: 'failed', reason: `agent exited with code ${exit.code}: ${meaning}`, agentSaid: true };
+  const words = e.lastWords ? `: ${e.lastWords}` : '';
+  if (exit.signal) return { state: 'failed', reason: `agent ended by ${exit.signal}${words}` };
+  if (exit.code !== 0) return { state: 'failed', reason: `agent exited with code ${exit.code}${words}` };
   if (!e.answered) return { state: 'failed', reason: 'no result' };
-  if (exit.signal) return { state: 'failed', reason: `agent ended by ${exit.signal}` };
-  if (exit.code !== 0) return { state: 'failed', reason: `agent exited with code ${exit.code}` };
   return { state: 'done' };
 }
 

@@ -49,9 +49,10 @@ describe('JSON output', () => {
     await spawnFake(server, run.id, 'busy', '[[hang]]');
     await server.cli(['wait', run.id, 'ok', 'bad']);
     const status = await statusJson(server, run.id);
-    // status <run> --json: { run, name?, session, dir, plan?, policy, workers: [...] } (plan only when the run has one;
-    // policy: the one frozen into the run, { policy, sources, ignored, time })
-    expect(status).toEqual({ run: run.id, state: 'active', session: run.session, dir: run.dir, policy: expect.objectContaining({ policy: expect.any(Object), sources: {}, ignored: [] }), usage: {}, workers: expect.any(Array) });
+    // status <run> --json: { run, name?, state, outcome, reason, session, dir, plan?, policy, workers: [...] } (plan only when
+    // the run has one; outcome ok|failed and reason once the run ended, null while it is active; policy: the one frozen
+    // into the run, { policy, sources, ignored, time })
+    expect(status).toEqual({ run: run.id, state: 'active', outcome: null, reason: null, session: run.session, dir: run.dir, policy: expect.objectContaining({ policy: expect.any(Object), sources: {}, ignored: [] }), usage: {}, workers: expect.any(Array) });
     // Each worker, sorted by name:
     //   name, state (pending|running|done|failed|killed|lost, or unreachable: its host does not answer), host (local|a hosts.yaml name), agent, exitCode (number|null), signal (e.g. "SIGKILL"|null),
     //   reason? (why it failed or was lost), startedAt, endedAt? (ISO), lastActivity? (ISO), paneId ("%N"),
@@ -65,8 +66,8 @@ describe('JSON output', () => {
       name: 'ok', state: 'done', host: 'local', agent: 'fake', exitCode: 0, signal: null, startedAt: iso, endedAt: iso, lastActivity: iso,
       paneId: expect.stringMatching(/^%\d+$/), sessionId: uuid, result: join(run.dir, 'workers', 'ok', 'result.md'), resultSource: 'file',
     });
-    // No answer on the declared channel: failed with reason `no result`, whatever it printed elsewhere.
-    expect(bad).toMatchObject({ name: 'bad', state: 'failed', exitCode: 5, signal: null, reason: 'no result', endedAt: iso, result: null });
+    // Exit 5 and no answer on the declared channel: failed, the exit code and the agent's last words the reason.
+    expect(bad).toMatchObject({ name: 'bad', state: 'failed', exitCode: 5, signal: null, reason: 'agent exited with code 5: fake-agent: crashing with 5', endedAt: iso, result: null });
     expect(busy).toMatchObject({ name: 'busy', state: 'running', exitCode: null, signal: null, result: null, startedAt: iso });
     expect(busy?.endedAt).toBeUndefined();
 

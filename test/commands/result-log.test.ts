@@ -20,9 +20,44 @@ describe('result and log', () => {
     const plain = await server.cli(['result', run.id, 'ok'], { stripFinalNewline: false });
     expect(plain.exitCode).toBe(0);
     expect(plain.stdout).toBe('line one\nline two\n');
-    // result --json: { run, worker, state, source (file|stdout|pane|rehearsal: the declared channel), path, text }
+    // result --json: { run, worker, state, reason, source (file|stdout|pane|rehearsal: the declared channel), path, text }
     const json = parseOut(await server.cli(['result', run.id, 'ok', '--json']));
-    expect(json).toEqual({ run: run.id, worker: 'ok', state: 'done', source: 'file', path: join(workerDir(run, 'ok'), 'result.md'), text: 'line one\nline two' });
+    expect(json).toEqual({ run: run.id, worker: 'ok', state: 'done', reason: null, source: 'file', path: join(workerDir(run, 'ok'), 'result.md'), text: 'line one\nline two' });
+  });
+
+  test('result of a worker that printed part of an answer and exited 1: exit 1 and nothing on stdout; --partial prints it, marked', async ({ server }) => {
+    const run = await newRun(server);
+    const script = "process.stdout.write('working...\\n'); process.stderr.write('boom: cannot open config\\n'); process.exit(1)";
+    const r = await server.cli(['spawn', run.id, 'w', '--agent', 'shell', '--var', `command=node -e "${script}"`, '--prompt', 'go']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect((await server.cli(['wait', run.id, 'w'])).exitCode).toBe(1);
+    const reason = 'agent exited with code 1: boom: cannot open config';
+    const plain = await server.cli(['result', run.id, 'w']);
+    expect(plain.exitCode).toBe(1);
+    expect(plain.stdout).toBe('');
+    expect(String(plain.stderr)).toBe(`orch-tmux result: Worker w has no result (state failed: ${reason})`);
+    const json = parseOut(await server.cli(['result', run.id, 'w', '--json']));
+    expect(json).toEqual({ run: run.id, worker: 'w', state: 'failed', reason, source: null, path: null, text: null });
+    const partial = await server.cli(['result', run.id, 'w', '--partial']);
+    expect(partial.exitCode).toBe(1);
+    expect(partial.stdout).toBe(`<!-- orch-tmux: what worker w left (failed: ${reason}); not an answer -->\nworking...`);
+    const partialJson = parseOut<{ partial: { text: string } }>(await server.cli(['result', run.id, 'w', '--partial', '--json']));
+    expect(partialJson.partial.text).toContain('working...');
+    // status: the reason has a column of its own.
+    const table = String((await server.cli(['status', run.id])).stdout);
+    expect(table).toMatch(/^WORKER\s+STATE\s+EXIT\s+STARTED\s+ACTIVITY\s+RESULT\s+REASON$/m);
+    expect(table).toMatch(/^\s+w\s+failed\s+1\s.*\sagent exited with code 1: boom: cannot open config$/m);
+  });
+
+  test('log of a dead pane: the last output, then tmux\'s "Pane is dead" line, no blank rows between', async ({ server }) => {
+    const run = await newRun(server);
+    const r = await server.cli(['spawn', run.id, 'w', '--agent', 'shell', '--var', 'command=printf "last line\\n"', '--prompt', 'go']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect((await server.cli(['wait', run.id, 'w'])).exitCode).toBe(0);
+    await waitUntil(async () => /Pane is dead/.test(String((await server.cli(['log', run.id, 'w'])).stdout)), 'the dead pane');
+    const lines = String((await server.cli(['log', run.id, 'w'])).stdout).split('\n');
+    expect(lines.at(-1)).toMatch(/^Pane is dead/);
+    expect(lines.at(-2)).toBe('last line');
   });
 
   test('log --lines N prints the stripped screen; after the server dies it reads pane.log', async ({ server }) => {

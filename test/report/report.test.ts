@@ -20,7 +20,7 @@ describe('report', () => {
     const text = String(md.stdout);
     expect(text).toMatch(/^# orch-tmux run /);
     expect(text).toMatch(/^\| good \| fake \| done \| 0 \|/m);
-    expect(text).toMatch(/^\| bad \| fake \| failed \| 3 \|.*\| no result \|$/m);
+    expect(text).toMatch(/^\| bad \| fake \| failed \| 3 \|.*\| agent exited with code 3: fake-agent: crashing with 3 \|$/m);
     // The result holds three backticks and a pipe: a four-backtick fence, the text unchanged.
     expect(text).toContain('````text\nall | fine ``` here\n````');
     const file = join(server.dir, 'report.html');

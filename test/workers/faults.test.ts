@@ -8,13 +8,13 @@ import { cleanEnv, test, waitUntil } from '../helpers/tmux-server.js';
 import { newRun, spawnFake, statusOf, workerDir, workerJson, parseOut } from '../commands/support.js';
 
 describe('faults', () => {
-  test('[[crash:3]]: failed (no result) with exitCode 3, wait exits 1, the pane tail is kept as a fallback, never as the result', async ({ server }) => {
+  test('[[crash:3]]: failed with exitCode 3 and its last words, wait exits 1, the pane tail is kept as a fallback, never as the result', async ({ server }) => {
     const run = await newRun(server);
     await spawnFake(server, run.id, 'crash', 'please [[crash:3]]');
     const wait = await server.cli(['wait', run.id, '--json']);
     expect(wait.exitCode).toBe(1);
     expect(parseOut(wait)).toMatchObject({ exitCode: 1, timedOut: false, finished: true, workers: [{ name: 'crash', state: 'failed', exitCode: 3 }] });
-    expect(workerJson(run, 'crash')).toMatchObject({ state: 'failed', exitCode: 3, signal: null, reason: 'no result', resultSource: 'fallback:pane' });
+    expect(workerJson(run, 'crash')).toMatchObject({ state: 'failed', exitCode: 3, signal: null, reason: 'agent exited with code 3: fake-agent: crashing with 3', resultSource: 'fallback:pane' });
     expect(await statusOf(server, run.id, 'crash')).toMatchObject({ state: 'failed', exitCode: 3, signal: null, result: null });
     // No last message: no result.md; fallback.md keeps the marked transcript tail, which shows the crash.
     expect(existsSync(join(workerDir(run, 'crash'), 'result.md'))).toBe(false);
@@ -33,7 +33,7 @@ describe('faults', () => {
     process.kill(pid as number, 'SIGKILL');
     const wait = await server.cli(['wait', run.id, '--timeout', '10']);
     expect(wait.exitCode).toBe(1);
-    expect(workerJson(run, 'victim')).toMatchObject({ state: 'failed', exitCode: null, signal: 'SIGKILL', reason: 'no result' });
+    expect(workerJson(run, 'victim')).toMatchObject({ state: 'failed', exitCode: null, signal: 'SIGKILL', reason: 'agent ended by SIGKILL: fake-agent: hanging' });
     expect(await statusOf(server, run.id, 'victim')).toMatchObject({ state: 'failed', exitCode: null, signal: 'SIGKILL' });
   });
 

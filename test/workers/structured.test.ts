@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { fixturesDir, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
-import { newRun, promptFile, workerDir, workerJson, type NewRun } from '../commands/support.js';
+import { newRun, parseOut, promptFile, workerDir, workerJson, type NewRun } from '../commands/support.js';
 import { eventsOf, monitorOnce, observed, writePolicy } from '../monitor/support.js';
 
 const profile = join(fixturesDir, 'agents', 'fake-json.yaml');
@@ -56,8 +56,16 @@ describe('structured answers (lastMessage: jsonl)', () => {
     const run = await newRun(server);
     await spawnJson(server, run, 'err', 'task [[error]]');
     await spawnJson(server, run, 'untrusted', 'task [[exit:55]]');
+    await spawnJson(server, run, 'login', 'task [[said-error:Not logged in · Please run /login]]');
     expect((await waitRun(server, run)).exitCode).toBe(1);
-    expect(workerJson(run, 'err')).toMatchObject({ state: 'failed', exitCode: 0, reason: 'the agent reported an error (error_during_execution)' });
+    // The agent's own words: its error text where it gave one (claude's `result`), else its error category.
+    expect(workerJson(run, 'err')).toMatchObject({ state: 'failed', exitCode: 0, reason: 'the agent reported an error: error_during_execution' });
+    expect(workerJson(run, 'login')).toMatchObject({ state: 'failed', exitCode: 1, reason: 'the agent reported an error: Not logged in · Please run /login' });
+    const table = String((await server.cli(['status', run.id])).stdout);
+    expect(table).toMatch(/^\s+login\s+failed\s+1\b.*the agent reported an error: Not logged in · Please run \/login$/m);
+    const result = await server.cli(['result', run.id, 'login', '--json']);
+    expect(result.exitCode).toBe(1);
+    expect(parseOut(result)).toMatchObject({ state: 'failed', reason: 'the agent reported an error: Not logged in · Please run /login', text: null });
     expect(existsSync(join(workerDir(run, 'err'), 'result.md'))).toBe(false);
     expect(workerJson(run, 'untrusted')).toMatchObject({ state: 'failed', exitCode: 55, reason: 'agent exited with code 55: the folder is not trusted' });
   });
@@ -96,7 +104,7 @@ describe('structured answers (lastMessage: jsonl)', () => {
     await waitUntil(() => existsSync(join(server.env.FAKE_AGENT_HOME!, `${String(rec.sessionId)}.json`)), 'the agent to save its session');
     process.kill(rec.agentPid as number, 'SIGKILL');
     await waitRun(server, run);
-    expect(workerJson(run, 'w')).toMatchObject({ state: 'failed', reason: 'no result' });
+    expect(workerJson(run, 'w')).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^agent ended by SIGKILL\b/) });
     const pass = await monitorOnce(server);
     expect(observed(pass, 'w')!.actions).toEqual(['resume:1']);
     expect((await waitRun(server, run)).exitCode).toBe(0);

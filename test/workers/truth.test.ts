@@ -25,19 +25,24 @@ function mtimes(dir: string): Record<string, bigint> {
 const paneLog = (run: NewRun, name: string) => readFileSync(join(workerDir(run, name), 'pane.log'), 'utf8');
 
 describe('worker truth', () => {
-  test('banner on stdout, exit 5, no last-message file: failed, reason "no result"; one monitor pass resumes it once; the resumed answer is the result', async ({ server }) => {
+  test('banner on stdout, exit 5, no last-message file: failed with the exit code and its last words; one monitor pass resumes it once; the resumed answer is the result', async ({ server }) => {
     const run = await newRun(server);
     await spawnFake(server, run.id, 'w', 'review this [[banner]] [[crash-once:5]]');
     expect((await server.cli(['wait', run.id, '--timeout', '30'])).exitCode).toBe(1);
     const failed = workerJson(run, 'w');
-    expect(failed).toMatchObject({ state: 'failed', exitCode: 5, reason: 'no result', resultSource: 'fallback:stdout' });
+    expect(failed).toMatchObject({ state: 'failed', exitCode: 5, reason: 'agent exited with code 5: fake-agent: crashing with 5', resultSource: 'fallback:stdout' });
     expect(failed.sessionId).toMatch(/^[0-9a-f-]{36}$/);
     // The banner is kept for people, marked, and is no result.
     expect(existsSync(join(workerDir(run, 'w'), 'result.md'))).toBe(false);
     expect(readFileSync(join(workerDir(run, 'w'), 'fallback.md'), 'utf8')).toContain(`session id: ${String(failed.sessionId)}`);
     const result = await server.cli(['result', run.id, 'w', '--json']);
     expect(result.exitCode).toBe(1);
-    expect(parseOut(result)).toMatchObject({ error: { code: 'no_result', exit: 1 } });
+    expect(parseOut(result)).toEqual({ run: run.id, worker: 'w', state: 'failed', reason: 'agent exited with code 5: fake-agent: crashing with 5', source: null, path: null, text: null });
+    // --partial prints what it left (the banner kept in fallback.md, marked), still exit 1.
+    const partial = await server.cli(['result', run.id, 'w', '--partial']);
+    expect(partial.exitCode).toBe(1);
+    expect(partial.stdout).toContain('It is not a result');
+    expect(partial.stdout).toContain(`session id: ${String(failed.sessionId)}`);
 
     const pass = await monitorOnce(server);
     expect(observed(pass, 'w')!.actions).toEqual(['resume:1']);
@@ -61,7 +66,7 @@ describe('worker truth', () => {
     const synthPrompt = readFileSync(join(out.dir, 'workers', 'synth', 'prompt.md'), 'utf8');
     expect(synthPrompt).not.toContain('session id:');
     expect(synthPrompt).not.toContain('research preview');
-    expect(synthPrompt).toMatch(/### risks[^\n]*\n\n\(no result: this worker ended failed \(no result\) without an answer; treat its part as missing\)/);
+    expect(synthPrompt).toMatch(/### risks[^\n]*\n\n\(no result: this worker ended failed without an answer; treat its part as missing\)/);
     expect(synthPrompt).toContain('lens: Clarity');
   });
 
