@@ -69,12 +69,16 @@ async function drive(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<nu
   const outcome = await drivePatternRun(penv, run, tmux, live ? terminalProgress(ctx.err) : undefined);
   const { synthesis } = runOutputs(run);
   if (ctx.json) {
-    printJson(ctx, { run: run.id, session: run.session, dir: run.dir, ok: outcome.ok, outputs: outcome.outputs, synthesis: synthesis ?? null, changes: outcome.changes ?? null, attach, workers: outcome.workers });
+    printJson(ctx, {
+      run: run.id, session: run.session, dir: run.dir, ok: outcome.ok, outcome: outcome.ok ? 'ok' : 'failed', reason: outcome.reason ?? null,
+      outputs: outcome.outputs, synthesis: synthesis ?? null, changes: outcome.changes ?? null, attach, workers: outcome.workers,
+    });
   } else {
     for (const w of outcome.workers) if (w.state !== 'done') ctx.err(`worker ${w.name} ${w.state}${w.reason ? `: ${w.reason}` : ''}\n`);
+    if (!outcome.ok && outcome.reason) ctx.err(`run failed: ${outcome.reason}\n`);
     const main = synthesis ?? Object.values(outcome.outputs)[0];
     ctx.out(`${main ? `${main}\n` : `results in ${run.dir}/workers/\n`}`);
-    if (outcome.changes) ctx.err(applyHint(outcome.changes, outcome.changes.source));
+    if (outcome.changes) ctx.err(applyHint(outcome.changes, outcome.changes.source, outcome.ok ? undefined : outcome.reason ?? 'a worker failed'));
     ctx.err(`read the workers: ${attach}\n`);
   }
   return outcome.ok ? 0 : 1;

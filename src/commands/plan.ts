@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../errors.js';
-import { checkPlan, completeStep, newPlan, publishPlan, readPlan, startStep, type Plan } from '../runs/plan.js';
+import { checkPlan, completeStep, newPlan, publishPlan, readPlan, startStep, stepMark, type Plan } from '../runs/plan.js';
 import { findRun, tmuxForRun } from '../runs/run.js';
 import { printJson, type Command } from './command.js';
 
@@ -30,7 +30,7 @@ export const command: Command = {
   details: [
     'The rule (like update_plan): exactly one step in progress until every step is completed. `set` starts',
     'the first step; `update` replaces the whole plan from stdin (JSON or YAML: [{title, status}], status',
-    'pending, in_progress or completed); `start N` moves the in-progress marker; `done N` completes a step',
+    'pending, in_progress, completed or failed); `start N` moves the in-progress marker; `done N` completes a step',
     'and moves the marker to the next one. Fewer than 3 or more than 6 steps draws a warning, not an error.',
     'Pattern runs keep a plan of their own: one step per stage, advanced by the driver.',
   ].join('\n'),
@@ -65,7 +65,7 @@ export const command: Command = {
       await publishPlan(run.dir, run.session, tmuxForRun(run, ctx.server), plan, { verb, args });
     }
     if (ctx.json) printJson(ctx, { run: run.id, plan: plan ?? null });
-    else if (plan) ctx.out(plan.steps.map((s, i) => `${i + 1}. [${s.status === 'completed' ? 'x' : s.status === 'in_progress' ? '>' : ' '}] ${s.title}`).join('\n') + '\n');
+    else if (plan) ctx.out(plan.steps.map((s, i) => `${i + 1}. [${stepMark(s.status)}] ${s.title}`).join('\n') + '\n');
     else ctx.out('No plan.\n');
     return 0;
   },

@@ -1,8 +1,8 @@
 import { readIndex } from '../runs/index-file.js';
 import type { TmuxServer } from '../tmux/index.js';
-import { findRun, readRun, tmuxForRun, type RunRecord } from '../runs/run.js';
+import { findRun, outcomeOf, readRun, tmuxForRun, type RunRecord } from '../runs/run.js';
 import { liveRuns } from '../runs/live.js';
-import { readPlan } from '../runs/plan.js';
+import { readPlan, stepMark } from '../runs/plan.js';
 import { runStatus, type WorkerStatus } from '../workers/status.js';
 import { readPolicySnapshot, type ResolvedPolicy } from '../monitor/config.js';
 import { printJson, type Command } from './command.js';
@@ -31,7 +31,11 @@ export const command: Command = {
     const report = [];
     for (const run of runs) {
       const workers = await runStatus(run, tmuxForRun(run, ctx.server));
-      report.push({ run: run.id, name: run.name, state: run.state, session: run.session, dir: run.dir, plan: readPlan(run.dir), policy: policyInForce(run.dir), usage: runUsage(workers), workers });
+      const ended = outcomeOf(run);
+      report.push({
+        run: run.id, name: run.name, state: run.state, outcome: ended?.outcome ?? null, reason: ended?.reason ?? null, session: run.session, dir: run.dir,
+        plan: readPlan(run.dir), policy: policyInForce(run.dir), usage: runUsage(workers), workers,
+      });
     }
     if (ctx.json) {
       printJson(ctx, ref ? report[0] : { runs: report });
@@ -39,8 +43,8 @@ export const command: Command = {
     }
     if (report.length === 0) ctx.out('No live runs. `orch-tmux ls` lists every run.\n');
     for (const r of report) {
-      ctx.out(`${r.run}${r.name ? ` (${r.name})` : ''}  session ${r.session}\n`);
-      if (r.plan) ctx.out(`${r.plan.steps.map((s, i) => `  plan ${i + 1}. [${s.status === 'completed' ? 'x' : s.status === 'in_progress' ? '>' : ' '}] ${s.title}`).join('\n')}\n`);
+      ctx.out(`${r.run}${r.name ? ` (${r.name})` : ''}  session ${r.session}  ${r.state}${r.outcome ? ` (${r.outcome}${r.reason ? `: ${r.reason}` : ''})` : ''}\n`);
+      if (r.plan) ctx.out(`${r.plan.steps.map((s, i) => `  plan ${i + 1}. [${stepMark(s.status)}] ${s.title}`).join('\n')}\n`);
       ctx.out(r.workers.length ? workerTable(r.workers) : '  (no workers)\n');
       const { cost, tokens } = r.usage;
       if (cost !== undefined || tokens) ctx.out(`  usage: ${[cost !== undefined ? `$${cost}` : '', tokens ? `${tokens.input} tokens in, ${tokens.output} out` : ''].filter(Boolean).join(', ')}\n`);
@@ -71,9 +75,12 @@ function ago(iso?: string): string {
   return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
 }
 
-/** The people's table of workers. */
+/** The people's table of workers: why a worker failed, was lost or killed is in its own column. */
 export function workerTable(workers: WorkerStatus[]): string {
-  return table(['WORKER', 'STATE', 'EXIT', 'STARTED', 'ACTIVITY', 'RESULT'], workers.map((w) => [
-    `  ${w.name}`, w.state, w.exitCode === null ? (w.signal ?? '') : String(w.exitCode), ago(w.startedAt), ago(w.lastActivity), w.result ?? (w.reason ? `(${w.reason})` : ''),
+  const ended = (w: WorkerStatus) => w.state !== 'done' && w.state !== 'running' && w.state !== 'pending';
+  const withReason = workers.some((w) => ended(w) && w.reason);
+  return table(['WORKER', 'STATE', 'EXIT', 'STARTED', 'ACTIVITY', 'RESULT', ...(withReason ? ['REASON'] : [])], workers.map((w) => [
+    `  ${w.name}`, w.state, w.exitCode === null ? (w.signal ?? '') : String(w.exitCode), ago(w.startedAt), ago(w.lastActivity), w.result ?? '',
+    ...(withReason ? [ended(w) ? w.reason ?? '' : ''] : []),
   ]));
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { defineContract, type Zod } from './contract.js';
 import type { SubjectOf } from './issue-text.js';
 import { commonParts, emptyMeansDefaults } from './parts.js';
+import { addRegexIssues } from './regex.js';
 
 /** A `{{name}}` reference in a pattern's texts. */
 export const PATTERN_REFERENCE = /\{\{\s*([a-zA-Z_][\w.-]*)\s*\}\}/g;
@@ -38,6 +39,11 @@ function patternSchema(z: Zod) {
     output: z.string().optional().meta({ description: 'Copy the stage\'s result to this file in the run directory (e.g. synthesis.md).' }),
     host: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'a host name from hosts.yaml, or local' }).optional()
       .meta({ description: 'Run this stage\'s workers on this host (hosts.yaml; `local` is this machine), whatever --hosts says. Read-only stages only.' }),
+    verdict: z.strictObject({
+      pass: z.string().meta({ description: 'A regex for a passing first line, like ^VERDICT: PASS.' }),
+      fail: z.string().meta({ description: 'A regex for a failing first line, like ^VERDICT: FAIL.' }),
+      retry: z.string().optional().meta({ description: 'An earlier stage that gets this stage\'s findings on a FAIL and runs again, then this stage: one round more each time, up to --rounds.' }),
+    }).optional().meta({ description: 'How the stage\'s answer decides it: matched on its first non-empty line, Markdown emphasis stripped. FAIL fails the stage and the run; neither is "no verdict", a failure too.' }),
   });
   return z.strictObject({
     name: z.string(),
@@ -52,6 +58,8 @@ function patternSchema(z: Zod) {
       if (s.foreach && s.over === undefined) problem(`stage ${s.id}: \`foreach\` needs \`over\``, 'over');
       if (s.host && s.host !== 'local' && (s.write || s.scratch)) problem(`stage ${s.id}: \`host\` is for read-only stages (writers and verifiers work in this machine's tree)`, 'host');
       for (const n of s.needs) if (!earlier.has(n)) problem(`stage ${s.id}: needs \`${n}\`, which is not an earlier stage`, 'needs');
+      if (s.verdict?.retry !== undefined && !earlier.has(s.verdict.retry)) problem(`stage ${s.id}: verdict.retry \`${s.verdict.retry}\` is not an earlier stage`, 'verdict', 'retry');
+      addRegexIssues(ctx, [[['stages', i, 'verdict', 'pass'], s.verdict?.pass], [['stages', i, 'verdict', 'fail'], s.verdict?.fail]]);
       const unknown = unknownReference(s, p.variables);
       if (unknown) problem(unknown);
       earlier.add(s.id);

@@ -219,7 +219,10 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
   // Every worker was seen finished (and so reported) this pass and none was resumed: the run ends here, once.
   // A worker that ended during this pass (after an interrupt) is seen next pass, so its end is acted on first.
   const settled = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.resetsAt && !w.actions.some((a) => a.startsWith('resume')));
-  const ended = settled ? endRunIfFinished(run.dir, 'monitor', allWorkersFinished) : undefined;
+  const failed = observations.find((w) => w.state !== 'done');
+  const failedWhy = failed && readWorker(run.dir, failed.name)?.reason;
+  const why = failed ? `worker ${failed.name} ${failed.state}${failedWhy ? `: ${failedWhy}` : ''}` : undefined;
+  const ended = settled ? endRunIfFinished(run.dir, 'monitor', allWorkersFinished, { ok: !failed, reason: why }) : undefined;
   if (ended) {
     await notify(policy, tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { workers: observations.map((w) => ({ name: w.name, state: w.state })) } }, messages);
   }

@@ -17,7 +17,7 @@ import { writeFileAtomic } from '../runs/atomic.js';
 import { appendEvent } from '../runs/events.js';
 import { checkWorkerName } from '../runs/names.js';
 import { runPaths, workerPaths } from '../runs/paths.js';
-import { completeStep, newPlan, publishPlan, readPlan } from '../runs/plan.js';
+import { closeStep, insertSteps, newPlan, publishPlan, readPlan } from '../runs/plan.js';
 import { createRun, endRunIfFinished, type RunRecord } from '../runs/run.js';
 import type { Tmux, TmuxServer } from '../tmux/index.js';
 import { checkLaunch, launchPrepared, prepareWorker } from '../workers/launch.js';
@@ -35,6 +35,7 @@ import { limitInTranscript } from '../monitor/limits.js';
 import { acquireLock } from '../runs/lock.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { pickLenses } from './lenses.js';
+import { readVerdict, verdictReason } from './verdict.js';
 import { interpolate, loadPattern, type Pattern, type Stage } from './pattern.js';
 import { looksBinary, readUserFile } from '../files.js';
 import { collectChanges, dropScratch, gitTop, pathInCopy, runWorktree, scratchCopy, type Changes, type Workspace } from './workspace.js';
@@ -54,6 +55,8 @@ export interface PatternInputs {
   context: Record<string, string>;
   /** --hosts: where read-only workers may run (`local` is this machine); the synthesis and writers stay here. */
   hosts?: string[];
+  /** --rounds: how many times a verdict stage may send its FAIL back to its `verdict.retry` stage (1: never). */
+  rounds?: number;
 }
 
 /** The environment a pattern run works in. */
@@ -72,6 +75,23 @@ interface PlannedWorker {
   name: string;
   stage: Stage;
   item?: Item;
+}
+
+/** One stage as the drive runs it: its workers, and its round (2 and up: a verdict's FAIL sent it back). */
+interface StageRun {
+  stage: Stage;
+  workers: PlannedWorker[];
+  round: number;
+}
+
+/** The workers of a stage's later round: the same, named `<name>-<round>`. */
+function inRound(workers: PlannedWorker[], round: number): PlannedWorker[] {
+  return round === 1 ? workers : workers.map((w) => ({ ...w, name: checkWorkerName(`${w.name}-${round}`) }));
+}
+
+/** A plan step's title for a stage run. */
+function stepTitle(r: StageRun): string {
+  return `${r.stage.id}${r.round > 1 ? ` (round ${r.round})` : ''}: ${r.workers.length} worker${r.workers.length === 1 ? '' : 's'}`;
 }
 
 /** Reads a --context YAML file of context-pack parts; a problem is one line `--context FILE:LINE: ...`. */
@@ -141,8 +161,8 @@ function planWorkers(pattern: Pattern, values: Record<string, string>, noSynth: 
   );
 }
 
-/** Renders one worker's prompt: stage vars filled from pattern values, the item, earlier results and the context. */
-function renderPrompt(templates: TemplateRegistry, w: PlannedWorker, values: Record<string, string>, needs: Record<string, string>, context: Record<string, string>, run?: RunRecord): string {
+/** Renders one worker's prompt: stage vars filled from pattern values, the item, earlier results and the context; `feedback` is a verdict's FAIL sent back to it. */
+function renderPrompt(templates: TemplateRegistry, w: PlannedWorker, values: Record<string, string>, needs: Record<string, string>, context: Record<string, string>, run?: RunRecord, feedback?: string): string {
   const t = templates.get(w.stage.template);
   if (!t) throw new UsageError(`Stage ${w.stage.id}: unknown template \`${w.stage.template}\`: see \`orch-tmux templates list\``);
   const declared = declaredVariables(t, (n) => templates.get(n));
@@ -152,6 +172,7 @@ function renderPrompt(templates: TemplateRegistry, w: PlannedWorker, values: Rec
   if ('worker' in declared) vars.worker = w.name;
   if ('run_dir' in declared && run) vars.run_dir = run.dir;
   for (const [k, v] of Object.entries(w.stage.vars)) vars[k] = interpolate(v, scope);
+  if (feedback !== undefined) vars.feedback = feedback;
   return templates.render(t.name, vars);
 }
 
@@ -166,6 +187,7 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
     throw new UsageError(`--worktrees needs a git repository, and ${penv.cwd} is not in one: run from a git checkout or drop --worktrees`);
   }
   const stages = planWorkers(pattern, values, inputs.noSynth);
+  checkRounds(pattern, inputs.rounds ?? 1, penv.templates);
   // Every worker's prompt rendered and its agent's command filled and found, before anything exists.
   for (const workers of stages) {
     for (const w of workers) {
@@ -187,6 +209,18 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
   return run;
 }
 
+// --rounds needs a verdict stage that names a stage to send its FAIL back to, whose template takes `feedback`.
+function checkRounds(pattern: Pattern, rounds: number, templates: TemplateRegistry): void {
+  if (rounds === 1) return;
+  const judge = pattern.stages.find((s) => s.verdict?.retry);
+  if (!judge) throw new UsageError(`--rounds ${rounds}: pattern ${pattern.name} has no verdict stage with \`verdict.retry\` (a stage its FAIL goes back to): drop --rounds`);
+  const target = pattern.stages.find((s) => s.id === judge.verdict!.retry)!;
+  const t = templates.get(target.template);
+  if (t && !('feedback' in declaredVariables(t, (n) => templates.get(n)))) {
+    throw new UsageError(`--rounds ${rounds}: stage ${target.id}'s template ${target.template} takes no \`feedback\` variable, so the verifier's findings could not reach it: add one (see templates/prompts/implementer.md)`);
+  }
+}
+
 // Writers write in their tree; verifiers (scratch) write only in a copy; everyone else reads.
 function sandboxOf(stage: Stage): 'workspace-write' | 'read-only' {
   return stage.write || stage.scratch ? 'workspace-write' : 'read-only';
@@ -205,6 +239,8 @@ function absoluteRef(ref: string, cwd: string): string {
 /** What a finished (or stopped) pattern run produced. */
 export interface PatternOutcome {
   ok: boolean;
+  /** Why it is not ok: a verdict's FAIL line, or the first worker that failed. */
+  reason?: string;
   workers: WorkerStatus[];
   outputs: Record<string, string>;
   /** With --worktrees: what the writers changed (branch and changes.patch) and the tree it applies to. */
@@ -223,7 +259,7 @@ export async function drivePatternRun(penv: PatternEnv, run: RunRecord, tmux: Tm
     lock.release();
   }
   // The driver is done with the run: it ends here (once), and whoever listens hears it.
-  if (endRunIfFinished(run.dir, 'driver', allWorkersFinished, { ok: outcome.ok, outputs: outcome.outputs })) {
+  if (endRunIfFinished(run.dir, 'driver', allWorkersFinished, { ok: outcome.ok, reason: outcome.reason, outputs: outcome.outputs })) {
     await notify(policyOf(run, penv.env), tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { ok: outcome.ok, workers: outcome.workers.map((w) => ({ name: w.name, state: w.state })) } });
   }
   return outcome;
@@ -256,33 +292,38 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
   const profiles = { main: loadProfile(inputs.agent, penv.cwd), synth: loadProfile(inputs.synthAgent ?? inputs.agent, penv.cwd) };
   const values = resolvePatternVars(pattern, inputs.vars, [...profileVariables(profiles.main), ...profileVariables(profiles.synth)]);
   const forAgents = agentVars(inputs.vars, [profiles.main, profiles.synth]);
-  const stages = planWorkers(pattern, values, inputs.noSynth);
+  const rounds = inputs.rounds ?? 1;
+  // The stages in the order they run; a verdict's FAIL with rounds left adds its retry stage and itself again.
+  const queue: StageRun[] = planWorkers(pattern, values, inputs.noSynth).map((workers) => ({ stage: workers[0]!.stage, workers, round: 1 }));
   // With --worktrees every stage works in the run's one worktree (the writers' changes are what later stages see).
   const wt = inputs.worktrees && needsWorktree(pattern) && !inputs.dryRun ? await runWorktree(run) : undefined;
   const userTop = (await gitTop(run.cwd))?.top ?? run.cwd;
   const results: Record<string, string> = {};
   const outputs: Record<string, string> = {};
   const all: string[] = [];
-  let ok = true;
+  let failure: string | undefined;
   appendEvent(run.dir, { kind: 'run.driving', detail: { pattern: pattern.name, pid: process.pid } });
   // The run's folder on each host, made once per drive.
   const hostDirs = new Map<string, Promise<string>>();
   const hostDirOf = (h: Host) => hostDirs.get(h.name) ?? hostDirs.set(h.name, remoteRunDir(h, run)).get(h.name)!;
-  // The run keeps a plan of its own: one step per stage, advanced as each stage ends (kept on --resume).
-  let plan = readPlan(run.dir) ?? newPlan(stages.map((ws) => `${ws[0]!.stage.id}: ${ws.length} worker${ws.length === 1 ? '' : 's'}`));
-  if (!readPlan(run.dir)) await publishPlan(run.dir, run.session, tmux, plan, { verb: 'driver', stage: stages[0]![0]!.stage.id });
-  for (const [index, workers] of stages.entries()) {
-    const stage = workers[0]!.stage;
+  // The run keeps a plan of its own: one step per stage run, closed as each ends (kept on --resume).
+  let plan = readPlan(run.dir) ?? newPlan(queue.map(stepTitle));
+  if (!readPlan(run.dir)) await publishPlan(run.dir, run.session, tmux, plan, { verb: 'driver', stage: queue[0]!.stage.id });
+  for (let index = 0; index < queue.length; index++) {
+    const { stage, workers, round } = queue[index]!;
     all.push(...workers.map((w) => w.name));
     const needs = Object.fromEntries(stage.needs.map((n) => [`needs.${n}`, results[n] ?? '']));
+    // A stage sent back by a verdict gets that verdict's findings.
+    const feedback = round > 1 ? results[queue.slice(0, index).reverse().find((r) => r.stage.verdict?.retry === stage.id)?.stage.id ?? ''] : undefined;
     const scratch: Workspace[] = [];
+    const placed = new Map<string, Host | undefined>();
     const start = async (w: PlannedWorker) => {
       // A verifier gets a throw-away copy made now (after the writers) of the tree they wrote: the user's, or
       // the run's worktree (its test caches never reach the branch or changes.patch).
       const copy = stage.scratch && !inputs.dryRun ? await scratchCopy(run, w.name, wt?.cwd ?? run.cwd) : undefined;
       if (copy) scratch.push(copy);
       const ws = copy ?? wt;
-      const prompt = renderPrompt(penv.templates, w, ws ? relocated(values, pattern, ws, run.cwd, userTop) : values, needs, inputs.context, run);
+      const prompt = renderPrompt(penv.templates, w, ws ? relocated(values, pattern, ws, run.cwd, userTop) : values, needs, inputs.context, run, feedback);
       const profile = stage.agent === 'synth' ? profiles.synth : profiles.main;
       if (stage.web && !profile.webSearch) warnOnce(penv, run, `agent ${profile.name} has no web search in its profile (webSearch:), so stage ${stage.id} works without it`);
       const host = placed.get(w.name);
@@ -295,8 +336,8 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
     const pending = await workersToStart(run, tmux, workers);
     // Under --hosts, a stage that only reads (not the synthesis, no writers, no scratch copy) is spread over the hosts.
     const spread = inputs.hosts?.length && !stage.write && !stage.scratch && stage.agent !== 'synth' && !wt;
-    const placed = stage.host ? placeWorkers(run.dir, pending.map((w) => w.name), [stage.host], penv.env, penv.cwd)
-      : spread ? placeWorkers(run.dir, pending.map((w) => w.name), inputs.hosts!, penv.env, penv.cwd) : new Map<string, Host | undefined>();
+    const where = stage.host ? [stage.host] : spread ? inputs.hosts! : [];
+    if (where.length) for (const [name, host] of placeWorkers(run.dir, pending.map((w) => w.name), where, penv.env, penv.cwd)) placed.set(name, host);
     let outcome: Awaited<ReturnType<typeof waitForWorkers>>;
     try {
       if (stage.write) {
@@ -324,7 +365,6 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
       for (const ws of scratch) await dropScratch(ws);
     }
     const stageWorkers = outcome.workers.filter((w) => workers.some((p) => p.name === w.name));
-    if (stageWorkers.some((w) => w.state !== 'done')) ok = false;
     results[stage.id] = workers.map((w) => labelledResult(run, w, stageWorkers.find((s) => s.name === w.name)?.state)).join('\n');
     if (stage.output) {
       const text = workers.length === 1 ? readResult(run, workers[0]!.name) ?? '' : results[stage.id]!;
@@ -332,14 +372,28 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
       writeFileAtomic(path, text);
       outputs[stage.output] = path;
     }
-    if (stageWorkers.every((w) => w.state !== 'done')) break;
-    if (plan.steps[index]?.status !== 'completed') {
-      plan = completeStep(plan, index);
-      await publishPlan(run.dir, run.session, tmux, plan, { verb: 'driver', completed: stage.id });
+    const judged = judgeStage(run, stage, stageWorkers);
+    // Only a FAIL goes back (its findings are what the retry stage acts on); no verdict at all ends the drive.
+    const retry = judged.verdict === 'fail' && round < rounds ? queue.findIndex((r) => r.stage.id === stage.verdict?.retry) : -1;
+    if (retry >= 0) {
+      // Another round: the retry stage gets these findings, then this stage judges again (new workers, in the plan).
+      const next: StageRun[] = [{ ...queue[retry]!, workers: inRound(queue[retry]!.workers, round + 1), round: round + 1 }, { stage, workers: inRound(queue[index]!.workers.map((w) => ({ ...w, name: baseName(w.name, round) })), round + 1), round: round + 1 }];
+      queue.splice(index + 1, 0, ...next);
+      plan = insertSteps(plan, index, next.map(stepTitle));
+      appendEvent(run.dir, { kind: 'driver.round', detail: { stage: stage.id, round: round + 1, because: judged.reason } });
+    } else if (judged.reason) {
+      failure ??= judged.reason;
     }
+    const stop = judged.verdict ? retry < 0 : stageWorkers.every((w) => w.state !== 'done');
+    if (plan.steps[index]?.status !== (judged.reason ? 'failed' : 'completed')) {
+      plan = closeStep(plan, index, judged.reason ? 'failed' : 'completed', !stop);
+      await publishPlan(run.dir, run.session, tmux, plan, { verb: 'driver', [judged.reason ? 'failed' : 'completed']: stage.id, ...(judged.reason ? { reason: judged.reason } : {}) });
+    }
+    if (stop) break;
   }
   const final = await waitForWorkers(run, tmux, all, { onTick });
-  if (!wt) return { ok, workers: final.workers, outputs };
+  const reason = failure;
+  if (!wt) return { ok: reason === undefined, reason, workers: final.workers, outputs };
   let changes: Changes;
   try {
     changes = await collectChanges(run, wt);
@@ -347,11 +401,29 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
     // The work is done and stays in the worktree: say so, and end the run as it is.
     appendEvent(run.dir, { kind: 'run.changes-failed', detail: { error: String((error as Error).message), worktree: wt.root } });
     penv.warn?.(`the change could not be collected (${String((error as Error).message)}); it is in ${wt.root}`);
-    return { ok: false, workers: final.workers, outputs };
+    return { ok: false, reason: reason ?? `the change could not be collected: ${String((error as Error).message)}`, workers: final.workers, outputs };
   }
   outputs['changes.patch'] = changes.patch;
   appendEvent(run.dir, { kind: 'run.changes', detail: { ...changes } });
-  return { ok, workers: final.workers, outputs, changes: { ...changes, source: wt.source } };
+  return { ok: reason === undefined, reason, workers: final.workers, outputs, changes: { ...changes, source: wt.source } };
+}
+
+// A worker's name in round 1 (round n's names end in -n).
+function baseName(name: string, round: number): string {
+  return round > 1 && name.endsWith(`-${round}`) ? name.slice(0, -`-${round}`.length) : name;
+}
+
+/** How a stage ended: failed when a worker did not finish done, or when its verdict is FAIL (`fail`) or missing (`none`). */
+function judgeStage(run: RunRecord, stage: Stage, workers: WorkerStatus[]): { reason?: string; verdict?: 'fail' | 'none' } {
+  const failed = workers.find((w) => w.state !== 'done');
+  if (failed) return { reason: `worker ${failed.name} ${failed.state}${failed.reason ? `: ${failed.reason}` : ''}` };
+  if (!stage.verdict) return {};
+  for (const w of workers) {
+    const verdict = readVerdict(readResult(run, w.name), stage.verdict);
+    appendEvent(run.dir, { worker: w.name, kind: 'stage.verdict', detail: { stage: stage.id, decision: verdict.decision, line: verdict.line.slice(0, 200) } });
+    if (verdict.decision !== 'pass') return { reason: verdictReason(w.name, verdict), verdict: verdict.decision };
+  }
+  return {};
 }
 
 // File variables as a stage working in a copy sees them: paths inside the tree become relative to its cwd.
@@ -444,14 +516,14 @@ function readResult(run: RunRecord, name: string): string | undefined {
 }
 
 // One worker's result as the next stage sees it: a heading with the worker and its item, then its answer;
-// a worker without one is named as missing, and nothing it left elsewhere is passed on as findings.
+// a worker without one is named as missing, and nothing it left elsewhere (its screen's last words in its
+// failure's reason included) is passed on as findings.
 function labelledResult(run: RunRecord, w: PlannedWorker, state: DerivedState | undefined): string {
   const title = w.item ? ` (${w.item.title})` : '';
   const text = readResult(run, w.name);
-  const reason = readWorker(run.dir, w.name)?.reason;
   const body = state === 'done' && text !== undefined ? text.trim()
-    : text !== undefined ? `(this worker ended ${state ?? 'unknown'}${reason ? `: ${reason}` : ''}; its last message follows)\n\n${text.trim()}`
-    : `(no result: this worker ended ${state ?? 'unknown'}${reason ? ` (${reason})` : ''} without an answer; treat its part as missing)`;
+    : text !== undefined ? `(this worker ended ${state ?? 'unknown'}; its last message follows)\n\n${text.trim()}`
+    : `(no result: this worker ended ${state ?? 'unknown'} without an answer; treat its part as missing)`;
   return `### ${w.name}${title}\n\n${body}\n`;
 }
 

@@ -38,6 +38,15 @@ export interface Stage {
   output?: string;
   /** Run its workers on this host (hosts.yaml; `local` is this machine), whatever --hosts says. */
   host?: string;
+  /** How its answer decides the stage (and the run): first-line regexes; `retry` names the stage a FAIL sends its findings back to. */
+  verdict?: StageVerdict;
+}
+
+/** A stage's verdict rule: its answer's first non-empty line (Markdown emphasis stripped) against `pass` and `fail`. */
+export interface StageVerdict {
+  pass: string;
+  fail: string;
+  retry?: string;
 }
 
 /** A YAML pipeline of stages (templates/patterns/*.yaml or a user's file). */

@@ -177,10 +177,13 @@ export async function collectChanges(run: RunRecord, wt: RunWorktree): Promise<C
   return { patch: path, branch: wt.branch, files, added, removed };
 }
 
-/** How to bring a worktree run's change into the user's tree, one line each. */
-export function applyHint(c: Changes, source: string): string {
-  return `${c.files} file${c.files === 1 ? '' : 's'} changed, +${c.added} -${c.removed} (branch ${c.branch})\n`
-    + `apply it:  git -C ${source} apply ${c.patch}\n`
+/** What a worktree run's change is and, only for a change that passed, how to bring it into the user's tree;
+ * an empty change or one that failed says what happened instead (`failure`: the run's reason). */
+export function applyHint(c: Changes, source: string, failure?: string): string {
+  if (c.files === 0) return `the writers changed nothing: there is no change to apply${failure ? ` (${failure})` : ''}\n`;
+  const summary = `${c.files} file${c.files === 1 ? '' : 's'} changed, +${c.added} -${c.removed} (branch ${c.branch})\n`;
+  if (failure) return `${summary}not applied: the run failed (${failure}); the change is on branch ${c.branch} and in ${c.patch} to look at\n`;
+  return `${summary}apply it:  git -C ${source} apply ${c.patch}\n`
     + `or merge:  git -C ${source} merge ${c.branch}   (once your own uncommitted changes are committed)\n`;
 }
 

@@ -70,7 +70,7 @@ function workerRow(w: ReportWorker): string {
 export function renderHtml(r: RunReport): string {
   const title = `orch-tmux run ${r.run.id}`;
   const plan = r.plan?.steps.length
-    ? `<h2>Plan</h2><ol class="plan">${r.plan.steps.map((s) => `<li data-status="${s.status}">${s.status === 'completed' ? '✓' : s.status === 'in_progress' ? '▶' : '○'} ${escapeHtml(s.title)}</li>`).join('')}</ol>`
+    ? `<h2>Plan</h2><ol class="plan">${r.plan.steps.map((s) => `<li data-status="${s.status}">${s.status === 'completed' ? '✓' : s.status === 'in_progress' ? '▶' : s.status === 'failed' ? '✗' : '○'} ${escapeHtml(s.title)}</li>`).join('')}</ol>`
     : '';
   const synthesis = r.synthesis !== undefined ? `<h2>Synthesis</h2><pre class="synthesis">${escapeHtml(r.synthesis)}</pre>` : '';
   const results = r.workers.map((w) => `<details class="result" data-worker="${escapeHtml(w.name)}"><summary>${escapeHtml(w.name)}: ${escapeHtml(w.state)}${w.resultText === undefined ? ' (no result)' : ''}</summary>`
@@ -81,7 +81,7 @@ export function renderHtml(r: RunReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${CSS}</style></head><body>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">${escapeHtml([r.run.pattern ? `pattern ${r.run.pattern}` : '', `state ${r.run.state}${r.run.ok === undefined ? '' : r.run.ok ? ' (ok)' : ' (not ok)'}`, `created ${r.run.created}`, `${r.workers.length} workers`, `duration ${formatDuration(r.end - r.start)}`, r.totalCost !== undefined ? `cost $${r.totalCost.toFixed(4)}` : '', `in ${r.run.cwd}`].filter(Boolean).join(' · '))}</p>
+<p class="meta">${escapeHtml([r.run.pattern ? `pattern ${r.run.pattern}` : '', `state ${r.run.state}${r.outcome ? ` (${r.outcome.outcome}${r.outcome.reason ? `: ${r.outcome.reason}` : ''})` : ''}`, `created ${r.run.created}`, `${r.workers.length} workers`, `duration ${formatDuration(r.end - r.start)}`, r.totalCost !== undefined ? `cost $${r.totalCost.toFixed(4)}` : '', `in ${r.run.cwd}`].filter(Boolean).join(' · '))}</p>
 <h2>Timeline</h2>
 ${timeline(r)}
 <h2>Workers</h2>

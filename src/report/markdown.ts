@@ -21,7 +21,7 @@ export function renderMarkdown(r: RunReport): string {
   const lines = [
     `# orch-tmux run ${cell(r.run.id)}`,
     '',
-    [r.run.pattern ? `pattern ${r.run.pattern}` : '', `state ${r.run.state}${r.run.ok === undefined ? '' : r.run.ok ? ' (ok)' : ' (not ok)'}`, `created ${r.run.created}`, `${r.workers.length} workers`, `duration ${formatDuration(r.end - r.start)}`, r.totalCost !== undefined ? `cost $${r.totalCost.toFixed(4)}` : ''].filter(Boolean).map(cell).join(' · '),
+    [r.run.pattern ? `pattern ${r.run.pattern}` : '', `state ${r.run.state}${r.outcome ? ` (${r.outcome.outcome}${r.outcome.reason ? `: ${r.outcome.reason}` : ''})` : ''}`, `created ${r.run.created}`, `${r.workers.length} workers`, `duration ${formatDuration(r.end - r.start)}`, r.totalCost !== undefined ? `cost $${r.totalCost.toFixed(4)}` : ''].filter(Boolean).map(cell).join(' · '),
     '',
     '## Workers',
     '',
@@ -40,7 +40,7 @@ export function renderMarkdown(r: RunReport): string {
   }
   if (r.plan?.steps.length) {
     lines.push('', '## Plan', '');
-    for (const s of r.plan.steps) lines.push(`- [${s.status === 'completed' ? 'x' : ' '}] ${cell(s.title)}${s.status === 'in_progress' ? ' (in progress)' : ''}`);
+    for (const s of r.plan.steps) lines.push(`- [${s.status === 'completed' ? 'x' : ' '}] ${cell(s.title)}${s.status === 'in_progress' ? ' (in progress)' : s.status === 'failed' ? ' (failed)' : ''}`);
   }
   if (r.synthesis !== undefined) lines.push('', '## Synthesis', '', fenced(r.synthesis));
   lines.push('', '## Results', '');

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readEvents, type RunEvent } from '../runs/events.js';
 import { readPlan, type Plan } from '../runs/plan.js';
-import type { RunRecord } from '../runs/run.js';
+import { outcomeOf, type RunRecord } from '../runs/run.js';
 import { listWorkerNames, readWorker } from '../workers/record.js';
 import { workerStatus, type WorkerStatus } from '../workers/status.js';
 
@@ -35,6 +35,8 @@ export interface ReportWorker extends WorkerStatus {
 /** Everything a report shows. */
 export interface RunReport {
   run: RunRecord;
+  /** How the run went once it ended (ok, or failed and why); undefined while it is active. */
+  outcome?: { outcome: string; reason?: string };
   generatedAt: string;
   start: number;
   end: number;
@@ -100,7 +102,7 @@ export function buildReport(run: RunRecord, now = Date.now()): RunReport {
   const times = [Date.parse(run.created), ...workers.flatMap((w) => w.attempts.flatMap((a) => [a.start, a.end ?? now]))].filter(Number.isFinite);
   const costs = workers.map((w) => w.cost).filter((c): c is number => typeof c === 'number');
   return {
-    run, generatedAt: new Date(now).toISOString(), start: Math.min(...times),
+    run, outcome: outcomeOf(run), generatedAt: new Date(now).toISOString(), start: Math.min(...times),
     end: run.endedAt ? Math.max(Date.parse(run.endedAt), ...times) : Math.max(now, ...times), workers,
     plan: readPlan(run.dir), synthesis: readText(join(run.dir, 'synthesis.md')),
     totalCost: costs.length ? costs.reduce((a, b) => a + b, 0) : undefined,

@@ -13,6 +13,9 @@ export interface IndexEntry {
   pattern?: string;
   /** Set by a later line when the run ends (finished, killed): readers skip it without opening run.json. */
   state?: 'active' | 'finished' | 'killed' | 'failed';
+  /** When it ended and how (set with `state`; null again when it is reopened). */
+  endedAt?: string | null;
+  outcome?: 'ok' | 'failed' | null;
 }
 
 /** The path of the index file. */

@@ -26,9 +26,25 @@ export interface RunRecord {
   agent?: string;
   /** active until every worker has finished and no driver holds it; killed after `kill <run>`. */
   state: RunState;
-  /** A pattern run's verdict (every worker done), set when its driver ends it. */
+  /** How an ended run went, beside its state: ok, or failed with `reason`. */
+  outcome?: RunOutcome;
+  /** Why the outcome is not ok: a verifier's FAIL line, the first worker that failed, a kill. */
+  reason?: string;
+  /** Earlier versions' outcome of a pattern run (read as `outcome`). */
   ok?: boolean;
   endedAt?: string;
+}
+
+/** How an ended run went (a later issue adds `over_budget`). */
+export type RunOutcome = 'ok' | 'failed';
+
+/** A run's outcome and reason, also for runs ended by earlier versions (`ok`, the `failed` state); undefined while active. */
+export function outcomeOf(run: RunRecord): { outcome: RunOutcome; reason?: string } | undefined {
+  if (run.outcome) return { outcome: run.outcome, reason: run.reason };
+  if (run.state === 'failed' || run.ok === false) return { outcome: 'failed', reason: run.reason };
+  if (run.state === 'killed') return { outcome: 'failed', reason: 'killed by orch-tmux kill' };
+  if (run.state === 'finished') return { outcome: 'ok' };
+  return undefined;
 }
 
 /** A run's life: `failed` is how earlier versions ended a pattern run that did not succeed. */
@@ -141,10 +157,12 @@ function updateRun(dir: string, change: (run: RunRecord) => RunRecord | undefine
 function endRun(dir: string, state: 'finished' | 'killed', by: string, detail: Record<string, unknown> = {}, may: () => boolean = () => true): RunRecord | undefined {
   const ended = updateRun(dir, (run) => {
     if (run.state === state || (runEnded(run.state) && state !== 'killed') || !may()) return undefined;
-    return { ...run, state, endedAt: new Date().toISOString(), ...(detail.ok === undefined ? {} : { ok: Boolean(detail.ok) }) };
+    const outcome: RunOutcome = state === 'killed' || detail.ok === false ? 'failed' : 'ok';
+    const reason = state === 'killed' ? 'killed by orch-tmux kill' : outcome === 'failed' ? String(detail.reason ?? 'a worker failed') : undefined;
+    return { ...run, state, endedAt: new Date().toISOString(), outcome, reason, ok: undefined };
   });
   if (!ended) return undefined;
-  addToIndex({ ...indexEntryOf(ended), state });
+  addToIndex({ ...indexEntryOf(ended), state, endedAt: ended.endedAt, outcome: ended.outcome });
   appendEvent(dir, { kind: state === 'killed' ? 'run.killed' : 'run.finished', detail: { by, ...detail } });
   return ended;
 }
@@ -166,9 +184,9 @@ export function markRunKilled(dir: string): RunRecord | undefined {
 
 /** A new worker in a finished run makes it active again; a resumed one too, in a killed run (`evenKilled`). */
 export function reopenRun(dir: string, evenKilled = false): void {
-  const reopened = updateRun(dir, (run) => (run.state === 'finished' || run.state === 'failed' || (evenKilled && run.state === 'killed') ? { ...run, state: 'active', endedAt: undefined, ok: undefined } : undefined));
+  const reopened = updateRun(dir, (run) => (run.state === 'finished' || run.state === 'failed' || (evenKilled && run.state === 'killed') ? { ...run, state: 'active', endedAt: undefined, ok: undefined, outcome: undefined, reason: undefined } : undefined));
   if (!reopened) return;
-  addToIndex({ ...indexEntryOf(reopened), state: 'active' });
+  addToIndex({ ...indexEntryOf(reopened), state: 'active', endedAt: null, outcome: null });
   appendEvent(dir, { kind: 'run.reopened' });
 }
 

@@ -90,7 +90,7 @@ interface BadFile {
 }
 
 const PROFILE_KEYS = 'name, description, mode, command, prompt, lastMessage, json, sessionId, resume, resumePrompt, sessionMissing, env, states, keys, sandbox, webSearch, hooks, silence, exitCodes, proven';
-const STAGE_KEYS = 'id, template, foreach, over, name, vars, needs, write, scratch, web, agent, output, host';
+const STAGE_KEYS = 'id, template, foreach, over, name, vars, needs, write, scratch, web, agent, output, host, verdict';
 const BAD_YAML = /^bad YAML: .+ \(column \d+\)$/;
 
 const BAD_FILES: BadFile[] = [

@@ -6,10 +6,21 @@ import { describe, expect } from 'vitest';
 import { test, type TestServer } from '../helpers/tmux-server.js';
 import { parseOut } from '../commands/support.js';
 
+// A verifier whose answer has no VERDICT line fails its run (these agents echo or count their prompts): every
+// worker still ran and answered, and the run says why it failed.
+const JUDGED = new Set(['review-fix', 'scout-act-verify']);
+
 async function runJson(server: TestServer, args: string[]) {
   const r = await server.cli([...args, '--json']);
-  expect(r.exitCode, String(r.stderr)).toBe(0);
-  return parseOut<{ dir: string; workers: { name: string; state: string }[] }>(r);
+  const out = parseOut<{ dir: string; outcome: string; reason: string | null; workers: { name: string; state: string }[] }>(r);
+  if (JUDGED.has(args[1]!)) {
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    expect(out).toMatchObject({ outcome: 'failed', reason: expect.stringMatching(/^verify: no verdict \(the first line is "/) });
+  } else {
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    expect(out.outcome).toBe('ok');
+  }
+  return out;
 }
 
 // What each built-in pattern needs besides the agent.

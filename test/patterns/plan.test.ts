@@ -50,7 +50,10 @@ describe('plan', () => {
     ['0 in progress while steps remain', [['a', 'completed'], ['b', 'pending']], 2, /Exactly one step must be in progress while steps remain, got 0/],
     ['2 in progress', [['a', 'in_progress'], ['b', 'in_progress'], ['c', 'pending']], 2, /got 2/],
     ['no steps', [], 2, /at least one step/],
-    ['an unknown status', [['a', 'doing']], 2, /pending, in_progress or completed, got "doing"/],
+    ['an unknown status', [['a', 'doing']], 2, /pending, in_progress, completed or failed, got "doing"/],
+    ['a failed step and one pending, none in progress', [['a', 'failed'], ['b', 'pending']], 2, /got 0/],
+    ['a failed step, then the next in progress', [['a', 'failed'], ['b', 'in_progress'], ['c', 'pending']], 0, undefined],
+    ['every step closed, one failed', [['a', 'completed'], ['b', 'failed'], ['c', 'completed']], 0, undefined],
     ['all completed', [['a', 'completed'], ['b', 'completed'], ['c', 'completed']], 0, undefined],
     ['one in progress', [['a', 'completed'], ['b', 'in_progress'], ['c', 'pending']], 0, undefined],
   ] as const)('update: %s', async ([, steps, exit, message], { server }) => {

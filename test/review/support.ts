@@ -92,7 +92,8 @@ export function sha256File(path: string): string {
 /** The fake agent's default answer to a prompt: proves which exact prompt bytes it received. */
 export function fakeAnswerFor(promptPath: string): string {
   const bytes = readFileSync(promptPath);
-  return `fake-agent done\nsha256: ${createHash('sha256').update(bytes).digest('hex')}\nbytes: ${bytes.length}`;
+  const verdict = bytes.toString('latin1').includes('is exactly `VERDICT: PASS` or `VERDICT: FAIL`') ? 'VERDICT: PASS\n' : '';
+  return `${verdict}fake-agent done\nsha256: ${createHash('sha256').update(bytes).digest('hex')}\nbytes: ${bytes.length}`;
 }
 
 /** Names of the sessions on the test's tmux server. */
