@@ -108,6 +108,9 @@ export function prepareRunner(rec: WorkerRecord, start: AttemptStart): string[] 
   const env = { ...start.env, ...(rec.env ?? {}), ORCH_TMUX_WORKER: `${rec.run}/${rec.name}` };
   writeFileAtomic(paths.envFile, Buffer.concat(Object.entries(env).map(([k, v]) => Buffer.concat([encodeValue(`${k}=${v}`), Buffer.from('\n')]))), 0o600, false);
   put('env', there.envFile);
+  // The agent's environment is the caller's (the file above) and the pane's TERM; on a host the login's PATH,
+  // HOME and the like too. Never the tmux server's (scripts/orch-runner, _orch_clean_env).
+  if (remote) put('keep', 'login');
   // The record as the window starts: the settle step's stand-in for a worker.json someone damaged.
   put('record', JSON.stringify(rec));
   const file = paths.launch(start.attempt);

@@ -120,8 +120,9 @@ export function withSandbox(argv: readonly string[], p: AgentProfile, mode: stri
 }
 
 // The tmux server's environment is the one it started with, not the caller's; the caller's goes to the
-// agent through a 0600 file the runner deletes on reading (launch-file.ts), minus tmux's own variables.
-const NOT_FORWARDED = /^(TMUX|TMUX_PANE|ORCH_TMUX_WORKER|_)$/;
+// agent through a 0600 file the runner deletes on reading (launch-file.ts), minus tmux's own variables and
+// TERM (the agent's terminal is its pane, whose TERM the runner keeps).
+const NOT_FORWARDED = /^(TMUX|TMUX_PANE|TERM|ORCH_TMUX_WORKER|_)$/;
 // On another machine the login there says who and where the user is, and its PATH where its programs are
 // (hosts.yaml `env:` may set one): only the rest (keys, settings) goes.
 const NOT_FORWARDED_TO_HOST = /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|OLDPWD|TMPDIR|TMUX_TMPDIR|MAIL|DISPLAY|SSH_\w+|XDG_\w+)$/;
