@@ -6,7 +6,7 @@
 // and the fake agent (test/fixtures/fake-agent.mjs) so the agent's own time is known. Prints a table and
 // writes bench/results.json (median and p95 of every figure, baseline figures from the same run).
 // Targets are reported PASS/MISS; the script never fails on them. Options: --quick, --only a,b (sections:
-// startup launch notice pool send waiters), --keep (keep the temp dir), --json (print results.json too).
+// startup launch notice pool send waiters ended), --keep (keep the temp dir), --json (print results.json too).
 import { $, argv, fs, path, os } from 'zx';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -662,6 +662,44 @@ async function benchSend() {
   await killSession(l.session);
 }
 
+// ---------- 9. what an ended run leaves running ----------
+// Processes of ours (argv naming the package's dist/ or scripts/orch-*) on this benchmark's tmux server.
+function ourProcesses() {
+  const mine = [path.join(pkg, 'dist') + '/', path.join(pkg, 'scripts', 'orch-')];
+  const out = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (!argv.some((a) => mine.some((m) => a.startsWith(m)))) continue;
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(socket)) out.push(Number(entry));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+async function benchEnded() {
+  log('ended: what a finished run leaves running');
+  const env = sectionEnv('ended');
+  writeFileSync(path.join(work, 'ended-doc.md'), '# Doc\n\nSome text.\n');
+  const untilNone = [];
+  const leftMB = [];
+  for (let i = 0; i < (QUICK ? 3 : 6); i++) {
+    const r = await run([node, cli, 'review', 'ended-doc.md', '--dry-run', '--json'], { env, cwd: work });
+    if (r.code !== 0) throw new Error(`review --dry-run failed: ${r.stderr.slice(-500)}`);
+    const t = now();
+    let left = ourProcesses();
+    while (left.length && now() - t < 10_000) {
+      await sleep(20);
+      left = ourProcesses();
+    }
+    untilNone.push(left.length ? null : now() - t);
+    leftMB.push(left.reduce((sum, pid) => sum + procRssKb(pid), 0) / 1024);
+    await killSession(JSON.parse(r.stdout).session);
+  }
+  fig('ended', { msUntilNoneLeft: ms(untilNone.filter((x) => x !== null)), neverEmptied: untilNone.filter((x) => x === null).length, rssLeftMB: stats(leftMB, 1) });
+}
+
 // ---------- report ----------
 const f1 = (v, unit = ' ms') => (v === null || v === undefined ? '-' : `${v}${unit}`);
 const pm = (s, unit) => (s && s.n ? `${f1(s.median, unit)} / ${f1(s.p95, unit)}` : '-');
@@ -685,6 +723,7 @@ function targets() {
     add('overhead per live worker < 5 MB RSS (runner + pipe-pane cat; exec agents also tee)', `runner ${f1(M.runnerRssMB.median, ' MB')} RSS (${f1(M.runnerPssMB.median, ' MB')} PSS) + cat ${f1(M.pipePaneCatRssMB.median, ' MB')} = ${base.toFixed(1)} MB; + tee ${f1(M.teeRssMB?.median, ' MB')} = ${(base + (M.teeRssMB?.median ?? 0)).toFixed(1)} MB`, base + (M.teeRssMB?.median ?? 0) < 5);
   }
   if (F.status) add('status --json < 250 ms (1,000 finished runs, 64 live workers)', f1(F.status.ms.median), F.status.ms.median < 250);
+  if (F.ended) add('memory of an ended run: 0 MB of our processes left', `${f1(F.ended.rssLeftMB.max, ' MB')} left at most; none left ${f1(F.ended.msUntilNoneLeft.median)} after review returned (${F.ended.neverEmptied} runs never emptied)`, F.ended.rssLeftMB.max === 0 && F.ended.neverEmptied === 0);
   if (F.send) add('send: 100% submitted exactly once', `${(F.send.exactlyOnceShare * 100).toFixed(1)}% of ${F.send.messages}`, F.send.exactlyOnceShare === 1);
   return t;
 }
@@ -722,6 +761,7 @@ function table() {
       rows.push([`Last exit -> each of ${n} concurrent \`wait\`s returns, ${w} workers: median / max (missed wake-ups)`, `${f1(x.wait.median)} / ${f1(x.wait.max)} (${x.missedWakeups})`, `${n} x 500 ms poller: ${f1(x.poller500.median)} / ${f1(x.poller500.max)}`]);
     }
   }
+  if (F.ended) rows.push(['An ended run (`review --dry-run`): RSS of our processes still there (looked at for up to 10 s after it returned); time until none is left', `${pm(F.ended.rssLeftMB, ' MB')}; ${pm(F.ended.msUntilNoneLeft)}`, 'before: its board, ~50 MB, until the session was killed']);
   if (F.send) rows.push([`send: ${F.send.messages} mixed messages`, `${F.send.perSecond} msg/s, ${(F.send.exactlyOnceShare * 100).toFixed(1)}% exactly once; per send ${pm(F.send.perSendMs)}`, '']);
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   const line = (r) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
@@ -751,7 +791,7 @@ try {
   results.meta.loadavg.start = loadAvg();
   await $`tmux -L ${socket} -f /dev/null new-session -d -s keepalive -x 200 -y 50`;
   log(`private tmux server -L ${socket}, temp ${tmp}${QUICK ? ' (quick)' : ''}`);
-  const sections = [['startup', benchStartup], ['launch', benchLaunch], ['notice', benchNotice], ['pool', benchPool], ['send', benchSend], ['waiters', benchWaiters]];
+  const sections = [['startup', benchStartup], ['launch', benchLaunch], ['notice', benchNotice], ['pool', benchPool], ['send', benchSend], ['waiters', benchWaiters], ['ended', benchEnded]];
   for (const [name, fn] of sections) {
     if (!want(name)) continue;
     const t = now();

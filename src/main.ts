@@ -29,6 +29,7 @@ const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = 
   trust: ['Trust a project\'s .orch/config.yaml (or .orch/hosts.yaml) as it is now (a changed file is untrusted again)', () => import('./commands/trust.js')],
   cron: ['Print, install or remove the crontab line that runs the monitor', () => import('./commands/cron.js')],
   ls: ['List runs, newest first', () => import('./commands/ls.js')],
+  prune: ['Close the tmux sessions of ended runs (and with --files remove their folders)', () => import('./commands/prune.js')],
   report: ['Write a run\'s report: a self-contained HTML page with a timeline, or Markdown (--md)', () => import('./commands/report.js')],
   attach: ['Attach to a run\'s tmux session (or print the command)', () => import('./commands/attach.js')],
   templates: ['List or show prompt templates', () => import('./commands/templates.js')],
@@ -79,7 +80,7 @@ export async function main(argv: string[], ctx?: Partial<Context>): Promise<numb
     isTTY: Boolean(process.stdout.isTTY),
     ...ctx,
   };
-  const [name, ...rest] = argv;
+  const [name, ...rest] = globalOptionsLast(argv);
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     c.out(mainHelp());
     return name === undefined ? 2 : 0;
@@ -115,6 +116,19 @@ export async function main(argv: string[], ctx?: Partial<Context>): Promise<numb
   } catch (error) {
     return report(c, command.name, error);
   }
+}
+
+// `orch-tmux -L srv status RUN` as tmux users type it: options every command takes may come before the command.
+function globalOptionsLast(argv: string[]): string[] {
+  const lead: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if ((a === '-L' || a === '--socket') && i + 1 < argv.length) lead.push(a, argv[++i]!);
+    else if (/^-L./.test(a) || a.startsWith('--socket=') || a === '--json') lead.push(a);
+    else break;
+  }
+  return i === argv.length ? [...argv] : [argv[i]!, ...lead, ...argv.slice(i + 1)];
 }
 
 function report(c: Context, name: string, error: unknown): number {

@@ -32,9 +32,13 @@ export const cliScript = join(packageRoot, 'dist', 'cli.js');
 /** The live board a run's first window shows. */
 export const boardScript = join(packageRoot, 'dist', 'board', 'board-main.js');
 
-/** The first window's command: the board, then (after `q`) a shell in the run's folder. The folder comes
- * from the session's ORCH_TMUX_RUN_DIR (not argv: nothing of the run's path on a command line, so no
- * process of ours outlives a run looking like one of its workers). */
+/** The board's exit status when its run has ended (its window then keeps the last frame, with nothing running). */
+export const BOARD_ENDED = 3;
+
+/** The first window's command: the board; after `q` a shell in the run's folder; after the run's end nothing
+ * (the window has remain-on-exit: the last frame stays). The folder comes from the session's
+ * ORCH_TMUX_RUN_DIR (not argv: nothing of the run's path on a command line, so no process of ours outlives
+ * a run looking like one of its workers). */
 export function boardCommand(): string[] {
-  return ['/bin/sh', '-c', '"$1" "$2"; cd "$ORCH_TMUX_RUN_DIR" && exec "${SHELL:-/bin/sh}"', 'orch-board', process.execPath, boardScript];
+  return ['/bin/sh', '-c', `"$1" "$2"; [ $? -eq ${BOARD_ENDED} ] && exit 0; cd "$ORCH_TMUX_RUN_DIR" && exec "\${SHELL:-/bin/sh}"`, 'orch-board', process.execPath, boardScript];
 }

@@ -96,7 +96,10 @@ export interface BoardOptions {
   tmux: Tmux;
 }
 
-/** A board drawing one run until `q`. */
+/** Why a board stopped: `q` (a person left it), or its run ended (its last frame stays on screen). */
+export type BoardEnd = 'quit' | 'ended';
+
+/** A board drawing one run until `q`, or until the run ends (a board of its own: not a driver's). */
 export class Board {
   private readonly watcher: RunWatcher;
   private runWatch: FSWatcher | undefined;
@@ -109,14 +112,15 @@ export class Board {
   private closed = false;
   private digits = '';
   private digitTimer: NodeJS.Timeout | undefined;
-  private quit: (() => void) | undefined;
+  private quit: ((why: BoardEnd) => void) | undefined;
+  private end: BoardEnd = 'quit';
 
   constructor(private readonly run: RunRecord, private readonly o: BoardOptions) {
     this.watcher = new RunWatcher([run.dir], { hooks: true });
   }
 
-  /** Draws now and on every change until `q` (or close()). */
-  async show(): Promise<void> {
+  /** Draws now and on every change until `q`, the run's end (a board without a driver), or close(). */
+  async show(): Promise<BoardEnd> {
     try {
       this.runWatch = watch(this.run.dir, { persistent: false }, (_e, file) => {
         if (file === 'plan.json' || file === 'run.json' || file === 'events.jsonl') void this.draw();
@@ -126,11 +130,12 @@ export class Board {
     }
     this.timer = setInterval(() => void this.draw(), CLOCK_MS);
     this.listenForKeys();
-    const done = new Promise<void>((resolve) => (this.quit = resolve));
+    const done = new Promise<BoardEnd>((resolve) => (this.quit = resolve));
     void this.loop();
     await this.draw();
-    await done;
+    const why = await done;
     this.close();
+    return why;
   }
 
   /** A line about the driver in this process (a detached pattern run), shown on top. */
@@ -139,16 +144,17 @@ export class Board {
     void this.draw();
   }
 
-  close(): void {
+  close(why: BoardEnd = 'quit'): void {
     if (this.closed) return;
     this.closed = true;
+    this.end = why;
     this.watcher.close();
     this.runWatch?.close();
     clearInterval(this.timer);
     clearTimeout(this.digitTimer);
     if (this.o.input?.isTTY) this.o.input.setRawMode(false);
     this.o.input?.pause();
-    this.quit?.();
+    this.quit?.(this.end);
   }
 
   private async loop(): Promise<void> {
@@ -174,7 +180,12 @@ export class Board {
         view = { ...view, driver: this.driver };
         const width = Math.max(40, this.o.out.columns || 80);
         const lines = renderBoard(view, width, this.o.colour, this.o.out.rows || 24);
-        this.o.out.write(`\x1b[H\x1b[2J${lines.join('\r\n')}\r\n`);
+        // The run is over: this frame is the last (the window keeps it); nothing of ours stays running for it.
+        // tmux (3.3a) scrolls a dead pane up one line to write "Pane is dead" at the bottom: a blank first line
+        // keeps the frame's own first line on screen.
+        const last = view.runState !== 'active' && this.driver === undefined;
+        this.o.out.write(`\x1b[H\x1b[2J${last ? '\r\n' : ''}${lines.join('\r\n')}\r\n`);
+        if (last) this.close('ended');
       } while (this.again && !this.closed);
     } catch (error) {
       this.o.out.write(`orch-tmux board: ${String((error as Error).message ?? error)}\r\n`);

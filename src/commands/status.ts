@@ -1,7 +1,5 @@
 import { readIndex } from '../runs/index-file.js';
-import type { TmuxServer } from '../tmux/index.js';
-import { findRun, outcomeOf, readRun, tmuxForRun, type RunRecord } from '../runs/run.js';
-import { liveRuns } from '../runs/live.js';
+import { findRun, outcomeOf, readRun, runEnded, tmuxForRun, type RunRecord } from '../runs/run.js';
 import { readPlan, stepMark } from '../runs/plan.js';
 import { runStatus, type WorkerStatus } from '../workers/status.js';
 import { readPolicySnapshot, type ResolvedPolicy } from '../monitor/config.js';
@@ -23,11 +21,11 @@ export const command: Command = {
   name: 'status',
   summary: 'Show every worker\'s state, exit code, times and result path',
   usage: 'status [<run>] [--all] [--json]',
-  details: 'Without <run>: the runs whose tmux session is alive (--all: every run in the index).',
+  details: 'Without <run>: the active runs (not yet finished or killed); --all: every run in the index. `ls` lists every run in one line each.',
   options: { all: { type: 'boolean' } },
   positionals: [0, 1],
   async run(ctx, values, [ref]) {
-    const runs: RunRecord[] = ref ? [findRun(ref)] : await indexedRuns(values.all === true, ctx.server);
+    const runs: RunRecord[] = ref ? [findRun(ref)] : await indexedRuns(values.all === true);
     const report = [];
     for (const run of runs) {
       const workers = await runStatus(run, tmuxForRun(run, ctx.server));
@@ -41,7 +39,7 @@ export const command: Command = {
       printJson(ctx, ref ? report[0] : { runs: report });
       return 0;
     }
-    if (report.length === 0) ctx.out('No live runs. `orch-tmux ls` lists every run.\n');
+    if (report.length === 0) ctx.out('No active runs. `orch-tmux ls` lists every run.\n');
     for (const r of report) {
       ctx.out(`${r.run}${r.name ? ` (${r.name})` : ''}  session ${r.session}  ${r.state}${r.outcome ? ` (${r.outcome}${r.reason ? `: ${r.reason}` : ''})` : ''}\n`);
       if (r.plan) ctx.out(`${r.plan.steps.map((s, i) => `  plan ${i + 1}. [${stepMark(s.status)}] ${s.title}`).join('\n')}\n`);
@@ -53,15 +51,14 @@ export const command: Command = {
   },
 };
 
-/** Runs from the index (read once), only those whose session is alive unless `all`. */
-async function indexedRuns(all: boolean, server: TmuxServer): Promise<RunRecord[]> {
-  const entries = readIndex();
-  const live = all ? undefined : await liveRuns(entries, server);
+/** Runs from the index (read once): the active ones unless `all` (an index line marks an ended run, so its folder is not opened). */
+async function indexedRuns(all: boolean): Promise<RunRecord[]> {
   const runs: RunRecord[] = [];
-  for (const e of entries) {
-    if (live && !live.has(e.id)) continue;
+  for (const e of readIndex()) {
+    if (!all && e.state && runEnded(e.state)) continue;
     try {
-      runs.push(readRun(e.dir));
+      const run = readRun(e.dir);
+      if (all || !runEnded(run.state)) runs.push(run);
     } catch {
       /* removed run directory: ls still lists it */
     }

@@ -1,6 +1,7 @@
 import { defineContract, type Zod } from './contract.js';
 import { commonParts, emptyMeansDefaults } from './parts.js';
 import { addRegexIssues } from './regex.js';
+import { parseDuration } from '../duration.js';
 import type { DataPath } from './yaml-file.js';
 
 /** The monitor-policy contract (~/.config/orch-tmux/config.yaml, .orch/config.yaml, `policy --from FILE`); `FILE:LINE: ...` names a problem. */
@@ -31,11 +32,16 @@ function configSchema(z: Zod) {
         .optional().meta({ description: 'Gets one JSON event per line on stdin (never in argv).' }),
       tmux: z.boolean().optional().meta({ description: 'Also `display-message` to attached clients (default true).' }),
     })),
+    sessions: emptyMeansDefaults(z.strictObject({
+      keepAfterEnd: z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== undefined, { error: 'a duration like 30m, 12h or 7d, a number of seconds, or forever' })
+        .transform((v) => String(v)).optional()
+        .meta({ description: 'How long the monitor keeps an ended run\'s tmux session open (default 1h; forever: never closed; 0: at the next pass).' }),
+    })),
     limits: emptyMeansDefaults(z.strictObject({
       resume: z.boolean().optional().meta({ description: 'A worker at a usage or rate limit gets `nudge` once the limit resets (default true). It is never poked while limited.' }),
       nudge: z.union([z.string(), z.number()], { error: 'text' }).transform((v) => String(v)).optional().meta({ description: 'The text sent when the limit resets.' }),
     })),
   }).superRefine((c, ctx) => {
     for (const list of ['allow', 'deny'] as const) addRegexIssues(ctx, (c.approvals[list] ?? []).map((re, i): [DataPath, string] => [['approvals', list, i], re]));
-  }).meta({ title: 'orch-tmux config', description: 'The monitor\'s policy: approvals, silence, death and whom to tell. Frozen into each run when it starts.' });
+  }).meta({ title: 'orch-tmux config', description: 'The monitor\'s policy: approvals, silence, death, ended sessions and whom to tell. Frozen into each run when it starts.' });
 }

@@ -6,6 +6,7 @@ import { checkContract } from '../contracts/contract.js';
 import { parseYamlFile } from '../contracts/yaml-file.js';
 import { UsageError } from '../errors.js';
 import { isTrusted } from './trust.js';
+import { parseDuration } from '../duration.js';
 import { DEFAULT_POLICY, type Policy } from './policy-defaults.js';
 import { frozenPolicy, type ResolvedPolicy } from './policy-snapshot.js';
 export { DEFAULT_DENY, DEFAULT_POLICY, type Policy } from './policy-defaults.js';
@@ -52,6 +53,8 @@ function tightens(section: string, key: string, value: unknown, current: unknown
     case 'death.maxResumes': return (value as number) < (current as number);
     case 'notify.tmux': return value === true;
     case 'limits.resume': return value === false;
+    // Closing ended sessions sooner only tidies up; keeping them longer (or forever) is the user's to choose.
+    case 'sessions.keepAfterEnd': return (parseDuration(value as string) ?? Infinity) < (parseDuration(current as string) ?? Infinity);
     default: return false; // allow lists, the poke text and the notify command only loosen or run things
   }
 }

@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { writeJsonAtomic } from '../runs/atomic.js';
 import { appendEvent } from '../runs/events.js';
-import { addToIndex, readIndex } from '../runs/index-file.js';
+import { addToIndex, readIndex, type IndexEntry } from '../runs/index-file.js';
 import { endRunIfFinished, readRun, runEnded, type RunRecord } from '../runs/run.js';
-import { NoServerError, Tmux, type TmuxServer } from '../tmux/index.js';
+import { NoServerError, socketPathOf, Tmux, type TmuxServer } from '../tmux/index.js';
 import { clearInterrupted, killWorker, markInterrupted } from '../workers/kill.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type DerivedState } from '../workers/record.js';
 import { resumeWorker, sessionIdOf } from '../workers/resume.js';
@@ -23,6 +23,8 @@ import { limitInTranscript } from './limits.js';
 import { newestHookLine } from '../workers/hooks.js';
 import { runPaths } from '../runs/paths.js';
 import { DEFAULT_POLICY, loadPolicy, workerPolicy, type Policy } from './config.js';
+import { frozenPolicy } from './policy-snapshot.js';
+import { parseDuration } from '../duration.js';
 import { notify, tellClients } from './notify.js';
 import { decide, shouldResume, silenceStart, type Action, type WorkerMemory } from './policy.js';
 
@@ -59,19 +61,14 @@ export interface PassReport {
   runs: RunObservation[];
   actions: number;
   tmuxCalls: number;
+  /** Ended runs whose tmux session this pass closed (their `sessions.keepAfterEnd` had passed). */
+  sessionsClosed: string[];
 }
 
 const LIST_FIELDS = [...PANE_FIELDS, 'session_name', '@orch_run_dir'] as const;
 
-// The socket a server listens on, as the index records it: `-L NAME` is ${TMUX_TMPDIR:-/tmp}/tmux-UID/NAME (tmux 3.3a).
-function socketPathOf(server: TmuxServer, env: NodeJS.ProcessEnv): string | undefined {
-  if (server.socketPath) return resolve(server.socketPath);
-  if (server.socketName) return resolve(env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, server.socketName);
-  return undefined;
-}
-
 /** Finds live runs: sessions carrying @orch_run_dir on each known server, plus active runs in the index. */
-async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () => void): Promise<{ tmux: Tmux; runs: RunRecord[]; sessions: Set<string>; panes: PaneMap }[]> {
+async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () => void): Promise<{ tmux: Tmux; runs: RunRecord[]; ended: IndexEntry[]; sessions: Set<string>; panes: PaneMap }[]> {
   const servers = new Map<string, TmuxServer>();
   if (explicit.socketName || explicit.socketPath) servers.set('explicit', explicit);
   else for (const e of readIndex()) if (e.socketPath) servers.set(e.socketPath, { socketPath: e.socketPath });
@@ -98,16 +95,41 @@ async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () 
       if (ended.has(dir)) continue;
       try {
         const run = readRun(dir);
-        if (runEnded(run.state)) addToIndex({ id: run.id, dir: run.dir, session: run.session, socketPath: run.socketPath, created: run.created, state: run.state });
+        if (runEnded(run.state)) addToIndex({ id: run.id, dir: run.dir, session: run.session, socketPath: run.socketPath, created: run.created, state: run.state, endedAt: run.endedAt });
         else runs.push(run);
       } catch {
         /* run directory removed: nothing to supervise */
       }
     }
     const sessions = new Set(rows.map((r) => r.session_name));
-    out.push({ tmux, runs, sessions, panes: paneMap(rows.map((r) => [r.pane_id, paneInfo(r)]), listedAt) });
+    // Ended runs of this server whose session is still open: closed once their policy's time has passed.
+    const endedOpen = index.filter((e) => ended.has(e.dir) && sessions.has(e.session) && (dirs.has(e.dir) || (socketPath && e.socketPath && resolve(e.socketPath) === socketPath)));
+    out.push({ tmux, runs, ended: endedOpen, sessions, panes: paneMap(rows.map((r) => [r.pane_id, paneInfo(r)]), listedAt) });
   }
   return out;
+}
+
+// An ended run's session (its board's last frame, its dead panes) is closed once the run's frozen
+// `sessions.keepAfterEnd` has passed since it ended; its files stay (`orch-tmux prune --files` removes them).
+async function closeEndedSession(tmux: Tmux, e: IndexEntry, nowMs: number, count: () => void): Promise<boolean> {
+  let endedAt = e.endedAt ?? undefined;
+  let keep = DEFAULT_POLICY.sessions.keepAfterEnd;
+  try {
+    endedAt ??= readRun(e.dir).endedAt;
+    keep = frozenPolicy(e.dir)?.sessions.keepAfterEnd ?? keep;
+  } catch {
+    /* its folder is gone or damaged: the defaults decide */
+  }
+  const keepMs = parseDuration(keep) ?? Infinity;
+  if (endedAt === undefined || !(nowMs - Date.parse(endedAt) >= keepMs)) return false;
+  count();
+  await tmux.killSession(e.session).catch(() => undefined);
+  try {
+    appendEvent(e.dir, { kind: 'run.session-closed', detail: { by: 'monitor', session: e.session, keepAfterEnd: keep } });
+  } catch {
+    /* its folder is gone: the session was all there was */
+  }
+  return true;
 }
 
 function readMemory(run: RunRecord): RunMemory {
@@ -122,8 +144,9 @@ function readMemory(run: RunRecord): RunMemory {
 export async function monitorPass(o: { server: TmuxServer; env: NodeJS.ProcessEnv; nowMs?: number }): Promise<PassReport> {
   let tmuxCalls = 0;
   const count = () => void tmuxCalls++;
-  const report: PassReport = { time: new Date().toISOString(), runs: [], actions: 0, tmuxCalls: 0 };
-  for (const { tmux, runs, sessions, panes } of await discover(o.server, o.env, count)) {
+  const report: PassReport = { time: new Date().toISOString(), runs: [], actions: 0, tmuxCalls: 0, sessionsClosed: [] };
+  for (const { tmux, runs, ended, sessions, panes } of await discover(o.server, o.env, count)) {
+    for (const e of ended) if (await closeEndedSession(tmux, e, o.nowMs ?? Date.now(), count)) report.sessionsClosed.push(e.id);
     for (const run of runs) {
       // A session missing from the listing is gone, unless the run was made after the listing was asked for.
       const gone = !sessions.has(run.session) && !(Date.parse(run.created) >= (panes.listedAt ?? 0));

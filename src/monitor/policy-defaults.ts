@@ -10,6 +10,8 @@ export interface Policy {
   notify: { command: string[]; tmux: boolean };
   /** A worker at a usage or rate limit is never poked; with `resume` it gets `nudge` once the limit resets. */
   limits: { resume: boolean; nudge: string };
+  /** How long an ended run's tmux session stays open before the monitor closes it (`1h`, `7d`, `forever`). */
+  sessions: { keepAfterEnd: string };
   /** The silence keys some config file set: an agent profile's silence defaults give way to them. */
   silenceSet?: string[];
 }
@@ -30,5 +32,6 @@ export const DEFAULT_POLICY: Policy = {
   death: { resume: true, maxResumes: 2 },
   notify: { command: [], tmux: true },
   limits: { resume: true, nudge: 'The usage limit has reset. Continue the task from where you left off.' },
+  sessions: { keepAfterEnd: '1h' },
 };
 

@@ -38,9 +38,10 @@ export function readPolicySnapshot(runDir: string): ResolvedPolicy | undefined {
   }
 }
 
-/** The run's frozen policy (a snapshot made before `limits` existed gets its defaults); undefined without one. */
+/** The run's frozen policy (a snapshot made before `limits` or `sessions` existed gets their defaults); undefined without one. */
 export function frozenPolicy(runDir: string): Policy | undefined {
   const policy = readPolicySnapshot(runDir)?.policy;
   if (!policy) return undefined;
-  return policy.limits ? policy : { ...policy, limits: DEFAULT_POLICY.limits };
+  const older: Partial<Policy> = policy;
+  return { ...policy, limits: older.limits ?? DEFAULT_POLICY.limits, sessions: older.sessions ?? DEFAULT_POLICY.sessions };
 }

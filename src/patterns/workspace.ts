@@ -112,6 +112,18 @@ export async function runWorktree(run: RunRecord): Promise<RunWorktree> {
   return wt;
 }
 
+/** Removes a run's worktree (`--worktrees`) from its repository's worktree list; its branch, the change, stays.
+ * Returns the branch, or undefined for a run without one. */
+export async function removeRunWorktree(runDir: string): Promise<string | undefined> {
+  const record = join(runDir, 'worktree.json');
+  if (!existsSync(record)) return undefined;
+  const wt = JSON.parse(readFileSync(record, 'utf8')) as RunWorktree;
+  await git(wt.source, ['worktree', 'remove', '--force', wt.root]).catch(() => undefined);
+  rmSync(wt.root, { recursive: true, force: true });
+  await git(wt.source, ['worktree', 'prune']).catch(() => undefined);
+  return wt.branch;
+}
+
 /** A throw-away copy of a tree as it is now (the user's, or the run's worktree), for a verifier that must
  * write (tests, builds): a detached git worktree plus `.worktreeinclude` files, or a plain copy outside git. */
 export async function scratchCopy(run: RunRecord, name: string, from = run.cwd): Promise<Workspace> {

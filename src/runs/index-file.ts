@@ -16,6 +16,8 @@ export interface IndexEntry {
   /** When it ended and how (set with `state`; null again when it is reopened). */
   endedAt?: string | null;
   outcome?: 'ok' | 'failed' | null;
+  /** Set by `prune --files`: the run's folder is gone, and so is the run for every reader. */
+  removed?: boolean;
 }
 
 /** The path of the index file. */
@@ -30,7 +32,12 @@ export function addToIndex(entry: IndexEntry): void {
   appendFileSync(path, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
 }
 
-/** Every run in the index, newest first, one entry per id. */
+/** Forgets a run whose folder was removed (append-only: a line that says so). */
+export function removeFromIndex(entry: Pick<IndexEntry, 'id' | 'dir' | 'session' | 'created'>): void {
+  addToIndex({ id: entry.id, dir: entry.dir, session: entry.session, created: entry.created, removed: true });
+}
+
+/** Every run in the index, newest first, one entry per id (removed runs left out). */
 export function readIndex(): IndexEntry[] {
   let text: string;
   try {
@@ -48,5 +55,5 @@ export function readIndex(): IndexEntry[] {
       /* torn line */
     }
   }
-  return [...byId.values()].sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : b.id.localeCompare(a.id)));
+  return [...byId.values()].filter((e) => !e.removed).sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : b.id.localeCompare(a.id)));
 }

@@ -1,11 +1,6 @@
 import { Tmux, TmuxNotInstalledError, type TmuxServer } from '../tmux/index.js';
 import type { IndexEntry } from './index-file.js';
 
-/** Which indexed runs have a live session: one list-sessions per tmux server, however many runs. */
-export async function liveRuns(entries: IndexEntry[], explicit: TmuxServer = {}): Promise<Set<string>> {
-  return new Set([...(await liveness(entries, explicit, true))].filter(([, live]) => live === true).map(([id]) => id));
-}
-
 /** Each run's liveness: true or false when its server answered (or is certainly gone), null when tmux could not be asked. */
 export async function liveness(entries: IndexEntry[], explicit: TmuxServer = {}, tmuxRequired = false): Promise<Map<string, boolean | null>> {
   const bySocket = new Map<string, IndexEntry[]>();

@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 import { describeIgnored, resolvePolicy, snapshotPolicy } from '../monitor/config.js';
-import { Tmux, type TmuxServer } from '../tmux/index.js';
+import { socketPathOf, Tmux, type TmuxServer } from '../tmux/index.js';
 import { writeJsonAtomic } from './atomic.js';
 import { appendEvent } from './events.js';
 import { addToIndex, readIndex, type IndexEntry } from './index-file.js';
@@ -182,12 +182,18 @@ export function markRunKilled(dir: string): RunRecord | undefined {
   return endRun(dir, 'killed', 'kill');
 }
 
-/** A new worker in a finished run makes it active again; a resumed one too, in a killed run (`evenKilled`). */
-export function reopenRun(dir: string, evenKilled = false): void {
+/** A new worker in a finished run makes it active again; a resumed one too, in a killed run (`evenKilled`). True when it was reopened. */
+export function reopenRun(dir: string, evenKilled = false): boolean {
   const reopened = updateRun(dir, (run) => (run.state === 'finished' || run.state === 'failed' || (evenKilled && run.state === 'killed') ? { ...run, state: 'active', endedAt: undefined, ok: undefined, outcome: undefined, reason: undefined } : undefined));
-  if (!reopened) return;
+  if (!reopened) return false;
   addToIndex({ ...indexEntryOf(reopened), state: 'active', endedAt: null, outcome: null });
   appendEvent(dir, { kind: 'run.reopened' });
+  return true;
+}
+
+/** Starts the board again in a reopened run's first window (it ended with the run); a live board is left alone. */
+export async function reviveBoard(run: RunRecord, tmux: Tmux): Promise<void> {
+  await tmux.respawnPane(`=${run.session}:orch`, boardCommand(), { kill: false, cwd: run.cwd, env: { ORCH_TMUX_RUN_DIR: run.dir } }).catch(() => undefined);
 }
 
 function indexEntryOf(run: RunRecord): IndexEntry {
@@ -218,10 +224,24 @@ export function findRun(ref: string): RunRecord {
   }
 }
 
-/** The tmux client for a run: the server given on the command line, else the one the run was made on. */
+/** The tmux client for a run: the server it was made on. A server named on the command line (-L, -S or
+ * ORCH_TMUX_SOCKET) must be that one: another is refused (`wrong_server`), naming the run's own. */
 export function tmuxForRun(run: RunRecord, explicit?: TmuxServer): Tmux {
-  if (explicit && (explicit.socketName || explicit.socketPath)) return new Tmux(explicit);
+  const named = explicit && (explicit.socketName || explicit.socketPath) ? socketPathOf(explicit) : undefined;
+  if (named !== undefined && run.socketPath && !sameSocket(named, run.socketPath)) {
+    throw new UsageError(`Run ${run.id} lives on the tmux server ${run.socketPath}, not ${named}: drop -L/--socket (the run's own server is used), or give -S ${run.socketPath}`, { code: 'wrong_server' });
+  }
   return new Tmux({ socketPath: run.socketPath });
+}
+
+// Two paths of one socket (a symlinked TMUX_TMPDIR, a relative -S).
+function sameSocket(a: string, b: string): boolean {
+  if (resolve(a) === resolve(b)) return true;
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 /** Makes sure the run's tmux session exists (after a tmux restart), with its user options set. */
@@ -238,5 +258,7 @@ async function openSession(tmux: Tmux, session: string, cwd: string, dir: string
   await tmux.run([
     ['set-option', '-t', `=${session}:`, '@orch_run_dir', dir],
     ['set-option', '-t', `=${session}:`, '@orch_run_id', id],
+    // The board ends with the run and its last frame stays on screen.
+    ['set-option', '-w', '-t', `=${session}:orch`, 'remain-on-exit', 'on'],
   ]);
 }

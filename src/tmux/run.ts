@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Host } from '../hosts/config.js';
 import { runOnHost } from '../hosts/ssh.js';
 import { runProgram } from '../run-program.js';
@@ -24,6 +25,14 @@ export interface TmuxRunOptions {
 export function serverFromSocket(socket: string | undefined): TmuxServer {
   if (!socket) return {};
   return socket.includes('/') ? { socketPath: socket } : { socketName: socket };
+}
+
+/** The socket a server listens on, as tmux reports it in #{socket_path}: `-L NAME` is ${TMUX_TMPDIR:-/tmp}/tmux-UID/NAME
+ * (tmux 3.3a); undefined for the default server (its path depends on $TMUX). */
+export function socketPathOf(server: TmuxServer, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (server.socketPath) return resolve(server.socketPath);
+  if (server.socketName) return resolve(env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, server.socketName);
+  return undefined;
 }
 
 /** The argv prefix that binds a tmux client to one server. */

@@ -6,7 +6,7 @@ import { UsageError, OrchError } from '../errors.js';
 import { writeFileAtomic } from '../runs/atomic.js';
 import { checkWorkerName } from '../runs/names.js';
 import { workerPaths } from '../runs/paths.js';
-import { checkDirectory, reopenRun, type RunRecord } from '../runs/run.js';
+import { checkDirectory, reopenRun, reviveBoard, type RunRecord } from '../runs/run.js';
 import { NoServerError, TargetNotFoundError, type Tmux } from '../tmux/index.js';
 import { EVENTS_CHANNEL, readWorker, workerChannel, type WorkerRecord } from './record.js';
 import { installHooks, type HookTarget } from './hooks.js';
@@ -163,7 +163,7 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     if (record.hooks) writeFileSync(paths.hooks, '', { mode: 0o600, flag: 'a' });
     if (record.hooks) for (const [file, text] of Object.entries(installHooks(record.hooks, hookTarget(run, record.name)).files)) writeFileAtomic(file, text);
     createWorker(record);
-    reopenRun(run.dir);
+    if (reopenRun(run.dir)) await reviveBoard(run, tmux);
     const command = prepareRunner(record, { attempt: 0, env: forwardedEnv(env, record.host) });
     created = record.host ? await openOnHost(run, record, command, 0) : await tmux.newWindow({
       target: run.session,

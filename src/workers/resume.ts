@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { acquireLock } from '../runs/lock.js';
 import { OrchError, UsageError } from '../errors.js';
 import { workerPaths } from '../runs/paths.js';
-import { ensureSession, reopenRun, type RunRecord } from '../runs/run.js';
+import { ensureSession, reopenRun, reviveBoard, type RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
 import { forwardedEnv, waitForStart } from './launch.js';
 import { prepareRunner } from './launch-file.js';
@@ -57,8 +57,9 @@ async function resumeLocked(run: RunRecord, tmux: Tmux, before: WorkerRecord, se
     throw new OrchError(`Worker ${name} is ${readWorker(run.dir, name)?.state ?? 'gone'} now: someone else resumed it`, { code: 'resume_in_progress' });
   }
   // A run that had ended (every worker finished, or killed) is active again while this worker runs.
-  reopenRun(run.dir, true);
+  const reopened = reopenRun(run.dir, true);
   await ensureSession(run, tmux);
+  if (reopened) await reviveBoard(run, tmux);
   const attempt = rec?.resumes ?? before.resumes + 1;
   const command = prepareRunner(rec ?? readWorker(run.dir, name)!, { attempt, resume: true, env: forwardedEnv(env, before.host) });
   if (before.host) {

@@ -111,7 +111,8 @@ export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now
 
 // What the failed attempt last printed (the part of the transcript from where it began).
 function attemptLastWords(rec: WorkerRecord, facts: { start?: { logOffset?: number }; exit?: { logOffset?: number } }): string | undefined {
-  return lastWords(workerPaths(rec.runDir, rec.name).paneLog, facts.start?.logOffset ?? facts.exit?.logOffset ?? 0);
+  const paths = workerPaths(rec.runDir, rec.name);
+  return lastWords(paths.paneLog, facts.start?.logOffset ?? facts.exit?.logOffset ?? 0, rec.mode === 'exec' ? paths.stdout : undefined);
 }
 
 // An exec agent's turn that orch-tmux interrupted (the marker says why); an interactive agent lives on after one.

@@ -46,12 +46,17 @@ const OUR_LINE = /^orch-tmux( runner)?: |^(Killed|Terminated|Hangup|Aborted|Segm
 const FAILURE_WORDS = /\b(error|errors|fail|failed|failure|fatal|panic|panicked|exception|cannot|can't|could not|unable|denied|refused|not found|no such|invalid|unauthori[sz]ed|forbidden|timed out)\b/i;
 
 /**
- * What the agent last said in a pane log after byte `fromByte` (its stderr or stdout): among its last 30
- * lines, the last that reads like a failure (error, cannot, denied, not found ...), else its last non-empty
- * line; undefined when it printed nothing.
+ * What the agent last said in a pane log after byte `fromByte`: among its last 30 lines, the last that reads
+ * like a failure (error, cannot, denied, not found ...), else its last non-empty line; undefined when it
+ * printed nothing. Lines of `stdout` (an exec agent's stdout file) count only when nothing else was said:
+ * its stderr is what explains a failure, and stdout (through tee) reaches the pane in no fixed order with it.
  */
-export function lastWords(path: string, fromByte = 0): string | undefined {
-  const lines = cleanTranscript(readTail(path, 16 * 1024, fromByte)).map((l) => l.trim()).filter((l) => /[A-Za-z]/.test(l) && !OUR_LINE.test(l)).slice(-30);
+export function lastWords(path: string, fromByte = 0, stdout?: string): string | undefined {
+  const said = (text: string) => cleanTranscript(text).map((l) => l.trim()).filter((l) => /[A-Za-z]/.test(l) && !OUR_LINE.test(l));
+  const all = said(readTail(path, 16 * 1024, fromByte));
+  const printed = new Set(stdout === undefined ? [] : said(readTail(stdout, 16 * 1024)));
+  const elsewhere = all.filter((l) => !printed.has(l));
+  const lines = (elsewhere.length ? elsewhere : all).slice(-30);
   const line = [...lines].reverse().find((l) => FAILURE_WORDS.test(l)) ?? lines.at(-1);
   return line === undefined ? undefined : line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }

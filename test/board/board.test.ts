@@ -59,7 +59,7 @@ describe('the board', () => {
       expect(await shows(server, run, 'fine', /✓ done/)).toMatch(/^\d+\s+fine\s+✓ done\s+\S/);
       openGate(server, 'broken');
       await waitUntil(() => server.cli(['status', run.id, '--json']).then((r) => /"state": "failed"/.test(String(r.stdout))), 'broken to fail');
-      expect(await shows(server, run, 'broken', /✗ failed/)).toContain('no result');
+      expect(await shows(server, run, 'broken', /✗ failed/)).toContain('agent exited with');
       // A hooked agent asks for approval (the default policy puts it to a person): the board names the command.
       expect((await server.cli(['spawn', run.id, 'asker', '--agent', hooksProfile, '--prompt', 'unused'])).exitCode).toBe(0);
       await waitUntil(async () => /^› ?$/m.test(await server.tmux.run([['capture-pane', '-p', '-t', `=${run.session}:asker`]])), 'the composer');

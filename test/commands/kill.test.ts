@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { cleanEnv, test, waitUntil } from '../helpers/tmux-server.js';
+import { cleanEnv, ourProcesses, test, waitUntil } from '../helpers/tmux-server.js';
 import { newRun, spawnFake, statusOf, workerDir, workerJson, parseOut } from './support.js';
 
 const hanging = (run: { dir: string }, name: string) => () =>
@@ -45,10 +45,11 @@ describe('kill', () => {
     expect(workerJson(run, 'deaf')).toMatchObject({ state: 'killed', exitCode: 143 });
   });
 
-  test('kill <run> stops every worker and kills the session', async ({ server }) => {
+  test('kill <run> stops every worker and kills the session; nothing of ours is left running for it', async ({ server }) => {
     const run = await newRun(server);
     await spawnFake(server, run.id, 'a', '[[hang]]');
     await spawnFake(server, run.id, 'b', '[[hang]]');
+    expect(ourProcesses(server).length).toBeGreaterThanOrEqual(3); // the board and two runners
     const r = await server.cli(['kill', run.id, '--grace', '1', '--json']);
     expect(r.exitCode).toBe(0);
     expect(parseOut(r)).toEqual({ run: run.id, workers: [{ name: 'a', state: 'killed' }, { name: 'b', state: 'killed' }], sessionKilled: true });
@@ -57,5 +58,7 @@ describe('kill', () => {
     for (const name of ['a', 'b']) expect(workerJson(run, name).state).toBe('killed');
     const ls = parseOut(await server.cli(['ls', '--json']));
     expect(ls.runs.find((x: { id: string }) => x.id === run.id).live).toBe(false);
+    // The board, the runners and the settle step they started: all gone (the step ends once the queue is drained).
+    await waitUntil(() => ourProcesses(server).length === 0 || undefined, 'every process of the run to end', 15_000);
   });
 });

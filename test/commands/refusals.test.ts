@@ -88,5 +88,12 @@ describe('refusals', () => {
     await expectRefusal(server, run, ['send', run.id, 'w'], /Give the message as TEXT or with --file F/);
     await expectRefusal(server, run, ['wait', run.id, '--timeout', 'soon'], /Expected --timeout to be a number/);
     await expectRefusal(server, run, ['status', 'no-such-run'], /Unknown run/);
+    // A run looked at through another tmux server is named as living on its own (run.json records it), not lost.
+    const elsewhere = `-L${server.name}-other`;
+    for (const args of [['status', run.id], ['wait', run.id, '--timeout', '1'], ['log', run.id, 'w']]) {
+      await expectRefusal(server, run, [elsewhere, ...args], new RegExp(`Run ${run.id} lives on the tmux server ${run.socketPath}, not .*-other: drop -L`));
+    }
+    const json = await server.cli([elsewhere, 'status', run.id, '--json']);
+    expect(JSON.parse(json.stdout).error.code).toBe('wrong_server');
   });
 });

@@ -3,7 +3,7 @@
 // caller but PATH and the tmux socket folder) and a CLI runner that point orch-tmux at it.
 import { execa, type Options, type Result } from 'execa';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, realpathSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test as base } from 'vitest';
@@ -158,4 +158,24 @@ export async function waitUntil<T>(check: () => T | Promise<T>, what: string, ti
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, pause));
   }
+}
+
+/** Processes of orch-tmux (argv naming our dist/ or scripts/orch-*) that belong to this test's server (its
+ * socket name in their environment or argv): what a run started and must not leave behind. */
+export function ourProcesses(server: TestServer): { pid: number; argv: string[] }[] {
+  const mine = [join(repoRoot, 'dist') + '/', join(repoRoot, 'scripts', 'orch-')];
+  const out: { pid: number; argv: string[] }[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (!argv.some((a) => mine.some((m) => a.startsWith(m)))) continue;
+      if (/^[^(]*\([^)]*\) Z /.test(readFileSync(`/proc/${entry}/stat`, 'utf8'))) continue;
+      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8');
+      if (environ.includes(server.name) || argv.some((a) => a.includes(server.name) || a.startsWith(server.dir))) out.push({ pid: Number(entry), argv });
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
 }

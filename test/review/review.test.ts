@@ -30,9 +30,9 @@ describe('review with the fake agent', () => {
     const lenses = builtinLenses();
 
     // --json shape: the run, where it lives, the outcome and one entry per worker.
-    expect(Object.keys(out).sort()).toEqual(['attach', 'changes', 'dir', 'ok', 'outputs', 'run', 'session', 'synthesis', 'workers']);
+    expect(Object.keys(out).sort()).toEqual(['attach', 'changes', 'dir', 'ok', 'outcome', 'outputs', 'reason', 'run', 'session', 'synthesis', 'workers']);
     expect(out.changes).toBeNull();
-    expect(out).toMatchObject({ ok: true, session: `orch-${out.run}`, synthesis: join(out.dir, 'synthesis.md'), outputs: { 'synthesis.md': join(out.dir, 'synthesis.md') } });
+    expect(out).toMatchObject({ ok: true, outcome: 'ok', reason: null, session: `orch-${out.run}`, synthesis: join(out.dir, 'synthesis.md'), outputs: { 'synthesis.md': join(out.dir, 'synthesis.md') } });
     expect(out.attach).toContain(`attach -t '=orch-${out.run}'`);
     expect(out.workers.map((w) => [w.name, w.state, w.exitCode])).toEqual([...REVIEWERS, 'synth'].map((n) => [n, 'done', 0]));
     for (const w of out.workers) expect(w.result).toBe(join(out.dir, 'workers', w.name, 'result.md'));
@@ -218,7 +218,7 @@ describe('review with the fake agent', () => {
     expect(out.workers.map((w) => [w.name, w.state, w.exitCode])).toEqual([['clarity', 'failed', 3], ['risks', 'failed', 3]]);
     expect(existsSync(join(out.dir, 'workers', 'synth'))).toBe(false);
     // The driver let go and every worker finished: the run ended, not ok.
-    expect(JSON.parse(readFileSync(join(out.dir, 'run.json'), 'utf8'))).toMatchObject({ state: 'finished', ok: false });
+    expect(JSON.parse(readFileSync(join(out.dir, 'run.json'), 'utf8'))).toMatchObject({ state: 'finished', outcome: 'failed', reason: 'worker clarity failed: agent exited with code 3: fake-agent: crashing with 3' });
 
     // Fixed document: the resumed run reads it again, reruns both reviewers and the synth.
     writeWork(server, 'doc.md', DOC);
@@ -235,6 +235,6 @@ describe('review with the fake agent', () => {
     // Ended once, reopened by the resumed run's new workers, ended again.
     expect(events.filter((e) => e.kind.startsWith('run.') && e.kind !== 'run.driving').map((e) => e.kind)).toEqual(['run.created', 'run.finished', 'run.reopened', 'run.finished']);
     expect(readFileSync(join(out.dir, 'synthesis.md'), 'utf8')).toBe(workerText(out.dir, 'synth', 'result.md'));
-    expect(JSON.parse(readFileSync(join(out.dir, 'run.json'), 'utf8'))).toMatchObject({ state: 'finished', ok: true });
+    expect(JSON.parse(readFileSync(join(out.dir, 'run.json'), 'utf8'))).toMatchObject({ state: 'finished', outcome: 'ok' });
   });
 });
