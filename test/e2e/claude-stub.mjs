@@ -4,7 +4,8 @@
 // [[hold-once]] (the first such request streams its start, then waits for release() before answering)
 // [[fix:PATH|TEXT]] (an implementer's prompt, "Fix the findings", gets a Write of TEXT to PATH; any other
 // prompt is answered with a finding that quotes the directive, so it reaches the fix stage);
-// the default reply is "stub reply" (+ " for lens x" when the prompt has a line "LENS: x").
+// the default reply is "stub reply" (+ " for lens x" when the prompt has a line "LENS: x"). The API key
+// sk-stub-revoked is refused with 401 authentication_error.
 import { createServer } from 'node:http';
 import { closeLoopback, listenLoopback, sendJson } from './loopback.mjs';
 
@@ -35,6 +36,8 @@ export async function startClaudeStub() {
     }
     const path = (req.url ?? '').split('?')[0];
     requests.push({ method: req.method, url: req.url, headers: req.headers, body: body ?? raw });
+    // A revoked key is refused the way the real API refuses one.
+    if (req.headers['x-api-key'] === 'sk-stub-revoked') return sendJson(res, 401, { type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } });
     if (req.method === 'POST' && path === '/v1/messages/count_tokens') return sendJson(res, 200, { input_tokens: 10 });
     if (req.method !== 'POST' || path !== '/v1/messages' || !body) return sendJson(res, 404, { type: 'error', error: { type: 'not_found_error', message: `stub has no route ${req.method} ${path}` } });
     respond(res, body);

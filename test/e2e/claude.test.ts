@@ -34,6 +34,27 @@ describe('claude', () => {
     }
   });
 
+  test('an authentication failure: the worker is failed with claude\'s own words, in status, its reason column and result --json; result exits 1', async ({ server }) => {
+    const claude = await claudeFor(server);
+    try {
+      const env = { ...claude.env, ANTHROPIC_API_KEY: 'sk-stub-revoked' };
+      const run = await newRun(server);
+      const r = await server.cli(['spawn', run.id, 'w', '--agent', 'claude', '--prompt', 'Say hi.'], { env });
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      expect((await server.cli(['wait', run.id, '--timeout', '90'], { env })).exitCode).toBe(1);
+      const rec = workerJson(run, 'w');
+      // claude says is_error with subtype "success" and its words in `result`: the words are the reason.
+      expect(rec).toMatchObject({ state: 'failed', reason: expect.stringMatching(/^the agent reported an error: .*(API key|x-api-key|log ?in|authenticat)/i) });
+      expect(String(rec.reason)).not.toMatch(/\(success\)|: success$/);
+      const result = await server.cli(['result', run.id, 'w', '--json'], { env });
+      expect(result.exitCode).toBe(1);
+      expect(parseOut(result)).toMatchObject({ state: 'failed', reason: rec.reason, text: null });
+      expect(String((await server.cli(['status', run.id], { env })).stdout)).toContain(String(rec.reason));
+    } finally {
+      await claude.stub.close();
+    }
+  });
+
   test('kill -9 mid-turn: one monitor pass resumes it with the recorded id, the stub sees the original turn again, it ends done', async ({ server }) => {
     const claude = await claudeFor(server);
     try {
