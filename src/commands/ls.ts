@@ -17,7 +17,7 @@ export const command: Command = {
     const runs = entries.map((e) => ({ ...e, state: e.state ?? 'active', live: live.get(e.id) ?? null }));
     if (ctx.json) printJson(ctx, { runs });
     else if (runs.length === 0) ctx.out('No runs yet. Start one with `orch-tmux review ./doc.md` or `orch-tmux new`.\n');
-    else ctx.out(table(['RUN', 'STATE', 'LIVE', 'CREATED', 'NAME', 'DIR'], runs.map((r) => [r.id, r.state, r.live === null ? '?' : r.live ? 'yes' : 'no', r.created.replace('T', ' ').slice(0, 19), r.name ?? r.pattern ?? '', r.dir])));
+    else ctx.out(table(['RUN', 'STATE', 'OUTCOME', 'LIVE', 'CREATED', 'NAME', 'DIR'], runs.map((r) => [r.id, r.state, r.outcome ?? '', r.live === null ? '?' : r.live ? 'yes' : 'no', r.created.replace('T', ' ').slice(0, 19), r.name ?? r.pattern ?? '', r.dir])));
     return 0;
   },
 };
