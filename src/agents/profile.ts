@@ -36,6 +36,8 @@ export interface AgentProfile {
   silence?: Partial<Record<'pokeAfter' | 'interruptAfter' | 'killAfter', number>>;
   /** What the agent's own exit codes mean, for the reason a failed worker shows. */
   exitCodes?: Record<string, string>;
+  /** false: a worker that failed with nothing to resume is never started again from its prompt. */
+  rerun: boolean;
   /** The agent CLI version this profile was proven with (doctor shows it beside the one found). */
   proven?: string;
   /** Where the profile came from (a file path or `builtin:NAME`). */

@@ -76,6 +76,9 @@ export function boardView(run: RunRecord, windows: Map<string, string>, nowMs = 
     if (state === 'done' || state === 'running') {
       detail = [s.cost !== undefined ? `$${s.cost.toFixed(4)}` : '', s.tokens ? `${s.tokens.input + s.tokens.output} tokens` : ''].filter(Boolean).join(', ');
     }
+    // Restarts beside the detail: `1 rerun` says the task ran again from its prompt.
+    const restarted = [s.resumes ? `${s.resumes} resume${s.resumes === 1 ? '' : 's'}` : '', s.reruns ? `${s.reruns} rerun${s.reruns === 1 ? '' : 's'}` : ''].filter(Boolean).join(', ');
+    if (restarted) detail = [detail, restarted].filter(Boolean).join('; ');
     // A remote worker's window is on its host (no number to jump to here): the host is named instead.
     if (rec?.host) detail = [`on ${rec.host.name}`, detail].filter(Boolean).join(': ');
     return {

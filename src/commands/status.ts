@@ -76,8 +76,15 @@ function ago(iso?: string): string {
 export function workerTable(workers: WorkerStatus[]): string {
   const ended = (w: WorkerStatus) => w.state !== 'done' && w.state !== 'running' && w.state !== 'pending';
   const withReason = workers.some((w) => ended(w) && w.reason);
-  return table(['WORKER', 'STATE', 'EXIT', 'STARTED', 'ACTIVITY', 'RESULT', ...(withReason ? ['REASON'] : [])], workers.map((w) => [
-    `  ${w.name}`, w.state, w.exitCode === null ? (w.signal ?? '') : String(w.exitCode), ago(w.startedAt), ago(w.lastActivity), w.result ?? '',
-    ...(withReason ? [ended(w) ? w.reason ?? '' : ''] : []),
+  const withRestarts = workers.some((w) => w.resumes || w.reruns);
+  return table(['WORKER', 'STATE', 'EXIT', 'STARTED', 'ACTIVITY', ...(withRestarts ? ['RESTARTS'] : []), 'RESULT', ...(withReason ? ['REASON'] : [])], workers.map((w) => [
+    `  ${w.name}`, w.state, w.exitCode === null ? (w.signal ?? '') : String(w.exitCode), ago(w.startedAt), ago(w.lastActivity),
+    ...(withRestarts ? [restartText(w)] : []), w.result ?? '', ...(withReason ? [ended(w) ? w.reason ?? '' : ''] : []),
   ]));
+}
+
+/** `1 resume, 1 rerun`: how a worker was restarted (empty when never). */
+export function restartText(w: Pick<WorkerStatus, 'resumes' | 'reruns'>): string {
+  const part = (n: number | undefined, word: string) => (n ? `${n} ${word}${n === 1 ? '' : 's'}` : '');
+  return [part(w.resumes, 'resume'), part(w.reruns, 'rerun')].filter(Boolean).join(', ');
 }

@@ -26,6 +26,8 @@ function configSchema(z: Zod) {
     death: emptyMeansDefaults(z.strictObject({
       resume: z.boolean().optional().meta({ description: 'An agent that died without a result is resumed with its session id (default true).' }),
       maxResumes: z.number().int({ error: 'a whole number, 0 or more' }).min(0, { error: 'a whole number, 0 or more' }).optional().meta({ description: 'Default 2.' }),
+      rerun: z.boolean().optional().meta({ description: 'A worker that failed or was lost with nothing to resume (no session, or no resume in its profile) starts the task again from its prompt (default true). Never a killed worker, one the agent itself failed, or a writer whose workspace changed.' }),
+      maxReruns: z.number().int({ error: 'a whole number, 0 or more' }).min(0, { error: 'a whole number, 0 or more' }).optional().meta({ description: 'Default 1. Reruns do not count toward maxResumes.' }),
     })),
     notify: emptyMeansDefaults(z.strictObject({
       command: z.union([strings, z.string().transform((line) => (line.trim() ? line.trim().split(/\s+/) : []))], { error: 'a list of strings (argv) or one command line' })

@@ -64,6 +64,7 @@ function profileSchema(z: Zod) {
     }).optional().meta({ description: 'Lifecycle hooks: the worker\'s state comes from them first; a whole "{{hooks}}" item in command and resume installs them.' }),
     silence: z.strictObject({ pokeAfter: seconds.optional(), interruptAfter: seconds.optional(), killAfter: seconds.optional() })
       .optional().meta({ description: 'Silence defaults (seconds) for this agent, under what the policy files set.' }),
+    rerun: z.boolean().default(true).meta({ description: 'false: a worker that failed with nothing to resume is never started again from its prompt (work not safe to repeat).' }),
     exitCodes: z.record(z.string().regex(/^\d{1,3}$/, { error: 'exit codes like "55"' }), scalarText).optional().meta({ description: 'What the agent\'s own exit codes mean, for the reason a failed worker shows.' }),
     proven: scalarText.optional().meta({ description: 'The agent CLI version this profile was proven with (doctor shows it beside the one found).' }),
   }).superRefine((p, ctx) => {

@@ -51,6 +51,8 @@ function tightens(section: string, key: string, value: unknown, current: unknown
     case 'silence.killAfter': return (value as number) > 0 && ((current as number) === 0 || (value as number) < (current as number));
     case 'death.resume': return value === false;
     case 'death.maxResumes': return (value as number) < (current as number);
+    case 'death.rerun': return value === false;
+    case 'death.maxReruns': return (value as number) < (current as number);
     case 'notify.tmux': return value === true;
     case 'limits.resume': return value === false;
     // Closing ended sessions sooner only tidies up; keeping them longer (or forever) is the user's to choose.

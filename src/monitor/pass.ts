@@ -11,7 +11,7 @@ import { endRunIfFinished, readRun, runEnded, type RunRecord } from '../runs/run
 import { NoServerError, socketPathOf, Tmux, type TmuxServer } from '../tmux/index.js';
 import { clearInterrupted, killWorker, markInterrupted } from '../workers/kill.js';
 import { FINISHED, listWorkerNames, readWorker, type WorkerRecord, type DerivedState } from '../workers/record.js';
-import { resumeWorker, sessionIdOf } from '../workers/resume.js';
+import { rerunWorker, resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { sendMessage } from '../workers/send.js';
 import { PANE_FIELDS, paneInfo, paneMap, type PaneInfo, type PaneMap } from '../workers/panes.js';
 import { allWorkersFinished, gatherEvidence, settleWorker } from '../workers/store.js';
@@ -241,7 +241,7 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
   }
   // Every worker was seen finished (and so reported) this pass and none was resumed: the run ends here, once.
   // A worker that ended during this pass (after an interrupt) is seen next pass, so its end is acted on first.
-  const settled = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.resetsAt && !w.actions.some((a) => a.startsWith('resume')));
+  const settled = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.resetsAt && !w.actions.some((a) => a.startsWith('resume') || a.startsWith('rerun')));
   const failed = observations.find((w) => w.state !== 'done');
   const failedWhy = failed && readWorker(run.dir, failed.name)?.reason;
   const why = failed ? `worker ${failed.name} ${failed.state}${failedWhy ? `: ${failedWhy}` : ''}` : undefined;
@@ -354,6 +354,19 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       } catch (error) {
         event('monitor.resume-failed', { error: String((error as Error).message) });
         return 'resume-failed';
+      }
+    }
+    case 'rerun': {
+      try {
+        const r = await rerunWorker(run, tmux, rec.name, env);
+        mem.reported = undefined;
+        await tell('rerun', { attempt: r.attempt, because: rec.reason ?? null });
+        return `rerun:${r.attempt}`;
+      } catch (error) {
+        // A writer whose workspace changed is never rerun; said once for this attempt.
+        if ((error as { code?: string }).code === 'workspace_changed') mem.rerunRefused = rec.resumes;
+        event('monitor.rerun-refused', { error: String((error as Error).message), code: (error as { code?: string }).code ?? null });
+        return 'rerun-refused';
       }
     }
   }

@@ -6,7 +6,8 @@ export interface Policy {
   approvals: { mode: 'notify' | 'auto' | 'deny'; allow: string[]; deny: string[] };
   /** Seconds: poke after `pokeAfter` of silence, interrupt `interruptAfter` later, kill at `killAfter` (0 = never). */
   silence: { pokeAfter: number; poke: string; interruptAfter: number; killAfter: number };
-  death: { resume: boolean; maxResumes: number };
+  /** A dead worker with a session is resumed (`maxResumes`); one with nothing to resume is rerun from its prompt (`maxReruns`). */
+  death: { resume: boolean; maxResumes: number; rerun: boolean; maxReruns: number };
   notify: { command: string[]; tmux: boolean };
   /** A worker at a usage or rate limit is never poked; with `resume` it gets `nudge` once the limit resets. */
   limits: { resume: boolean; nudge: string };
@@ -29,7 +30,7 @@ export const DEFAULT_DENY = [
 export const DEFAULT_POLICY: Policy = {
   approvals: { mode: 'notify', allow: ['.*'], deny: DEFAULT_DENY },
   silence: { pokeAfter: 300, poke: '', interruptAfter: 600, killAfter: 0 },
-  death: { resume: true, maxResumes: 2 },
+  death: { resume: true, maxResumes: 2, rerun: true, maxReruns: 1 },
   notify: { command: [], tmux: true },
   limits: { resume: true, nudge: 'The usage limit has reset. Continue the task from where you left off.' },
   sessions: { keepAfterEnd: '1h' },

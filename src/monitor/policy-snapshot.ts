@@ -38,10 +38,10 @@ export function readPolicySnapshot(runDir: string): ResolvedPolicy | undefined {
   }
 }
 
-/** The run's frozen policy (a snapshot made before `limits` or `sessions` existed gets their defaults); undefined without one. */
+/** The run's frozen policy (a snapshot made before `limits`, `sessions` or `death.rerun` existed gets their defaults); undefined without one. */
 export function frozenPolicy(runDir: string): Policy | undefined {
   const policy = readPolicySnapshot(runDir)?.policy;
   if (!policy) return undefined;
   const older: Partial<Policy> = policy;
-  return { ...policy, limits: older.limits ?? DEFAULT_POLICY.limits, sessions: older.sessions ?? DEFAULT_POLICY.sessions };
+  return { ...policy, death: { ...DEFAULT_POLICY.death, ...older.death }, limits: older.limits ?? DEFAULT_POLICY.limits, sessions: older.sessions ?? DEFAULT_POLICY.sessions };
 }

@@ -28,6 +28,8 @@ export interface WorkerMemory {
   nudgedFor?: number;
   /** The final state already reported. */
   reported?: string;
+  /** The attempt a rerun was refused for (its writer's workspace had changed): not tried again. */
+  rerunRefused?: number;
 }
 
 /** One thing to do about one worker. */
@@ -39,7 +41,8 @@ export type Action =
   | { kind: 'nudge'; resetsAt: number }
   | { kind: 'interrupt' }
   | { kind: 'kill'; why: string }
-  | { kind: 'resume'; sessionId: string };
+  | { kind: 'resume'; sessionId: string }
+  | { kind: 'rerun' };
 
 export interface DecideInput {
   worker: WorkerRecord;
@@ -58,10 +61,24 @@ export interface DecideInput {
 
 const matches = (patterns: string[], text: string) => patterns.some((p) => new RegExp(p, 'i').test(text));
 
-/** Whether a dead worker should be resumed: no result from its declared channel (a fallback never counts), a session id, resumes left, not killed on purpose. */
+/** Whether a dead worker should be resumed: no result from its declared channel (a fallback never counts), a session id, resumes left (reruns do not count), not killed on purpose. */
 export function shouldResume(i: DecideInput): boolean {
   const noResult = !hasResult(i.worker);
-  return (i.state === 'failed' || i.state === 'lost') && noResult && i.policy.death.resume && i.canResume && Boolean(i.sessionId) && i.worker.resumes < i.policy.death.maxResumes;
+  const resumed = i.worker.resumes - (i.worker.reruns ?? 0);
+  return (i.state === 'failed' || i.state === 'lost') && noResult && i.policy.death.resume && i.canResume && Boolean(i.sessionId) && resumed < i.policy.death.maxResumes;
+}
+
+/**
+ * Whether a dead worker with nothing to resume (no session, or no resume in its profile) should start its
+ * task again from its prompt: failed or lost without an answer, reruns left, and not when it was killed, the
+ * agent itself said why it failed (an error result, refused tools, an explained exit code), its profile
+ * opts out (`rerun: false`), it is a rehearsal, or a rerun was refused for this attempt already.
+ */
+export function shouldRerun(i: DecideInput): boolean {
+  const w = i.worker;
+  const nothingToResume = !i.sessionId || !i.canResume;
+  return (i.state === 'failed' || i.state === 'lost') && !hasResult(w) && i.policy.death.rerun && nothingToResume && !w.rehearsal
+    && !w.noRerun && !w.agentSaid && (w.reruns ?? 0) < i.policy.death.maxReruns && i.memory.rerunRefused !== w.resumes;
 }
 
 /**
@@ -97,6 +114,7 @@ export function decide(i: DecideInput): Action[] {
       if (resetsAt !== undefined && i.nowMs < resetsAt) return memory.limitTold === resetsAt ? [] : [{ kind: 'notify', event: 'rate_limited', detail: { resetsAt: new Date(resetsAt).toISOString() } }];
       return [{ kind: 'resume', sessionId: i.sessionId! }];
     }
+    if (shouldRerun(i)) return [{ kind: 'rerun' }];
     if (memory.reported === i.state) return [];
     return [{ kind: 'notify', event: i.state, detail: { exitCode: i.worker.exitCode ?? null, reason: i.worker.reason, resumes: i.worker.resumes } }];
   }

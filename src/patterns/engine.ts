@@ -30,10 +30,10 @@ import { notify } from '../monitor/notify.js';
 import { waitForWorkers } from '../workers/wait.js';
 import { expandItems, itemValues, type Item } from './items.js';
 import { DEFAULT_POLICY, loadPolicy, type Policy } from '../monitor/config.js';
-import { shouldResume } from '../monitor/policy.js';
+import { shouldRerun, shouldResume } from '../monitor/policy.js';
 import { limitInTranscript } from '../monitor/limits.js';
 import { acquireLock } from '../runs/lock.js';
-import { resumeWorker, sessionIdOf } from '../workers/resume.js';
+import { rerunWorker, resumeWorker, sessionIdOf } from '../workers/resume.js';
 import { pickLenses } from './lenses.js';
 import { readVerdict, verdictReason } from './verdict.js';
 import { interpolate, loadPattern, type Pattern, type Stage } from './pattern.js';
@@ -356,8 +356,8 @@ async function drive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: (w: 
       }
       outcome = await waitForWorkers(run, tmux, all, { onTick });
       await settleStage(run, tmux, workers.map((w) => w.name));
-      // The driver applies the death policy too, so a review does not go on without a worker that can be resumed.
-      while (await resumeDead(run, tmux, workers.map((w) => w.name), penv.env)) {
+      // The driver applies the death policy too (resume, else rerun), so a review does not go on without a worker that can be restarted.
+      while (await restartDead(run, tmux, workers.map((w) => w.name), penv.env)) {
         outcome = await waitForWorkers(run, tmux, all, { onTick });
         await settleStage(run, tmux, workers.map((w) => w.name));
       }
@@ -444,16 +444,29 @@ function warnOnce(penv: PatternEnv, run: RunRecord, line: string): void {
 }
 const warned = new Map<string, Set<string>>();
 
-/** Resumes the stage's workers that died without a result, as the monitor's policy allows; true when any was. */
-async function resumeDead(run: RunRecord, tmux: Tmux, names: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
+/** Restarts the stage's workers that died without a result as the monitor's policy allows (a resume, or a
+ * rerun when there is nothing to resume); true when any was. */
+async function restartDead(run: RunRecord, tmux: Tmux, names: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
   const policy = policyOf(run, env);
   let resumed = false;
+  const refused = new Map<string, number>();
   for (const name of names) {
     const rec = readWorker(run.dir, name);
-    if (!rec || rec.rehearsal || !rec.resumeArgv) continue;
+    if (!rec || rec.rehearsal) continue;
     const limit = limitInTranscript(rec);
-    const input = { worker: rec, state: rec.state, memory: { answered: [] }, policy, nowMs: Date.now(), sessionId: sessionIdOf(rec), canResume: true, limit };
-    if (!shouldResume(input)) continue;
+    const input = { worker: rec, state: rec.state, memory: { answered: [], rerunRefused: refused.get(name) }, policy, nowMs: Date.now(), sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv), limit };
+    if (!shouldResume(input)) {
+      if (!shouldRerun(input)) continue;
+      try {
+        await rerunWorker(run, tmux, name, env);
+        resumed = true;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        if (code === 'worker_running' || code === 'resume_in_progress') resumed = true;
+        else appendEvent(run.dir, { worker: name, kind: 'driver.rerun-refused', detail: { error: String((error as Error).message), code: code ?? null } });
+      }
+      continue;
+    }
     // Died at a usage limit: resumed after the reset it named, not straight back into it.
     if (limit?.resetsAt !== undefined && limit.resetsAt > Date.now()) {
       appendEvent(run.dir, { worker: name, kind: 'driver.waiting-limit', detail: { resetsAt: new Date(limit.resetsAt).toISOString() } });

@@ -12,7 +12,7 @@ const COLOURS: Record<string, string> = {
   done: '#2e7d32', failed: '#c62828', killed: '#555', lost: '#ef6c00', running: '#1565c0', pending: '#9e9e9e',
 };
 const MARK_COLOURS: Record<Mark['kind'], string> = {
-  approval: '#2e7d32', denial: '#c62828', asked: '#f9a825', poke: '#6a1b9a', interrupt: '#ad1457', resume: '#00838f', kill: '#000',
+  approval: '#2e7d32', denial: '#c62828', asked: '#f9a825', poke: '#6a1b9a', interrupt: '#ad1457', resume: '#00838f', rerun: '#4e342e', kill: '#000',
 };
 
 const CSS = `
@@ -62,7 +62,7 @@ function workerRow(w: ReportWorker): string {
   const tokens = w.tokens ? `${w.tokens.input ?? 0} in / ${w.tokens.output ?? 0} out` : '';
   return `<tr data-worker="${escapeHtml(w.name)}"><td>${escapeHtml(w.name)}</td><td>${escapeHtml(w.agent ?? '')}</td><td>${stateCell(w.state)}</td>`
     + `<td class="num">${w.exitCode ?? ''}${w.signal ? ` ${escapeHtml(w.signal)}` : ''}</td><td class="num">${escapeHtml(formatDuration(w.durationMs))}</td>`
-    + `<td class="num">${w.resumes}</td><td><code>${escapeHtml(w.sessionId ?? '')}</code></td><td>${escapeHtml([cost, tokens].filter(Boolean).join(', '))}</td>`
+    + `<td class="num">${w.resumes}</td><td class="num">${w.reruns}</td><td><code>${escapeHtml(w.sessionId ?? '')}</code></td><td>${escapeHtml([cost, tokens].filter(Boolean).join(', '))}</td>`
     + `<td>${escapeHtml(w.reason ?? '')}</td></tr>`;
 }
 
@@ -85,7 +85,7 @@ export function renderHtml(r: RunReport): string {
 <h2>Timeline</h2>
 ${timeline(r)}
 <h2>Workers</h2>
-<table class="workers"><thead><tr><th>worker</th><th>agent</th><th>state</th><th>exit</th><th>duration</th><th>resumes</th><th>session id</th><th>cost / tokens</th><th>reason</th></tr></thead>
+<table class="workers"><thead><tr><th>worker</th><th>agent</th><th>state</th><th>exit</th><th>duration</th><th>resumes</th><th>reruns</th><th>session id</th><th>cost / tokens</th><th>reason</th></tr></thead>
 <tbody>${r.workers.map(workerRow).join('\n')}</tbody></table>
 ${plan}
 ${synthesis}

@@ -25,10 +25,10 @@ export function renderMarkdown(r: RunReport): string {
     '',
     '## Workers',
     '',
-    '| worker | agent | state | exit | started | duration | resumes | session id | cost / tokens | reason |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| worker | agent | state | exit | started | duration | resumes | reruns | session id | cost / tokens | reason |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.workers.map((w) => `| ${[
-      w.name, w.agent ?? '', w.state, `${w.exitCode ?? ''}${w.signal ? ` ${w.signal}` : ''}`, w.startedAt ?? '', formatDuration(w.durationMs), String(w.resumes), w.sessionId ?? '',
+      w.name, w.agent ?? '', w.state, `${w.exitCode ?? ''}${w.signal ? ` ${w.signal}` : ''}`, w.startedAt ?? '', formatDuration(w.durationMs), String(w.resumes), String(w.reruns), w.sessionId ?? '',
       [w.cost !== undefined ? `$${w.cost.toFixed(4)}` : '', w.tokens ? `${w.tokens.input} in / ${w.tokens.output} out` : ''].filter(Boolean).join(', '),
       w.reason ?? '',
     ].map(cell).join(' | ')} |`),

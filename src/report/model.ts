@@ -19,7 +19,7 @@ export interface Attempt {
 /** Something that happened to a worker at one moment, drawn on its bar. */
 export interface Mark {
   time: number;
-  kind: 'approval' | 'denial' | 'poke' | 'interrupt' | 'resume' | 'kill' | 'asked';
+  kind: 'approval' | 'denial' | 'poke' | 'interrupt' | 'resume' | 'rerun' | 'kill' | 'asked';
   label: string;
 }
 
@@ -27,7 +27,9 @@ export interface Mark {
 export interface ReportWorker extends WorkerStatus {
   attempts: Attempt[];
   marks: Mark[];
+  /** Restarts of the same session, and reruns of the task from its prompt. */
   resumes: number;
+  reruns: number;
   durationMs?: number;
   resultText?: string;
 }
@@ -49,7 +51,7 @@ export interface RunReport {
 const MARKS: Record<string, Mark['kind']> = {
   'monitor.approved': 'approval', 'hook.approved': 'approval', 'monitor.denied': 'denial', 'hook.denied': 'denial',
   'hook.asked': 'asked', 'monitor.poked': 'poke', 'monitor.nudged': 'poke', 'worker.stalled': 'interrupt',
-  'worker.resume': 'resume', 'worker.kill': 'kill',
+  'worker.resume': 'resume', 'worker.rerun': 'rerun', 'worker.kill': 'kill',
 };
 const ENDS = new Set(['worker.done', 'worker.failed', 'worker.killed', 'worker.lost']);
 
@@ -88,13 +90,13 @@ export function buildReport(run: RunRecord, now = Date.now()): RunReport {
       const kind = MARKS[e.kind];
       if (!kind) return [];
       const d = e.detail ?? {};
-      const what = typeof d.command === 'string' ? d.command : typeof d.request === 'string' ? d.request : typeof d.reason === 'string' ? d.reason : '';
+      const what = typeof d.command === 'string' ? d.command : typeof d.request === 'string' ? d.request : typeof d.reason === 'string' ? d.reason : typeof d.because === 'string' ? d.because : '';
       return [{ time: Date.parse(e.time), kind, label: `${e.kind}${what ? `: ${what}` : ''}` }];
     });
     const first = attempts[0]?.start;
     const lastEnd = attempts.at(-1)?.end;
     return {
-      ...status, attempts, marks, resumes: readWorker(run.dir, name)?.resumes ?? 0,
+      ...status, attempts, marks, resumes: status.resumes ?? 0, reruns: status.reruns ?? 0,
       durationMs: first !== undefined ? (lastEnd ?? now) - first : undefined,
       resultText: status.result ? readText(status.result) : undefined,
     };

@@ -15,8 +15,12 @@ import { hasPane, sessionPanes, type PaneMap } from './panes.js';
 import { createWorker, settleWorker } from './store.js';
 import { readFacts } from './facts.js';
 import { prepareRunner } from './launch-file.js';
+import { workspacePrint } from './workspace-print.js';
 import type { Host } from '../hosts/config.js';
 import { openOnHost, waitForRemoteStart } from '../hosts/launch-remote.js';
+
+/** How long a spawn, resume or rerun waits for the runner to report that the agent started. */
+export const START_TIMEOUT_MS = 15_000;
 
 /** Linux caps one argv item at 128 KiB (MAX_ARG_STRLEN); prompts given as an argument must fit. */
 const MAX_ARG_BYTES = 128 * 1024 - 1;
@@ -90,7 +94,13 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     sessionIdRegex: p.sessionId?.regex, hooks: hookSpec, states: p.states, keys: p.keys, cwd, env: { ...p.env, ...o.host?.env }, socketPath: o.run.socketPath,
     host: o.host, hostDir: o.hostDir,
     rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), starterPid: process.pid, resumes: 0, version: 0,
+    noRerun: p.rerun === false || undefined,
   };
+}
+
+/** A worker that may change its workspace (workspace-write or danger-full-access). */
+export function writes(rec: Pick<WorkerRecord, 'sandbox'>): boolean {
+  return rec.sandbox !== undefined && rec.sandbox !== 'read-only';
 }
 
 /** Fills and resolves a profile's command as a spawn would, without making anything: a pattern checks every worker this way before its run exists. */
@@ -145,7 +155,7 @@ export async function spawnWorker(o: SpawnWorkerOptions): Promise<WorkerRecord> 
 }
 
 /** Writes the prepared worker's files and opens its window; on failure removes what it made. */
-export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerRecord, prompt: string | Uint8Array, env: NodeJS.ProcessEnv, startTimeoutMs = 15_000): Promise<WorkerRecord> {
+export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerRecord, prompt: string | Uint8Array, env: NodeJS.ProcessEnv, startTimeoutMs = START_TIMEOUT_MS): Promise<WorkerRecord> {
   const paths = workerPaths(run.dir, record.name);
   let created: { paneId: string } | undefined;
   try {
@@ -162,6 +172,8 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     // The worker's hook settings (claude's --settings file) and its hooks.jsonl, private like the rest.
     if (record.hooks) writeFileSync(paths.hooks, '', { mode: 0o600, flag: 'a' });
     if (record.hooks) for (const [file, text] of Object.entries(installHooks(record.hooks, hookTarget(run, record.name)).files)) writeFileAtomic(file, text);
+    // A writer's workspace as its first attempt begins: a rerun needs it unchanged (resume.ts).
+    if (writes(record) && !record.host && !record.rehearsal) record.workspacePrint = await workspacePrint(record.cwd);
     createWorker(record);
     if (reopenRun(run.dir)) await reviveBoard(run, tmux);
     const command = prepareRunner(record, { attempt: 0, env: forwardedEnv(env, record.host) });

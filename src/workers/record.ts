@@ -89,8 +89,18 @@ export interface WorkerRecord {
   agentPid?: number;
   /** Where result.md came from (the declared channel), or the fallback kept in fallback.md, or none. */
   resultSource?: AnswerSource | FallbackSource | 'none';
-  /** How many times it was resumed; also the number of the current attempt (its facts files). */
+  /** How many times it was restarted (resumed or rerun); also the number of the current attempt (its facts files). */
   resumes: number;
+  /** How many of those restarts were reruns (the task again from prompt.md, nothing to resume); absent: none. */
+  reruns?: number;
+  /** How the current attempt started, when it is a restart. */
+  restart?: 'resume' | 'rerun';
+  /** The profile said its work is not safe to repeat (`rerun: false`): never rerun. */
+  noRerun?: boolean;
+  /** The failure came from the agent's own word (an error result, refused tools, an explained exit code): never rerun. */
+  agentSaid?: boolean;
+  /** A writer's workspace as the current attempt began (workers/workspace-print.ts): a rerun needs it unchanged. */
+  workspacePrint?: string;
   /** Bumped by every change the store makes. */
   version: number;
 }

@@ -4,7 +4,7 @@ import { OrchError, UsageError } from '../errors.js';
 import { workerPaths } from '../runs/paths.js';
 import { ensureSession, reopenRun, reviveBoard, type RunRecord } from '../runs/run.js';
 import type { Tmux } from '../tmux/index.js';
-import { forwardedEnv, waitForStart } from './launch.js';
+import { forwardedEnv, START_TIMEOUT_MS, waitForStart } from './launch.js';
 import { prepareRunner } from './launch-file.js';
 import { hasPane, sessionPanes } from './panes.js';
 import { readWorker, type WorkerRecord } from './record.js';
@@ -12,14 +12,16 @@ import { sessionIdOf } from './session-id.js';
 import { openOnHost, waitForRemoteStart } from '../hosts/launch-remote.js';
 import { panesFor } from '../hosts/seen.js';
 import { runPanes } from '../hosts/sync.js';
-import { markResuming, RefusedTransition, settleWorker } from './store.js';
+import { markRestarting, RefusedTransition, settleWorker, type Restart } from './store.js';
+import { workspacePrint } from './workspace-print.js';
 
 export { sessionIdOf } from './session-id.js';
 
-/** What a resume started from. */
+/** What a restart (resume or rerun) started from. */
 export interface ResumeReport {
   worker: string;
-  sessionId: string;
+  /** The session resumed; a rerun's new one where the profile chooses it, else none. */
+  sessionId?: string;
   attempt: number;
   previousState: WorkerRecord['state'];
   previousExitCode: number | null;
@@ -27,47 +29,72 @@ export interface ResumeReport {
 
 /** Restarts a worker's agent with its resume argv and session id, in the same window when it still exists. */
 export async function resumeWorker(run: RunRecord, tmux: Tmux, name: string, env: NodeJS.ProcessEnv = process.env): Promise<ResumeReport> {
-  if (!readWorker(run.dir, name)) throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}`, { code: 'unknown_worker' });
-  // What tmux and the runner's facts show first (a runner killed -9 left `running` behind).
-  const rec = settleWorker(run.dir, name, { panes: await runPanes(run, tmux), by: 'resume' })!;
-  if (rec.state === 'running' || rec.state === 'pending') throw new UsageError(`Worker ${name} is ${rec.state}: kill it first or let it finish`, { code: 'worker_running' });
-  if (rec.state === 'done') throw new UsageError(`Worker ${name} is done: it has its result, there is nothing to resume`, { code: 'worker_done' });
+  const rec = await endedWorker(run, tmux, name, 'resume');
   if (!rec.resumeArgv) throw new UsageError(`Agent ${rec.agent} has no resume command in its profile: it cannot be resumed`, { code: 'not_resumable' });
   const sessionId = sessionIdOf(rec);
   if (!sessionId) throw new OrchError(`Worker ${name} has no recorded session id (the agent never printed one): it cannot be resumed`, { code: 'no_session_id' });
-  const paths = workerPaths(run.dir, name);
-  // The monitor and a pattern driver may both decide to resume: one lock per worker, one resume.
-  const lock = acquireLock(join(paths.dir, 'resume.lock'));
-  if ('heldBy' in lock) throw new OrchError(`Worker ${name} is being resumed by pid ${lock.heldBy.pid}`, { code: 'resume_in_progress' });
+  return restart(run, tmux, rec, { kind: 'resume', sessionId }, env);
+}
+
+/**
+ * Starts a worker's task again from its prompt.md as a new attempt (a rerun: there is nothing to resume).
+ * A writer is rerun only on the workspace its attempt started from: a changed one is refused
+ * (`workspace_changed`), so a rerun never lands on top of a half-made change.
+ */
+export async function rerunWorker(run: RunRecord, tmux: Tmux, name: string, env: NodeJS.ProcessEnv = process.env): Promise<ResumeReport> {
+  const rec = await endedWorker(run, tmux, name, 'rerun');
+  if (rec.workspacePrint && (await workspacePrint(rec.cwd)) !== rec.workspacePrint) {
+    throw new OrchError(`Worker ${name}'s workspace ${rec.cwd} changed since its attempt started: it is not rerun on top of a half-made change`, { code: 'workspace_changed' });
+  }
+  return restart(run, tmux, rec, { kind: 'rerun' }, env);
+}
+
+// The worker as tmux and the runner's facts show it (a runner killed -9 left `running` behind), refused unless it ended without its answer.
+async function endedWorker(run: RunRecord, tmux: Tmux, name: string, verb: string): Promise<WorkerRecord> {
+  if (!readWorker(run.dir, name)) throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}`, { code: 'unknown_worker' });
+  const rec = settleWorker(run.dir, name, { panes: await runPanes(run, tmux), by: verb })!;
+  if (rec.state === 'running' || rec.state === 'pending') throw new UsageError(`Worker ${name} is ${rec.state}: kill it first or let it finish`, { code: 'worker_running' });
+  if (rec.state === 'done') throw new UsageError(`Worker ${name} is done: it has its result, there is nothing to ${verb}`, { code: 'worker_done' });
+  return rec;
+}
+
+// One restart at a time per worker (the monitor and a pattern driver may both decide on one).
+async function restart(run: RunRecord, tmux: Tmux, rec: WorkerRecord, how: Restart, env: NodeJS.ProcessEnv): Promise<ResumeReport> {
+  const lock = acquireLock(join(workerPaths(run.dir, rec.name).dir, 'resume.lock'));
+  if ('heldBy' in lock) throw new OrchError(`Worker ${rec.name} is being restarted by pid ${lock.heldBy.pid}`, { code: 'resume_in_progress' });
   try {
-    return await resumeLocked(run, tmux, rec, sessionId, env);
+    return await restartLocked(run, tmux, rec, how, env);
   } finally {
     lock.release();
   }
 }
 
-async function resumeLocked(run: RunRecord, tmux: Tmux, before: WorkerRecord, sessionId: string, env: NodeJS.ProcessEnv): Promise<ResumeReport> {
+async function restartLocked(run: RunRecord, tmux: Tmux, before: WorkerRecord, how: Restart, env: NodeJS.ProcessEnv): Promise<ResumeReport> {
   const name = before.name;
-  // Refused (and logged) when someone else resumed it meanwhile: it is no longer failed, lost or killed.
+  // A writer's workspace as this attempt begins: what a later rerun must find unchanged.
+  const print = before.workspacePrint !== undefined ? await workspacePrint(before.cwd) : undefined;
+  // Refused (and logged) when someone else restarted it meanwhile: it is no longer failed, lost or killed.
   let rec: WorkerRecord | undefined;
   try {
-    rec = markResuming(run.dir, name, sessionId, 'resume');
+    rec = markRestarting(run.dir, name, how, how.kind, print);
   } catch (error) {
     if (!(error instanceof RefusedTransition)) throw error;
-    throw new OrchError(`Worker ${name} is ${readWorker(run.dir, name)?.state ?? 'gone'} now: someone else resumed it`, { code: 'resume_in_progress' });
+    throw new OrchError(`Worker ${name} is ${readWorker(run.dir, name)?.state ?? 'gone'} now: someone else restarted it`, { code: 'resume_in_progress' });
   }
   // A run that had ended (every worker finished, or killed) is active again while this worker runs.
   const reopened = reopenRun(run.dir, true);
   await ensureSession(run, tmux);
   if (reopened) await reviveBoard(run, tmux);
-  const attempt = rec?.resumes ?? before.resumes + 1;
-  const command = prepareRunner(rec ?? readWorker(run.dir, name)!, { attempt, resume: true, env: forwardedEnv(env, before.host) });
+  const now = rec ?? readWorker(run.dir, name)!;
+  const attempt = now.resumes;
+  const command = prepareRunner(now, { attempt, resume: how.kind === 'resume', env: forwardedEnv(env, before.host) });
+  const report = { worker: name, sessionId: how.kind === 'resume' ? how.sessionId : now.sessionId, attempt, previousState: before.state, previousExitCode: before.exitCode ?? null };
   if (before.host) {
     // On its host: the same window when its pane is still there (the host's own listing, just synced).
     const respawn = before.paneId && hasPane(panesFor(before, 'unknown'), before.paneId) ? before.paneId : undefined;
-    const opened = await openOnHost(run, rec ?? before, command, attempt, respawn);
-    await waitForRemoteStart(run, name, 15_000, opened.paneId);
-    return { worker: name, sessionId, attempt, previousState: before.state, previousExitCode: before.exitCode ?? null };
+    const opened = await openOnHost(run, now, command, attempt, respawn);
+    await waitForRemoteStart(run, name, START_TIMEOUT_MS, opened.paneId);
+    return report;
   }
   const panes = await sessionPanes(tmux, run.session);
   const windowEnv = { ORCH_TMUX_WORKER: `${run.id}/${name}` };
@@ -76,6 +103,6 @@ async function resumeLocked(run: RunRecord, tmux: Tmux, before: WorkerRecord, se
   } else {
     await tmux.newWindow({ target: run.session, name, cwd: before.cwd, env: windowEnv, command });
   }
-  await waitForStart(tmux, run, name, 15_000);
-  return { worker: name, sessionId, attempt, previousState: before.state, previousExitCode: before.exitCode ?? null };
+  await waitForStart(tmux, run, name, START_TIMEOUT_MS);
+  return report;
 }

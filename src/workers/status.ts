@@ -33,6 +33,16 @@ export interface WorkerStatus {
   /** What the agent said it cost (USD) and the tokens it reported, where it did. */
   cost?: number;
   tokens?: Tokens;
+  /** Restarts so far, where there were any: resumes (the same session) and reruns (the task again). */
+  resumes?: number;
+  reruns?: number;
+}
+
+/** A worker's restarts for its status, present only when it had any. */
+function restarts(rec: WorkerRecord): { resumes?: number; reruns?: number } {
+  const reruns = rec.reruns ?? 0;
+  const resumes = rec.resumes - reruns;
+  return { ...(resumes > 0 ? { resumes } : {}), ...(reruns > 0 ? { reruns } : {}) };
 }
 
 /**
@@ -57,7 +67,7 @@ export function workerStatus(run: RunRecord, name: string, panes: Panes): Worker
   if (!rec) {
     return { name, state: 'lost', host: 'local', exitCode: null, signal: null, reason: 'worker.json is missing or damaged', result: existingResult(run.dir, name) };
   }
-  const base = { name, host: rec.host?.name ?? 'local', agent: rec.agent, sessionId: rec.sessionId, paneId: rec.paneId, ...workerUsage(rec.spent) };
+  const base = { name, host: rec.host?.name ?? 'local', agent: rec.agent, sessionId: rec.sessionId, paneId: rec.paneId, ...workerUsage(rec.spent), ...restarts(rec) };
   if (FINISHED.has(rec.state)) {
     return {
       ...base, state: rec.state, exitCode: rec.exitCode ?? null, signal: rec.signal ?? null, reason: rec.reason,

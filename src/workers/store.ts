@@ -2,6 +2,7 @@
 // change is a checked transition of the state machine (DESIGN "Worker and run states"), made under the
 // worker's lock and logged in events.jsonl in the same step. Runners report facts; this turns them into
 // state. Read commands never call in here.
+import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { writeFileAtomic, writeJsonAtomic } from '../runs/atomic.js';
 import { appendEvent } from '../runs/events.js';
@@ -44,8 +45,9 @@ function commit(prev: WorkerRecord, next: WorkerRecord, by: string, detail: Reco
   const written = { ...next, version: (prev.version ?? 0) + 1 };
   writeJsonAtomic(workerPaths(prev.runDir, prev.name).workerJson, written);
   if (next.state !== prev.state) {
-    const kind = next.state === 'running' ? (next.resumes > 0 ? 'worker.resumed' : 'worker.started')
-      : next.state === 'pending' ? 'worker.resume' : `worker.${next.state}`;
+    // A rerun's start is a start (the task from its prompt again); a resume's continues a session.
+    const kind = next.state === 'running' ? (next.resumes > 0 && next.restart !== 'rerun' ? 'worker.resumed' : 'worker.started')
+      : next.state === 'pending' ? (next.restart === 'rerun' ? 'worker.rerun' : 'worker.resume') : `worker.${next.state}`;
     appendEvent(prev.runDir, { worker: prev.name, kind, detail: { from: prev.state, to: next.state, version: written.version, by, ...detail } });
   }
   return written;
@@ -203,23 +205,39 @@ function finish(rec: WorkerRecord, truth: Truth, by: string): WorkerRecord {
   const sessionId = report?.sessionId ?? truth.start?.sessionId ?? rec.sessionId ?? (rec.sessionIdRegex ? findSessionId(rec, new RegExp(rec.sessionIdRegex)) : undefined);
   const said = report ? { ...(report.cost !== undefined ? { cost: report.cost } : {}), ...(report.usage !== undefined ? { usage: report.usage } : {}) } : {};
   return commit(rec, {
-    ...rec, state, reason, resultSource, sessionId, ...(Object.keys(said).length ? { spent: { ...rec.spent, [rec.resumes]: said } } : {}),
+    ...rec, state, reason, resultSource, sessionId, agentSaid: state === 'failed' && truth.agentSaid ? true : undefined,
+    ...(Object.keys(said).length ? { spent: { ...rec.spent, [rec.resumes]: said } } : {}),
     exitCode: truth.exit?.code ?? rec.exitCode ?? null, signal: truth.exit?.signal ?? rec.signal ?? null,
     endedAt: truth.exit?.time ?? new Date().toISOString(),
   }, by, { exitCode: truth.exit?.code ?? null, signal: truth.exit?.signal ?? null, reason, resultSource, ...said, ...(truth.exit?.orphans ? { orphans: truth.exit.orphans } : {}) });
 }
 
-/** Makes a finished worker pending again for a resume (attempt n+1); the caller then starts its runner. */
-export function markResuming(runDir: string, name: string, sessionId: string, by: string): WorkerRecord | undefined {
+/** How a restart begins: a resume of the recorded session, or a rerun of the task from its prompt. */
+export type Restart = { kind: 'resume'; sessionId: string } | { kind: 'rerun' };
+
+/**
+ * Makes a finished worker pending again for a restart (attempt n+1); the caller then starts its runner. A
+ * rerun starts afresh: a profile that chooses the session id up front gets a new one (in argv too), and it
+ * counts in `reruns`, not toward `maxResumes`. `workspacePrint` is a writer's workspace as this attempt begins.
+ */
+export function markRestarting(runDir: string, name: string, restart: Restart, by: string, workspacePrint?: string): WorkerRecord | undefined {
   const paths = workerPaths(runDir, name);
   return update(runDir, name, (rec) => {
     if (!allowed(rec.state, 'pending')) refuse(rec, 'pending', by);
     // The new attempt starts with no answer of its own: an old result must not pass for a new one.
     for (const f of [paths.killRequested, paths.interruptRequested, paths.result, paths.fallback]) rmSync(f, { force: true });
+    const fresh = restart.kind === 'rerun' && rec.newSessionId ? randomUUID() : undefined;
+    const session = restart.kind === 'resume' ? { sessionId: restart.sessionId }
+      : fresh ? { sessionId: fresh, newSessionId: fresh, argv: rec.argv.map((a) => a.split(rec.newSessionId!).join(fresh)), resumeArgv: rec.resumeArgv?.map((a) => a.split(rec.newSessionId!).join(fresh)) }
+      : { sessionId: undefined };
     return commit(rec, {
-      ...rec, state: 'pending', pendingSince: new Date().toISOString(), starterPid: process.pid, sessionId, reason: undefined,
-      resumes: rec.resumes + 1, resultSource: undefined,
-    }, by, { sessionId, attempt: rec.resumes + 1, previousState: rec.state, previousExitCode: rec.exitCode ?? null });
+      ...rec, ...session, state: 'pending', pendingSince: new Date().toISOString(), starterPid: process.pid, reason: undefined, agentSaid: undefined,
+      resumes: rec.resumes + 1, reruns: restart.kind === 'rerun' ? (rec.reruns ?? 0) + 1 : rec.reruns, restart: restart.kind, resultSource: undefined,
+      workspacePrint: workspacePrint ?? rec.workspacePrint,
+    }, by, {
+      attempt: rec.resumes + 1, previousState: rec.state, previousExitCode: rec.exitCode ?? null,
+      ...(restart.kind === 'resume' ? { sessionId: restart.sessionId } : { because: rec.reason ?? null, ...(fresh ? { sessionId: fresh } : {}) }),
+    });
   });
 }
 

@@ -134,16 +134,33 @@ describe('decide: death', () => {
     expect(decide(input({ worker: { ...failed, state: 'lost' }, state: 'lost' }))).toEqual([{ kind: 'resume', sessionId: 'sid' }]);
   });
 
-  test('no resume: maxResumes reached, no session id, a real result, killed on purpose, resume off', () => {
+  test('no resume: maxResumes reached, a real result, killed on purpose, resume off; reruns do not count toward maxResumes', () => {
     const cases: Partial<DecideInput>[] = [
       { worker: { ...failed, resumes: 2 }, state: 'failed' },
-      { worker: failed, state: 'failed', sessionId: undefined },
       { worker: { ...failed, resultSource: 'file' }, state: 'failed' },
       { worker: { ...failed, state: 'killed' }, state: 'killed' },
-      { worker: failed, state: 'failed', canResume: false },
       { worker: failed, state: 'failed', policy: policy({ death: { resume: false } }) },
     ];
     for (const c of cases) expect(decide(input(c)).map((a) => a.kind), JSON.stringify(c)).toEqual(['notify']);
+    expect(decide(input({ worker: { ...failed, resumes: 2, reruns: 1 }, state: 'failed' }))).toEqual([{ kind: 'resume', sessionId: 'sid' }]);
+  });
+
+  test('nothing to resume (no session id, no resume command): rerun, while reruns are left and nothing forbids it', () => {
+    for (const c of [{ sessionId: undefined }, { canResume: false }] as Partial<DecideInput>[]) {
+      expect(decide(input({ worker: failed, state: 'failed', ...c })), JSON.stringify(c)).toEqual([{ kind: 'rerun' }]);
+      expect(decide(input({ worker: failed, state: 'lost', ...c })), `lost ${JSON.stringify(c)}`).toEqual([{ kind: 'rerun' }]);
+    }
+    const never: Partial<DecideInput>[] = [
+      { worker: { ...failed, reruns: 1, resumes: 1 } },
+      { worker: { ...failed, agentSaid: true } },
+      { worker: { ...failed, noRerun: true } },
+      { worker: { ...failed, rehearsal: true } },
+      { worker: { ...failed, resultSource: 'file' } },
+      { worker: { ...failed, state: 'killed' }, state: 'killed' },
+      { worker: failed, policy: policy({ death: { rerun: false } }) },
+      { worker: failed, memory: { answered: [], rerunRefused: 0 } },
+    ];
+    for (const c of never) expect(decide(input({ state: 'failed', ...c, sessionId: undefined })).map((a) => a.kind), JSON.stringify(c)).toEqual(['notify']);
   });
 
   test('an end is notified once', () => {

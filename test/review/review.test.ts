@@ -208,7 +208,8 @@ describe('review with the fake agent', () => {
   });
   test('failed reviewers: exit 1 and no synth; --resume reruns them, keeping the failed attempt under attempts/', async ({ server }) => {
     const doc = writeWork(server, 'doc.md', `${DOC}\n[[crash:3]]\n`);
-    // A profile with no resume command, so the driver cannot resume the dead reviewers in place (its death policy).
+    // A profile with no resume command: the driver's death policy reruns each dead reviewer once in place
+    // (the task again from its prompt), which crashes again.
     const profile = writeWork(server, 'no-resume.yaml', readFileSync(fakeAgentProfile, 'utf8').replace(/^resume:.*\n/m, ''));
     const failed = await server.cli(['review', doc, '--agent', profile, '--lenses', 'clarity,risks', '--json']);
     expect(failed.exitCode, String(failed.stderr)).toBe(1);
@@ -230,7 +231,9 @@ describe('review with the fake agent', () => {
     for (const a of attempts) expect(JSON.parse(readFileSync(join(out.dir, 'attempts', a, 'worker.json'), 'utf8'))).toMatchObject({ state: 'failed', exitCode: 3 });
     const events = readEvents(out.dir);
     for (const n of ['clarity', 'risks']) {
-      expect(events.filter((e) => e.worker === n).map((e) => e.kind)).toEqual(['worker.created', 'worker.started', 'worker.failed', 'worker.restarting', 'worker.created', 'worker.started', 'worker.done']);
+      expect(events.filter((e) => e.worker === n).map((e) => e.kind)).toEqual([
+        'worker.created', 'worker.started', 'worker.failed', 'worker.rerun', 'worker.started', 'worker.failed', 'worker.restarting', 'worker.created', 'worker.started', 'worker.done',
+      ]);
     }
     // Ended once, reopened by the resumed run's new workers, ended again.
     expect(events.filter((e) => e.kind.startsWith('run.') && e.kind !== 'run.driving').map((e) => e.kind)).toEqual(['run.created', 'run.finished', 'run.reopened', 'run.finished']);
