@@ -23,6 +23,8 @@ export interface AgentProfile {
    * one): the runner then starts the task again, under a new id where the profile chose it. */
   sessionMissing?: string;
   env: Record<string, string>;
+  /** The caller's variables this agent needs on another host (API keys, endpoints); a host gets nothing else of the caller's. */
+  forwardEnv?: string[];
   states: { working?: string[]; approval?: string[]; gate?: string[]; idle?: string[]; rateLimited?: string[]; footer?: string[] };
   keys: { approve: string[]; deny: string[]; interrupt: string[]; submit: string[] };
   /** Our sandbox modes to the agent's own argv items; a whole `{{sandbox}}` item expands to them. */

@@ -17,6 +17,8 @@ export interface HostReport {
   ssh?: string;
   dir?: string;
   maxWorkers?: number;
+  /** Names of what a worker there gets of your environment besides its agent profile's forwardEnv: its env and forward keys. */
+  sends?: string[];
   reachable: boolean;
   tmux: string | null;
   agents: Record<string, string | null>;
@@ -32,7 +34,7 @@ function parseProbe(name: string, out: string, extra: Partial<HostReport>): Host
 
 // Probes a host over its shared connection (bounded by ssh's ConnectTimeout and a 20 s limit).
 async function probe(host: Host): Promise<HostReport> {
-  const extra = { ssh: host.ssh, dir: host.dir, maxWorkers: host.maxWorkers };
+  const extra = { ssh: host.ssh, dir: host.dir, maxWorkers: host.maxWorkers, sends: [...new Set([...Object.keys(host.env), ...host.forward])].sort() };
   try {
     const r = await runOnHost(host, ['sh', '-c', PROBE, 'sh', host.env.PATH ?? '', ...AGENTS], { timeoutMs: 20_000 });
     return parseProbe(host.name, r.stdout, extra);
@@ -54,6 +56,8 @@ export const command: Command = {
     'ssh is anything `ssh` accepts (aliases, ports, keys and jump hosts from your ssh config). A host needs',
     'sh, tar and tmux; one ssh connection per host is opened and shared by every call (ControlMaster).',
     'A project\'s .orch/hosts.yaml counts only once trusted (`orch-tmux trust .orch/hosts.yaml`).',
+    'A host gets of your environment only what its agent profile\'s forwardEnv and the host\'s env: and',
+    'forward: [NAME, ...] name (SENDS lists the host\'s part); everything else stays here.',
   ].join('\n'),
   options: {},
   positionals: [0, 0],
@@ -65,9 +69,10 @@ export const command: Command = {
     if (ignored) ctx.err(`orch-tmux hosts: ${ignored} is ignored until you trust it (orch-tmux trust ${ignored})\n`);
     if (ctx.json) printJson(ctx, { hosts: reports, ...(ignored ? { ignored: [ignored] } : {}) });
     else {
-      ctx.out(table(['HOST', 'SSH', 'REACHABLE', 'TMUX', 'AGENTS'], reports.map((h) => [
-        h.name, h.ssh ?? '', h.reachable ? 'yes' : 'no', h.tmux ?? '-', h.reachable ? AGENTS.filter((a) => h.agents[a]).join(',') || 'none' : h.error ?? '',
+      ctx.out(table(['HOST', 'SSH', 'REACHABLE', 'TMUX', 'SENDS', 'AGENTS'], reports.map((h) => [
+        h.name, h.ssh ?? '', h.reachable ? 'yes' : 'no', h.tmux ?? '-', h.name === LOCAL ? '(all)' : h.sends?.join(',') || '-', h.reachable ? AGENTS.filter((a) => h.agents[a]).join(',') || 'none' : h.error ?? '',
       ])));
+      if (hosts.size) ctx.out('SENDS: the names of your environment a host gets, besides each agent profile\'s forwardEnv (codex: OPENAI_API_KEY, ...).\n');
       if (!hosts.size) ctx.out('No hosts configured: add them to ~/.config/orch-tmux/hosts.yaml (see `orch-tmux hosts --help`).\n');
     }
     return 0;

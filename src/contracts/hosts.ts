@@ -15,6 +15,8 @@ function hostsSchema(z: Zod) {
     cwd: z.string().min(1).optional().meta({ description: 'The folder agents run in on the host (default: the worker\'s folder there).' }),
     env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' }), scalarText).optional()
       .meta({ description: 'Environment for agents on this host, over the caller\'s (delivered in a 0600 file, never argv).' }),
+    forward: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' })).optional()
+      .meta({ description: 'Names of the caller\'s environment variables sent to agents on this host, besides each agent profile\'s forwardEnv; nothing else of the caller\'s environment goes there.' }),
     maxWorkers: z.number().int({ error: 'a whole number, 1 or more' }).min(1, { error: 'a whole number, 1 or more' }).optional()
       .meta({ description: 'Free slots for --hosts placement: workers go where the most are free (default 8; a preference, not a cap).' }),
   });

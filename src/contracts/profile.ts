@@ -54,6 +54,8 @@ function profileSchema(z: Zod) {
     resumePrompt: z.string().optional().meta({ description: 'The text a resumed exec agent gets on stdin.' }),
     sessionMissing: z.string().optional().meta({ description: 'A regex for what the agent prints when it has no such session to resume: the task starts again.' }),
     env: emptyMeansDefaults(z.record(z.string(), scalarText)).meta({ description: 'Extra environment.' }),
+    forwardEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' })).optional()
+      .meta({ description: 'The caller\'s variables this agent needs on another host (its API keys and endpoints): a host gets only these, its hosts.yaml env and forward, nothing else.' }),
     states: emptyMeansDefaults(screenStates).meta({ description: 'Regexes for the monitor, matched per line in the live part of the screen.' }),
     keys: emptyMeansDefaults(agentKeys).meta({ description: 'tmux key names for approve, deny, interrupt, submit.' }),
     sandbox: sandbox.optional().meta({ description: 'Our sandbox modes to the agent\'s own flags; a whole "{{sandbox}}" item expands to them.' }),

@@ -17,6 +17,8 @@ export interface Host {
   dir: string;
   cwd?: string;
   env: Record<string, string>;
+  /** The caller's variables sent there (besides the agent profile's forwardEnv); nothing else of it goes. */
+  forward: string[];
   maxWorkers: number;
   /** The file it was read from, for messages. */
   source: string;
@@ -49,7 +51,7 @@ export function loadHosts(env: NodeJS.ProcessEnv = process.env, cwd = process.cw
     for (const [name, h] of Object.entries(data.hosts)) {
       out.set(name, {
         name, ssh: h.ssh, sshConfig: h.sshConfig ? resolve(cwd, h.sshConfig) : undefined, dir: h.dir ?? '.orch-tmux/runs', cwd: h.cwd,
-        env: h.env ?? {}, maxWorkers: h.maxWorkers ?? 8, source: file,
+        env: h.env ?? {}, forward: h.forward ?? [], maxWorkers: h.maxWorkers ?? 8, source: file,
       });
     }
   }

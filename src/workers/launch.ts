@@ -92,6 +92,7 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     resumePrompt: p.resumePrompt, sessionMissing: p.sessionMissing, prompt: p.prompt, lastMessage: p.lastMessage, json: p.json, sandbox,
     silence: p.silence, exitCodes: p.exitCodes, sessionId: choosesId ? newSessionId : undefined, newSessionId: choosesId ? newSessionId : undefined,
     sessionIdRegex: p.sessionId?.regex, hooks: hookSpec, states: p.states, keys: p.keys, cwd, env: { ...p.env, ...o.host?.env }, socketPath: o.run.socketPath,
+    forwardEnv: remote ? [...new Set([...(p.forwardEnv ?? []), ...o.host!.forward])] : undefined,
     host: o.host, hostDir: o.hostDir,
     rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), starterPid: process.pid, resumes: 0, version: 0,
     noRerun: p.rerun === false || undefined,
@@ -137,12 +138,14 @@ const NOT_FORWARDED = /^(TMUX|TMUX_PANE|TERM|ORCH_TMUX_WORKER|_)$/;
 // (hosts.yaml `env:` may set one): only the rest (keys, settings) goes.
 const NOT_FORWARDED_TO_HOST = /^(PATH|HOME|USER|LOGNAME|SHELL|PWD|OLDPWD|TMPDIR|TMUX_TMPDIR|MAIL|DISPLAY|SSH_\w+|XDG_\w+)$/;
 
-/** The caller's environment for the window's runner, so the agent sees the PATH and keys the caller has. */
-export function forwardedEnv(env: NodeJS.ProcessEnv, host?: Host): Record<string, string> {
+/** The caller's environment for the window's runner, so the agent sees the PATH and keys the caller has; on
+ * another host only the variables `allowed` names (the profile's forwardEnv and the host's forward: ssh's
+ * SendEnv convention), so the tokens of the caller's shell stay home. */
+export function forwardedEnv(env: NodeJS.ProcessEnv, host?: Host, allowed: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined || NOT_FORWARDED.test(k) || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) continue;
-    if (host && NOT_FORWARDED_TO_HOST.test(k)) continue;
+    if (host && (NOT_FORWARDED_TO_HOST.test(k) || !allowed.includes(k))) continue;
     out[k] = v;
   }
   return out;
@@ -176,7 +179,7 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     if (writes(record) && !record.host && !record.rehearsal) record.workspacePrint = await workspacePrint(record.cwd);
     createWorker(record);
     if (reopenRun(run.dir)) await reviveBoard(run, tmux);
-    const command = prepareRunner(record, { attempt: 0, env: forwardedEnv(env, record.host) });
+    const command = prepareRunner(record, { attempt: 0, env: forwardedEnv(env, record.host, record.forwardEnv) });
     created = record.host ? await openOnHost(run, record, command, 0) : await tmux.newWindow({
       target: run.session,
       name: record.name,

@@ -64,6 +64,8 @@ export interface WorkerRecord {
   cwd: string;
   /** Extra environment from the profile (never the caller's secrets). */
   env: Record<string, string>;
+  /** The caller's variables its agent may get on a host (the profile's forwardEnv and the host's forward), frozen at spawn. */
+  forwardEnv?: string[];
   socketPath: string;
   /** The host it runs on (frozen at spawn), and the run's folder there; absent for this machine. */
   host?: Host;

@@ -87,7 +87,7 @@ async function restartLocked(run: RunRecord, tmux: Tmux, before: WorkerRecord, h
   if (reopened) await reviveBoard(run, tmux);
   const now = rec ?? readWorker(run.dir, name)!;
   const attempt = now.resumes;
-  const command = prepareRunner(now, { attempt, resume: how.kind === 'resume', env: forwardedEnv(env, before.host) });
+  const command = prepareRunner(now, { attempt, resume: how.kind === 'resume', env: forwardedEnv(env, before.host, before.forwardEnv) });
   const report = { worker: name, sessionId: how.kind === 'resume' ? how.sessionId : now.sessionId, attempt, previousState: before.state, previousExitCode: before.exitCode ?? null };
   if (before.host) {
     // On its host: the same window when its pane is still there (the host's own listing, just synced).

@@ -120,7 +120,7 @@ describe('hosts', () => {
       const hostile = `a'b"c$(touch ${join(server.dir, 'pwned')})\`touch ${join(server.dir, 'pwned2')}\`;|&<>*?[x] \\ \t#{pane_id} %s %% ünï`;
       const { quoteForShell } = await import('../../src/shell-quote.js');
       const { runOnHost } = await import('../../src/hosts/ssh.js');
-      const host = { name: 'loop', ssh: 'loop', sshConfig: sshd.sshConfig, dir: 'runs', env: {}, maxWorkers: 8, source: 'test' };
+      const host = { name: 'loop', ssh: 'loop', sshConfig: sshd.sshConfig, dir: 'runs', env: {}, forward: [], maxWorkers: 8, source: 'test' };
       const items = [hostile, '', '-n', '--', '\n', ' lead', 'trail ', "'", '"', '\\'];
       expect(quoteForShell(['x'])).toBe('x');
       const echoed = await runOnHost(host, ['printf', '%s\\0', ...items], { timeoutMs: 20_000 });
@@ -137,7 +137,30 @@ describe('hosts', () => {
       expect((await server.cli(['wait', run, '--timeout', '30'])).exitCode).toBe(0);
       expect(readFileSync(join(dir, 'workers', 'w', 'result.md')).equals(Buffer.concat([Buffer.from(`${hostile}|`), prompt]))).toBe(true);
       expect(existsSync(join(server.dir, 'pwned')) || existsSync(join(server.dir, 'pwned2')), 'nothing of the text ran').toBe(false);
-    });
+    }, '    forward: [ORCH_HOSTILE]\n');
+  }, 60_000);
+
+  test('a host gets only the environment its agent\'s forwardEnv and hosts.yaml name: a secret on no list reaches neither its files nor the remote agent', async ({ server, skip }) => {
+    await onHost(server, skip, async (sshd) => {
+      const work = join(server.dir, 'work');
+      writeFileSync(join(work, 'envy.yaml'), 'name: envy\nmode: exec\ncommand: [env]\nprompt: none\nlastMessage: stdout\nforwardEnv: [AGENT_KEY]\n');
+      const { id: run, dir } = await newRun(server);
+      const secret = `s3cret-${Date.now()}`;
+      const env = { ...server.env, AGENT_KEY: 'for-the-agent', HOST_LISTED: 'for-this-host', CLOUD_TOKEN: secret };
+      const s = await server.cli(['spawn', run, 'w', '--host', 'loop', '--agent', join(work, 'envy.yaml'), '--prompt', 'x'], { env });
+      expect(s.exitCode, String(s.stderr)).toBe(0);
+      expect((await server.cli(['wait', run, '--timeout', '30'])).exitCode).toBe(0);
+      const got = readFileSync(join(dir, 'workers', 'w', 'result.md'), 'utf8');
+      expect(got).toContain('AGENT_KEY=for-the-agent\n');
+      expect(got).toContain('HOST_LISTED=for-this-host\n');
+      expect(got).not.toContain(secret);
+      // Nothing on the host holds it: not the launch file, the records or the transcript.
+      const grep = await execa('grep', ['-r', '-l', secret, join(sshd.home, 'runs')], { reject: false });
+      expect(grep.stdout).toBe('');
+      // `hosts` names what the host itself adds (names only).
+      const hosts = parseOut<{ hosts: { name: string; sends?: string[] }[] }>(await server.cli(['hosts', '--json']));
+      expect(hosts.hosts.find((h) => h.name === 'loop')!.sends).toEqual(['HOST_LISTED', 'PATH']);
+    }, '    forward: [HOST_LISTED]\n');
   }, 60_000);
 
   test('the injection payloads against remote workers: every payload and binary prompt, in one spawn on the host, arrives byte for byte; as an argv item too; nothing runs', async ({ server, skip }) => {
