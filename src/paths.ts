@@ -38,3 +38,6 @@ export const boardScript = join(packageRoot, 'dist', 'board', 'board-main.js');
 export function boardCommand(): string[] {
   return ['/bin/sh', '-c', '"$1" "$2"; cd "$ORCH_TMUX_RUN_DIR" && exec "${SHELL:-/bin/sh}"', 'orch-board', process.execPath, boardScript];
 }
+
+/** The Agent Skill an orchestrating agent installs (`orch-tmux skill install`). */
+export const skillDir = join(packageRoot, 'skills', 'orch-tmux');
