@@ -36,6 +36,8 @@ const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = 
   templates: ['List or show prompt templates', () => import('./commands/templates.js')],
   hosts: ['List the hosts workers may run on (hosts.yaml), with reachability, tmux and agent CLIs found', () => import('./commands/hosts.js')],
   doctor: ['Check tmux, agent CLIs, state folders and cron', () => import('./commands/doctor.js')],
+  skill: ['Install the orch-tmux Agent Skill for codex, claude or gemini (or print it)', () => import('./commands/skill.js')],
+  mcp: ['Serve orch-tmux as MCP tools on stdio, or add that server to codex, claude or gemini (mcp install)', () => import('./commands/mcp.js')],
 };
 
 function version(): string {
