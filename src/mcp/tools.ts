@@ -34,6 +34,10 @@ export interface ToolSpec<S extends z.ZodObject = z.ZodObject> {
   input: S;
   /** Starts workers: refused inside a worker (workers do not start workers). */
   startsWorkers?: boolean;
+  /** Reads only (status, wait, result, log, explain, report): clients may call it without asking. */
+  readOnly?: boolean;
+  /** Ends agents (kill). */
+  destructive?: boolean;
   commandLine(args: z.output<S>): CommandLine;
 }
 
@@ -155,12 +159,12 @@ export const TOOLS: ToolSpec[] = [
     commandLine: spawnLine,
   }),
   tool({
-    name: 'status', input: z.strictObject({ run: runRef.optional(), full: full.optional() }),
+    name: 'status', readOnly: true, input: z.strictObject({ run: runRef.optional(), full: full.optional() }),
     description: 'Each worker\'s state (and reason, result path) for a run, or for every live run.',
     commandLine: (a) => ({ command: 'status', options: [], positionals: a.run ? [a.run] : [] }),
   }),
   tool({
-    name: 'wait', input: z.strictObject({
+    name: 'wait', readOnly: true, input: z.strictObject({
       run: runRef, workers: z.array(workerName).optional().describe('default: all'), any: z.boolean().optional().describe('return when the first ends'),
       timeout: z.number().min(0).max(WAIT_MAX_SECONDS).default(WAIT_DEFAULT_SECONDS).describe(`seconds, at most ${WAIT_MAX_SECONDS}`), full: full.optional(),
     }),
@@ -168,17 +172,17 @@ export const TOOLS: ToolSpec[] = [
     commandLine: (a) => ({ command: 'wait', options: opts({ any: a.any, timeout: a.timeout }), positionals: [a.run, ...(a.workers ?? [])] }),
   }),
   tool({
-    name: 'result', input: runWorker,
+    name: 'result', readOnly: true, input: runWorker,
     description: 'A worker\'s answer (its last message); for review runs the merged answer is worker synth.',
     commandLine: (a) => ({ command: 'result', options: [], positionals: [a.run, a.worker] }),
   }),
   tool({
-    name: 'log', input: z.strictObject({ run: runRef, worker: workerName, lines: z.number().int().min(1).max(LOG_MAX_LINES).default(LOG_DEFAULT_LINES), transcript: z.boolean().optional() }),
+    name: 'log', readOnly: true, input: z.strictObject({ run: runRef, worker: workerName, lines: z.number().int().min(1).max(LOG_MAX_LINES).default(LOG_DEFAULT_LINES), transcript: z.boolean().optional() }),
     description: `The tail of a worker's screen (or transcript), at most ${LOG_MAX_LINES} lines: for a stuck worker, not for its answer.`,
     commandLine: (a) => ({ command: 'log', options: opts({ lines: a.lines, transcript: a.transcript }), positionals: [a.run, a.worker] }),
   }),
   tool({
-    name: 'explain', input: runWorker,
+    name: 'explain', readOnly: true, input: runWorker,
     description: 'The evidence behind a worker\'s state: its newest hook line, or the screen lines and pattern (waiting for approval, idle, stalled).',
     commandLine: (a) => ({ command: 'explain', options: [], positionals: [a.run, a.worker] }),
   }),
@@ -198,7 +202,7 @@ export const TOOLS: ToolSpec[] = [
     commandLine: (a) => ({ command: 'deny', options: [], positionals: [a.run, a.worker] }),
   }),
   tool({
-    name: 'kill', input: z.strictObject({ run: runRef, worker: workerName.optional().describe('default: the whole run'), grace: z.number().min(0).max(KILL_MAX_GRACE_SECONDS).optional().describe('seconds after the interrupt key (default 5)') }),
+    name: 'kill', destructive: true, input: z.strictObject({ run: runRef, worker: workerName.optional().describe('default: the whole run'), grace: z.number().min(0).max(KILL_MAX_GRACE_SECONDS).optional().describe('seconds after the interrupt key (default 5)') }),
     description: 'Stop a worker, or a whole run and its session (interrupt, then kill).',
     commandLine: (a) => ({ command: 'kill', options: opts({ grace: a.grace }), positionals: a.worker ? [a.run, a.worker] : [a.run] }),
   }),
@@ -213,11 +217,16 @@ export const TOOLS: ToolSpec[] = [
     commandLine: planLine,
   }),
   tool({
-    name: 'report', input: z.strictObject({ run: runRef }),
+    name: 'report', readOnly: true, input: z.strictObject({ run: runRef }),
     description: 'The story of a run as Markdown: workers, times, plan, synthesis and results.',
     commandLine: (a) => ({ command: 'report', options: ['--md'], positionals: [a.run] }),
   }),
 ];
+
+/** The MCP annotations of a tool: what it touches, for clients that decide what to ask their user about. */
+export function annotations(spec: ToolSpec): { readOnlyHint: boolean; destructiveHint: boolean; openWorldHint: boolean } {
+  return { readOnlyHint: spec.readOnly === true, destructiveHint: spec.destructive === true, openWorldHint: false };
+}
 
 /** The JSON Schema of a tool's arguments, as clients list it (no $schema line). */
 export function inputSchema(spec: ToolSpec): Record<string, unknown> {

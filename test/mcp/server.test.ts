@@ -32,6 +32,11 @@ describe('orch-tmux mcp', () => {
         expect(t.description!.length, t.name).toBeGreaterThan(10);
       }
       expect(tools.find((t) => t.name === 'wait')!.inputSchema.properties!.timeout).toMatchObject({ maximum: 50, default: 20 });
+      // Annotations: codex asks before a tool that may destroy or reach out (refused outright under `codex exec`).
+      const hints = Object.fromEntries(tools.map((t) => [t.name, t.annotations]));
+      expect(tools.filter((t) => t.annotations?.readOnlyHint).map((t) => t.name)).toEqual(['status', 'wait', 'result', 'log', 'explain', 'report']);
+      expect(tools.filter((t) => t.annotations?.destructiveHint).map((t) => t.name)).toEqual(['kill']);
+      expect(hints.review).toEqual({ readOnlyHint: false, destructiveHint: false, openWorldHint: false });
 
       // new + spawn (two workers, prompt texts), wait, result: the same as the CLI reads from the run directory.
       const made = await mcp.call('new', { name: 'mcp-test' });
