@@ -112,6 +112,30 @@ describe('codex as the orchestrator', () => {
   });
 });
 
+codexTest('a real codex worker cannot start workers through the MCP server: refused (nested_spawn) from its runner ancestor, codex passing it no environment', async ({ server }) => {
+  const codex = await codexFor(server);
+  try {
+    const config = join(codex.home, 'config.toml');
+    writeFileSync(config, readFileSync(config, 'utf8').replace('model = "gpt-5.5"', `model = "${CODEX_NAMESPACE_MODEL}"`));
+    expect((await server.cli(['mcp', 'install', '--agent', 'codex'], { env: codex.env })).exitCode).toBe(0);
+    const run = parseOut(await server.cli(['new', '--json', '--cwd', codex.work], { env: codex.env }));
+    const call = JSON.stringify({ run: run.id, workers: [{ name: 'nested', prompt: 'hello' }], agent: fakeAgentProfile });
+    const spawned = await server.cli(['spawn', run.id, 'w', '--agent', 'codex', '--prompt', `Start a helper. [[mcp:spawn:${call}]]`], { env: codex.env });
+    expect(spawned.exitCode, String(spawned.stderr)).toBe(0);
+    expect((await server.cli(['wait', run.id, '--timeout', '60'], { env: codex.env })).exitCode).toBe(0);
+    // What codex handed back to the model is the server's refusal, with the reason: the runner among its ancestors.
+    const returned = codex.stub.requests.filter((q) => q.kind === 'tool-output').map((q) => JSON.stringify(q.body.input!.at(-1)));
+    expect(returned).toHaveLength(1);
+    expect(returned[0]).toContain('\\"code\\":\\"nested_spawn\\"');
+    expect(returned[0]).toMatch(/ancestor process \d+ is sh orch-runner/);
+    expect(readFileSync(join(run.dir, 'workers', 'w', 'result.md'), 'utf8')).toContain('nested_spawn');
+    expect(parseOut(await server.cli(['status', run.id, '--json'])).workers.map((w: { name: string }) => w.name)).toEqual(['w']);
+    expect(parseOut(await server.cli(['ls', '--json'])).runs).toHaveLength(1);
+  } finally {
+    await codex.stub.close();
+  }
+});
+
 describe('claude as the orchestrator', () => {
   async function orchestrate(server: TestServer, way: 'mcp' | 'shell'): Promise<{ claude: AgentEnv; answer: string; calls: { tool: string; input: Record<string, unknown>; output: string }[] }> {
     const claude = await claudeFor(server);
