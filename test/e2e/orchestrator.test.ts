@@ -2,7 +2,8 @@
 // (orchestrate.mjs): given the skill (`orch-tmux skill install`) and the MCP server (`orch-tmux mcp install`,
 // through each agent's own `mcp add`), the agent offers the skill to the model, runs review -> wait -> result
 // through its own MCP client (or the same commands through its shell tool), fake workers run in tmux, and its
-// final answer carries the synthesis, which `status` and the run directory agree with.
+// final answer carries the synthesis, which `status` and the run directory agree with. Also: a real codex
+// worker is refused when it calls the MCP spawn tool, and gemini's own commands install the skill and server.
 import { execa } from 'execa';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { describe, expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { cliPath, fakeAgentProfile, repoRoot, type TestServer } from '../helpers/tmux-server.js';
 import { parseOut } from '../commands/support.js';
-import { claudeFor, claudeStarted, claudeTest, type AgentEnv } from './agents.js';
+import { claudeFor, claudeStarted, claudeTest, geminiFor, geminiTest, type AgentEnv } from './agents.js';
 // @ts-expect-error plain ESM module without types
 import { jsonIn } from './orchestrate.mjs';
 import { codexFor, test as codexTest, type CodexEnv } from './support.js';
@@ -187,4 +188,23 @@ describe('claude as the orchestrator', () => {
       await claude.stub.close();
     }
   });
+});
+
+geminiTest('gemini: `skill install` and `mcp install` through gemini\'s own commands; gemini lists the skill with its description and connects to the server', async ({ server }) => {
+  const gemini = await geminiFor(server);
+  try {
+    const skill = parseOut(await server.cli(['skill', 'install', '--agent', 'gemini', '--json'], { env: gemini.env }));
+    expect(skill.installed).toEqual([{ dir: join(gemini.home, '.gemini', 'skills', 'orch-tmux'), readers: ['gemini'], action: 'created' }]);
+    const mcp = parseOut(await server.cli(['mcp', 'install', '--agent', 'gemini', '--json'], { env: gemini.env }));
+    expect(mcp.installed).toMatchObject([{ agent: 'gemini', how: 'agent-command' }]);
+    // gemini starts MCP servers only in a trusted folder.
+    writeFileSync(join(gemini.home, '.gemini', 'trustedFolders.json'), JSON.stringify({ [gemini.work]: 'TRUST_FOLDER' }));
+    const run = (args: string[]) => execa('gemini', args, { env: gemini.env, extendEnv: false, cwd: gemini.work, reject: false, timeout: ORCHESTRATOR_TIMEOUT_MS });
+    const servers = await run(['mcp', 'list']);
+    expect(`${servers.stdout}\n${servers.stderr}`).toMatch(/orch-tmux: .*dist\/cli\.js mcp --home .* \(stdio\) - Connected/);
+    const skills = await run(['skills', 'list']);
+    expect(`${skills.stdout}\n${skills.stderr}`).toContain(`Description: ${skillDescription()}`);
+  } finally {
+    await gemini.stub.close();
+  }
 });
