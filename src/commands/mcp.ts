@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
+import { whichProgram } from '../agents/resolve.js';
 import { UsageError } from '../errors.js';
 import { installMcp, MCP_SERVER_NAME } from '../mcp/install.js';
 import { SKILL_AGENTS } from '../skill/locations.js';
 import { printJson, str, type Command, type Context, type Values } from './command.js';
-import { agentChoice, scopeChoice } from './skill.js';
+import { agentChoice, scopeChoice } from './install-options.js';
 
 // Serves MCP on stdio. The state folder, runs folder and tmux socket come from the arguments written at install
 // time, so the server works when its client passes none of the caller's environment (codex does not).
@@ -24,7 +25,9 @@ async function serve(ctx: Context, values: Values): Promise<number> {
 async function install(ctx: Context, values: Values): Promise<number> {
   for (const k of ['home', 'runs']) if (values[k] !== undefined) throw new UsageError(`--${k} is for the server itself; install writes the state folder in use now (ORCH_TMUX_HOME)`);
   const agent = agentChoice(values);
-  const agents = agent === 'all' ? [...SKILL_AGENTS] : [agent];
+  // All: the agents installed here. A named agent gets its config written even when it is not on PATH.
+  const agents = agent === 'all' ? SKILL_AGENTS.filter((a) => whichProgram(a, ctx.env, ctx.cwd)) : [agent];
+  if (agents.length === 0) throw new UsageError(`No agent CLI (${SKILL_AGENTS.join(', ')}) is on PATH: name one with --agent to write its config file anyway`, { code: 'no_agent' });
   const results = await installMcp(agents, { env: ctx.env, cwd: ctx.cwd, scope: scopeChoice(values) }, str(values, 'socket') ?? ctx.env.ORCH_TMUX_SOCKET);
   if (ctx.json) printJson(ctx, { server: MCP_SERVER_NAME, installed: results });
   else {
@@ -47,7 +50,8 @@ export const command: Command = {
     'Answers are compact JSON; failures are tool errors carrying {code, message}. Inside a worker (ORCH_TMUX_WORKER,',
     'or an orch-tmux runner among its ancestor processes) review, run, new and spawn are refused (nested_spawn).',
     'install runs the agent\'s own `mcp add` when it is on PATH (codex mcp add, claude mcp add --scope, gemini mcp add',
-    '--scope), else writes its config the same way; the entry carries --home (and -L) so the server needs no environment.',
+    '--scope), else writes its config the same way; --agent all (the default) means every agent on PATH. The entry',
+    'carries --home (and -L, --runs when set) so the server needs none of the caller\'s environment.',
   ].join('\n'),
   options: { home: { type: 'string' }, runs: { type: 'string' }, agent: { type: 'string' }, user: { type: 'boolean' }, project: { type: 'boolean' } },
   positionals: [0, 1],

@@ -3,22 +3,10 @@ import { UsageError } from '../errors.js';
 import { skillDir } from '../paths.js';
 import { readFrontMatter } from '../skill/front-matter.js';
 import { installSkill, shippedSkill } from '../skill/install.js';
-import { SKILL_AGENTS, skillTargets, type SkillAgent } from '../skill/locations.js';
+import { skillTargets } from '../skill/locations.js';
 import { packageVersion } from '../version.js';
-import { printJson, str, type Command, type Context, type Values } from './command.js';
-
-/** `--agent` for install commands: one of the agents, or all (the default). */
-export function agentChoice(values: Values): SkillAgent | 'all' {
-  const agent = str(values, 'agent') ?? 'all';
-  if (agent !== 'all' && !(SKILL_AGENTS as readonly string[]).includes(agent)) throw new UsageError(`Expected --agent ${SKILL_AGENTS.join(', ')} or all, got ${JSON.stringify(agent)}`);
-  return agent as SkillAgent | 'all';
-}
-
-/** `--user` (the default) or `--project`, not both. */
-export function scopeChoice(values: Values): 'user' | 'project' {
-  if (values.user && values.project) throw new UsageError('Give --user or --project, not both');
-  return values.project ? 'project' : 'user';
-}
+import { printJson, type Command, type Context, type Values } from './command.js';
+import { agentChoice, scopeChoice } from './install-options.js';
 
 function install(ctx: Context, values: Values): number {
   const { targets, notes } = skillTargets(agentChoice(values), scopeChoice(values), ctx.env, ctx.cwd);

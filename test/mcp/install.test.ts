@@ -27,10 +27,17 @@ describe('mcp install without the agents on PATH', () => {
     mkdirSync(join(home, '.codex'));
     writeFileSync(join(home, '.codex', 'config.toml'), '# mine\nmodel = "gpt-5.5"\n\n[mcp_servers.orch-tmux]\ncommand = "old"\n\n[mcp_servers.orch-tmux.env]\nX = "1"\n\n[mcp_servers.other]\ncommand = "other"\n');
     writeFileSync(join(home, '.claude.json'), JSON.stringify({ hasCompletedOnboarding: true, mcpServers: { other: { type: 'stdio', command: 'other', args: [] } } }));
-    const r = await server.inProcess(['mcp', 'install', '--json'], { env });
-    expect(r.exitCode, r.stderr).toBe(0);
-    const out = parseOut<{ installed: { agent: string; how: string; via: string }[] }>(r);
-    expect(out.installed.map((i) => [i.agent, i.how, i.via])).toEqual([
+    // --agent all means the agents on PATH: none here, so it is refused and a named agent is needed.
+    const none = await server.inProcess(['mcp', 'install', '--json'], { env });
+    expect(none.exitCode).toBe(2);
+    expect(parseOut(none).error).toMatchObject({ code: 'no_agent', message: expect.stringContaining('name one with --agent') });
+    const installed = [];
+    for (const agent of ['codex', 'claude', 'gemini']) {
+      const r = await server.inProcess(['mcp', 'install', '--agent', agent, '--json'], { env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      installed.push(...parseOut<{ installed: { agent: string; how: string; via: string }[] }>(r).installed);
+    }
+    expect(installed.map((i) => [i.agent, i.how, i.via])).toEqual([
       ['codex', 'config-file', join(home, '.codex', 'config.toml')],
       ['claude', 'config-file', join(home, '.claude.json')],
       ['gemini', 'config-file', join(home, '.gemini', 'settings.json')],
@@ -48,7 +55,8 @@ describe('mcp install without the agents on PATH', () => {
 
     // Idempotent: installing again gives the same files.
     const before = [readFileSync(join(home, '.codex', 'config.toml'), 'utf8'), readFileSync(join(home, '.claude.json'), 'utf8')];
-    expect((await server.inProcess(['mcp', 'install'], { env })).exitCode).toBe(0);
+    expect((await server.inProcess(['mcp', 'install', '--agent', 'codex'], { env })).exitCode).toBe(0);
+    expect((await server.inProcess(['mcp', 'install', '--agent', 'claude'], { env })).exitCode).toBe(0);
     expect([readFileSync(join(home, '.codex', 'config.toml'), 'utf8'), readFileSync(join(home, '.claude.json'), 'utf8')]).toEqual(before);
 
     // The entry as written starts a server that works with only HOME and PATH in its environment.
@@ -66,11 +74,15 @@ describe('mcp install without the agents on PATH', () => {
   test('project scope: .codex/config.toml, .mcp.json and .gemini/settings.json under the working directory; a broken JSON file is refused, nothing written', async ({ server }) => {
     const project = join(server.dir, 'work');
     const env = { ...server.env, PATH: nodeOnly(server) };
-    const r = await server.inProcess(['mcp', 'install', '--project', '--json'], { env });
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(parseOut(r).installed.map((i: { via: string }) => i.via)).toEqual([join(project, '.codex', 'config.toml'), join(project, '.mcp.json'), join(project, '.gemini', 'settings.json')]);
+    const vias = [];
+    for (const agent of ['codex', 'claude', 'gemini']) {
+      const r = await server.inProcess(['mcp', 'install', '--project', '--agent', agent, '--json'], { env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      vias.push(parseOut(r).installed[0]);
+    }
+    expect(vias.map((i: { via: string }) => i.via)).toEqual([join(project, '.codex', 'config.toml'), join(project, '.mcp.json'), join(project, '.gemini', 'settings.json')]);
     expect(JSON.parse(readFileSync(join(project, '.mcp.json'), 'utf8')).mcpServers['orch-tmux'].command).toBe(process.execPath);
-    expect(parseOut(r).installed[0].notes).toContain('codex reads a project\'s .codex/config.toml only when the project is trusted');
+    expect(vias[0].notes).toContain('codex reads a project\'s .codex/config.toml only when the project is trusted');
 
     writeFileSync(join(project, '.mcp.json'), '{ not json');
     const broken = await server.inProcess(['mcp', 'install', '--project', '--agent', 'claude', '--json'], { env });
