@@ -76,8 +76,16 @@ async function runCli(line: CommandLine, place: CallPlace): Promise<Record<strin
   }
 }
 
-/** Runs one tool call to its answer; never throws for the caller's mistakes or the command's failures. */
+/** Runs one tool call to its answer; never throws: a failure of ours is an `internal` tool error too. */
 export async function callTool(name: string, rawArgs: unknown, place: CallPlace): Promise<ToolAnswer> {
+  try {
+    return await answerCall(name, rawArgs, place);
+  } catch (error) {
+    return failure('internal', `internal error in tool ${name}: ${String((error as Error)?.stack ?? error).split('\n').join(' | ')}`);
+  }
+}
+
+async function answerCall(name: string, rawArgs: unknown, place: CallPlace): Promise<ToolAnswer> {
   const spec = TOOLS.find((t) => t.name === name);
   if (!spec) return failure('unknown_tool', `No tool ${JSON.stringify(name)}: the tools are ${TOOLS.map((t) => t.name).join(', ')}`);
   const parsed = spec.input.safeParse(rawArgs ?? {});

@@ -45,10 +45,15 @@ export async function waitForRun(runRef: string, seconds: number, waitOnce: Wait
   for (;;) {
     const left = Math.max(0, (deadline - Date.now()) / 1000);
     const out = await waitOnce(Math.round(left * 10) / 10);
-    if (out.error || out.timedOut) return out;
-    const run = findRun(runRef);
+    if (out.error) return out;
+    let run: RunRecord;
+    try {
+      run = findRun(runRef);
+    } catch {
+      return out; // removed since wait read it: what wait saw is the answer
+    }
     const running = ((out.workers ?? []) as { state: string }[]).some((w) => !ENDED.has(w.state));
-    if (running || !driven(run)) return { ...out, runState: run.state };
+    if (out.timedOut || running || !driven(run)) return { ...out, runState: run.state };
     if (Date.now() >= deadline) return { ...out, timedOut: true, exitCode: 124, runState: run.state };
     await changeIn(run, Math.min(RUN_CHANGE_FALLBACK_MS, deadline - Date.now()));
   }

@@ -72,7 +72,11 @@ describe('orch-tmux mcp', () => {
       const resumed = await mcp.call('resume', { run, worker: 'a' });
       expect(resumed.isError).toBe(true);
       expect(resumed.json.code).toMatch(/^worker_/);
-      expect((await mcp.call('kill', { run, worker: 'b', grace: 0 })).json).toMatchObject({ run, workers: [{ name: 'b', state: 'done' }] });
+      // A worker still running: the bounded wait says so (timed out, what runs), and kill ends it.
+      await mcp.call('spawn', { run, agent: fakeAgentProfile, workers: [{ name: 'h', prompt: 'Hang. [[hang]]' }] });
+      expect((await mcp.call('wait', { run, timeout: 0.5 })).json).toEqual({ run, state: 'active', timedOut: true, exitCode: 124, ended: [{ name: 'a', state: 'done' }, { name: 'b', state: 'done' }], running: ['h'] });
+      expect((await mcp.call('kill', { run, worker: 'h', grace: 0 })).json).toMatchObject({ run, workers: [{ name: 'h', state: 'killed' }] });
+      expect((await mcp.call('status', { run })).json.workers.at(-1)).toMatchObject({ name: 'h', state: 'killed' });
 
       // review and run start detached: the answer (the run id) comes back at once; rehearsals here.
       const doc = join(server.dir, 'work', 'doc.md');
