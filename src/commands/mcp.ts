@@ -17,6 +17,7 @@ async function serve(ctx: Context, values: Values): Promise<number> {
   if (home) process.env.ORCH_TMUX_HOME = resolve(ctx.cwd, home);
   if (runs) process.env.ORCH_TMUX_RUNS = resolve(ctx.cwd, runs);
   if (socket) process.env.ORCH_TMUX_SOCKET = socket;
+  if (process.stdin.isTTY) ctx.err('orch-tmux mcp: serving MCP on stdin and stdout for an agent (`orch-tmux mcp install` adds it to one); Ctrl-D ends it\n');
   const { serveStdio } = await import('../mcp/server.js');
   await serveStdio({ env: process.env, cwd: ctx.cwd, log: ctx.err });
   return 0;

@@ -103,16 +103,28 @@ function writeJsonEntry(file: string, server: Record<string, unknown>): void {
   writeFileAtomic(file, `${JSON.stringify(config, null, 2)}\n`, 0o600);
 }
 
+/** The config file orch-tmux writes for an agent itself, or undefined when the agent's own command will. */
+function fileFor(agent: SkillAgent, w: Where): string | undefined {
+  const project = resolve(w.cwd);
+  // `codex mcp add` writes only the user's config.toml; a project's .codex/config.toml is read in trusted projects.
+  if (agent === 'codex') {
+    if (w.scope === 'user' && whichProgram('codex', w.env, w.cwd)) return undefined;
+    return w.scope === 'project' ? join(project, '.codex', 'config.toml') : join(w.env.CODEX_HOME ? resolve(w.env.CODEX_HOME) : join(home(w.env), '.codex'), 'config.toml');
+  }
+  if (whichProgram(agent, w.env, w.cwd)) return undefined;
+  if (agent === 'claude') return w.scope === 'project' ? join(project, '.mcp.json') : join(home(w.env), '.claude.json');
+  return w.scope === 'project' ? join(project, '.gemini', 'settings.json') : join(home(w.env), '.gemini', 'settings.json');
+}
+
 async function installCodex(entry: { command: string; args: string[] }, w: Where): Promise<McpInstallResult> {
   const codex = whichProgram('codex', w.env, w.cwd);
   const notes: string[] = [];
-  // `codex mcp add` writes only the user's config.toml; a project's .codex/config.toml is read in trusted projects.
-  if (codex && w.scope === 'user') {
-    const argv = [codex, 'mcp', 'add', MCP_SERVER_NAME, '--', entry.command, ...entry.args];
+  const file = fileFor('codex', w);
+  if (!file) {
+    const argv = [codex!, 'mcp', 'add', MCP_SERVER_NAME, '--', entry.command, ...entry.args];
     await agentCommand(argv, w);
     return { agent: 'codex', scope: w.scope, how: 'agent-command', via: argv, notes };
   }
-  const file = w.scope === 'project' ? join(resolve(w.cwd), '.codex', 'config.toml') : join(w.env.CODEX_HOME ? resolve(w.env.CODEX_HOME) : join(home(w.env), '.codex'), 'config.toml');
   mkdirSync(dirname(file), { recursive: true });
   writeFileAtomic(file, withCodexEntry(existsSync(file) ? readFileSync(file, 'utf8') : '', entry), 0o600);
   notes.push(w.scope === 'project' ? 'codex reads a project\'s .codex/config.toml only when the project is trusted' : 'codex is not on PATH: wrote its config.toml as `codex mcp add` would');
@@ -123,35 +135,40 @@ async function installCodex(entry: { command: string; args: string[] }, w: Where
 async function installClaude(entry: { command: string; args: string[] }, w: Where): Promise<McpInstallResult> {
   const claude = whichProgram('claude', w.env, w.cwd);
   const notes = ['in print mode (claude -p) allow the tools with --allowedTools mcp__orch-tmux'];
-  if (claude) {
+  const file = fileFor('claude', w);
+  if (!file) {
     // `claude mcp add` refuses a name it has: the old entry goes first, so installing again updates it.
-    await run(claude, ['mcp', 'remove', '--scope', w.scope, MCP_SERVER_NAME], { env: w.env, cwd: w.cwd, timeout: AGENT_COMMAND_TIMEOUT_MS }).catch(() => undefined);
-    const argv = [claude, 'mcp', 'add', '--scope', w.scope, MCP_SERVER_NAME, '--', entry.command, ...entry.args];
+    await run(claude!, ['mcp', 'remove', '--scope', w.scope, MCP_SERVER_NAME], { env: w.env, cwd: w.cwd, timeout: AGENT_COMMAND_TIMEOUT_MS }).catch(() => undefined);
+    const argv = [claude!, 'mcp', 'add', '--scope', w.scope, MCP_SERVER_NAME, '--', entry.command, ...entry.args];
     await agentCommand(argv, w);
     return { agent: 'claude', scope: w.scope, how: 'agent-command', via: argv, notes };
   }
-  const file = w.scope === 'project' ? join(resolve(w.cwd), '.mcp.json') : join(home(w.env), '.claude.json');
   writeJsonEntry(file, { type: 'stdio', command: entry.command, args: entry.args, env: {} });
   return { agent: 'claude', scope: w.scope, how: 'config-file', via: file, notes: ['claude is not on PATH: wrote the entry as `claude mcp add` would', ...notes] };
 }
 
 async function installGemini(entry: { command: string; args: string[] }, w: Where): Promise<McpInstallResult> {
   const gemini = whichProgram('gemini', w.env, w.cwd);
+  const file = fileFor('gemini', w);
   const notes = ['gemini starts MCP servers only in trusted folders; headless, allow the tools with --allowed-tools mcp_orch-tmux_<tool> (or --approval-mode yolo)'];
-  if (gemini) {
+  if (!file) {
     // gemini's parser takes the server's own options as its args when there is no `--` (with one it fails).
-    const argv = [gemini, 'mcp', 'add', '--scope', w.scope, MCP_SERVER_NAME, entry.command, ...entry.args];
+    const argv = [gemini!, 'mcp', 'add', '--scope', w.scope, MCP_SERVER_NAME, entry.command, ...entry.args];
     await agentCommand(argv, w);
     return { agent: 'gemini', scope: w.scope, how: 'agent-command', via: argv, notes };
   }
-  const file = w.scope === 'project' ? join(resolve(w.cwd), '.gemini', 'settings.json') : join(home(w.env), '.gemini', 'settings.json');
   writeJsonEntry(file, { command: entry.command, args: entry.args });
   return { agent: 'gemini', scope: w.scope, how: 'config-file', via: file, notes: ['gemini is not on PATH: wrote the entry as `gemini mcp add` would', ...notes] };
 }
 
-/** Adds the server to each agent's config, one after the other (each agent's own command, or its file). */
+/** Adds the server to each agent's config, one after the other (each agent's own command, or its file); a JSON
+ * file that cannot take the entry stops the install before anything is written. */
 export async function installMcp(agents: SkillAgent[], w: Where, socket?: string): Promise<McpInstallResult[]> {
   const entry = serverCommand(w.env, socket);
+  for (const agent of agents) {
+    const file = fileFor(agent, w);
+    if (file?.endsWith('.json')) readJsonConfig(file);
+  }
   const results: McpInstallResult[] = [];
   for (const agent of agents) {
     results.push(await (agent === 'codex' ? installCodex(entry, w) : agent === 'claude' ? installClaude(entry, w) : installGemini(entry, w)));
