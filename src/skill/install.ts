@@ -11,6 +11,10 @@ import type { SkillTarget } from './locations.js';
 /** The file beside the skill's own files that records what orch-tmux wrote (name, version, a hash per file). */
 export const MANIFEST_FILE = '.orch-tmux-install.json';
 
+/** Siblings of the skill's folder while it is written and swapped in (dot files: no agent reads them as skills). */
+const SKILL_TMP_PREFIX = 'orch-tmux-skill-new-';
+const SKILL_OLD_PREFIX = 'orch-tmux-skill-old-';
+
 /** What install did in one folder. */
 export type InstallAction = 'created' | 'updated' | 'unchanged' | 'replaced';
 
@@ -30,8 +34,13 @@ const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex
 /** Every file of a folder (relative path -> bytes), the manifest left out. */
 function readTree(root: string): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
-  if (!existsSync(root)) return files;
-  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+  let entries;
+  try {
+    entries = readdirSync(root, { recursive: true, withFileTypes: true });
+  } catch {
+    return files; // absent, or a file where the folder should be (then it counts as someone's)
+  }
+  for (const entry of entries) {
     if (!entry.isFile()) continue;
     // parentPath is Node 20.12+; older 20.x name it path.
     const rel = relative(root, join(entry.parentPath ?? (entry as { path?: string }).path ?? root, entry.name));
@@ -87,9 +96,6 @@ function writeSkill(dir: string, shipped: Map<string, Buffer>, version: string):
     rmSync(old, { recursive: true, force: true });
   }
 }
-
-const SKILL_TMP_PREFIX = 'orch-tmux-skill-new-';
-const SKILL_OLD_PREFIX = 'orch-tmux-skill-old-';
 
 /** Installs the skill in every target; a folder someone edited stops the whole install unless `force`. */
 export function installSkill(targets: SkillTarget[], o: { force: boolean; version: string }): InstallResult[] {
