@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { insideWorker } from './ancestry.js';
 import { compactOutput } from './compact.js';
-import { TOOLS, ToolArgumentError, type CommandLine } from './tools.js';
+import { toolSpecs, ToolArgumentError, type CommandLine } from './tools.js';
 import { waitForRun } from './wait.js';
 
 /** The most of a log's text a tool call returns (its tail), whatever the line count. */
@@ -86,8 +86,8 @@ export async function callTool(name: string, rawArgs: unknown, place: CallPlace)
 }
 
 async function answerCall(name: string, rawArgs: unknown, place: CallPlace): Promise<ToolAnswer> {
-  const spec = TOOLS.find((t) => t.name === name);
-  if (!spec) return failure('unknown_tool', `No tool ${JSON.stringify(name)}: the tools are ${TOOLS.map((t) => t.name).join(', ')}`);
+  const spec = toolSpecs().find((t) => t.name === name);
+  if (!spec) return failure('unknown_tool', `No tool ${JSON.stringify(name)}: the tools are ${toolSpecs().map((t) => t.name).join(', ')}`);
   const parsed = spec.input.safeParse(rawArgs ?? {});
   if (!parsed.success) return failure('bad_arguments', argumentProblem(name, parsed.error.issues));
   const args = parsed.data as Record<string, unknown>;

@@ -6,7 +6,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { packageVersion } from '../version.js';
 import { callTool, type CallPlace } from './call.js';
-import { annotations, inputSchema, TOOLS } from './tools.js';
+import { annotations, inputSchema, toolSpecs } from './tools.js';
 
 /** What clients show the model about the server as a whole. */
 const INSTRUCTIONS = [
@@ -20,7 +20,7 @@ const INSTRUCTIONS = [
 export function createServer(place: CallPlace): Server {
   const server = new Server({ name: 'orch-tmux', version: packageVersion() }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({
-    tools: TOOLS.map((t) => ({ name: t.name, description: t.description, inputSchema: inputSchema(t) as { type: 'object' }, annotations: annotations(t) })),
+    tools: toolSpecs().map((t) => ({ name: t.name, description: t.description, inputSchema: inputSchema(t) as { type: 'object' }, annotations: annotations(t) })),
   }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
     const answer = await callTool(request.params.name, request.params.arguments, place);
