@@ -1,5 +1,5 @@
 // Errors the CLI maps to exit codes: UsageError (2) is the user's to fix, the rest are ours or the world's.
-// Each carries a stable `code` that `--json` prints, so a program can branch on it (README "Error codes").
+// Each carries a stable `code` that `--json` prints, so a program can branch on it (docs/agents-orchestrating.md, "Errors").
 
 /** Base of every error orch-tmux raises on purpose; `exitCode` is what the CLI exits with. */
 export class OrchError extends Error {

@@ -21,6 +21,8 @@ const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = 
   explain: ['Show the evidence behind a worker\'s state: its newest hook line, or the screen lines and pattern', () => import('./commands/explain.js')],
   send: ['Type a message into an interactive worker and submit it exactly once', () => import('./commands/send.js')],
   keys: ['Press keys in a worker\'s window (y, Enter, Escape, C-c)', () => import('./commands/keys.js')],
+  approve: ['Approve the request a worker waits at (its profile\'s keys), unless the run\'s policy denies it', () => import('./commands/approve.js')],
+  deny: ['Deny the request a worker waits at (its profile\'s keys)', () => import('./commands/deny.js')],
   kill: ['Stop a worker or a whole run (interrupt, then kill after a grace period)', () => import('./commands/kill.js')],
   resume: ['Resume a dead worker with its agent\'s session id', () => import('./commands/resume.js')],
   plan: ['Set and advance a run\'s plan (steps shown in status and the tmux status line)', () => import('./commands/plan.js')],
@@ -35,6 +37,8 @@ const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = 
   templates: ['List or show prompt templates', () => import('./commands/templates.js')],
   hosts: ['List the hosts workers may run on (hosts.yaml), with reachability, tmux and agent CLIs found', () => import('./commands/hosts.js')],
   doctor: ['Check tmux, agent CLIs, state folders and cron', () => import('./commands/doctor.js')],
+  skill: ['Install the orch-tmux Agent Skill for codex, claude or gemini (or print it)', () => import('./commands/skill.js')],
+  mcp: ['Serve orch-tmux as MCP tools on stdio, or add that server to codex, claude or gemini (mcp install)', () => import('./commands/mcp.js')],
 };
 
 function version(): string {

@@ -42,3 +42,6 @@ export const BOARD_ENDED = 3;
 export function boardCommand(): string[] {
   return ['/bin/sh', '-c', `"$1" "$2"; [ $? -eq ${BOARD_ENDED} ] && exit 0; cd "$ORCH_TMUX_RUN_DIR" && exec "\${SHELL:-/bin/sh}"`, 'orch-board', process.execPath, boardScript];
 }
+
+/** The Agent Skill an orchestrating agent installs (`orch-tmux skill install`). */
+export const skillDir = join(packageRoot, 'skills', 'orch-tmux');

@@ -4,10 +4,16 @@
 // [[hold-once]] (the first such request streams its start, then waits for release() before answering)
 // [[fix:PATH|TEXT]] (an implementer's prompt, "Fix the findings", gets a Write of TEXT to PATH; any other
 // prompt is answered with a finding that quotes the directive, so it reaches the fix stage);
-// the default reply is "stub reply" (+ " for lens x" when the prompt has a line "LENS: x"). The API key
-// sk-stub-revoked is refused with 401 authentication_error.
+// [[orchestrate:WAY|DOC|AGENT]] makes it an orchestrating agent (orchestrate.mjs): each turn of that
+// conversation is the script's next tool call (orch-tmux's MCP tools, or Bash), then its answer;
+// the default reply is "stub reply" (+ " for lens x" when the prompt has a line "LENS: x").
+// The API key sk-stub-revoked is refused with 401 authentication_error.
 import { createServer } from 'node:http';
 import { closeLoopback, listenLoopback, sendJson } from './loopback.mjs';
+import { nextStep, ORCHESTRATE, shellTool } from './orchestrate.mjs';
+
+/** How claude names orch-tmux's MCP tools (server orch-tmux): mcp__<server>__<tool>. */
+const MCP_PREFIX = 'mcp__orch-tmux__';
 
 const DIRECTIVE = /\[\[(reply|write|bash|fix|hang-once|hang)(?::([\s\S]*?))?\]\]/;
 
@@ -46,6 +52,8 @@ export async function startClaudeStub() {
   // A tool result last means the tool ran: say what it returned. Otherwise obey the conversation's directive.
   function respond(res, body, holding = true) {
     const messages = Array.isArray(body.messages) ? body.messages : [];
+    const orchestrate = userTexts(messages).map((t) => ORCHESTRATE.exec(t)).find(Boolean);
+    if (orchestrate && Array.isArray(body.tools) && body.tools.length) return orchestrateTurn(res, body, orchestrate, messages);
     const last = messages[messages.length - 1];
     const toolResult = Array.isArray(last?.content) ? last.content.find((p) => p?.type === 'tool_result') : undefined;
     if (toolResult) return reply(res, body, `tool said: ${oneLine(partText(toolResult.content))}`);
@@ -105,6 +113,14 @@ export async function startClaudeStub() {
     event(res, 'content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) } });
     event(res, 'content_block_stop', { index: 0 });
     stop(res, 'tool_use');
+  }
+
+  // One turn of the scripted orchestrator: its next tool call (an MCP tool, or orch-tmux through Bash), or its answer.
+  function orchestrateTurn(res, body, [, way, doc, agent], messages) {
+    const step = nextStep(way, doc, agent, toolHistory(messages));
+    if (step.final !== undefined) return reply(res, body, step.final);
+    if (step.tool) return toolUse(res, body, `${MCP_PREFIX}${step.tool}`, step.args);
+    return toolUse(res, body, 'Bash', { command: step.command, description: 'orch-tmux', timeout: 60_000 });
   }
 
   // message_start, then nothing: the socket stays open until the client goes or close() is called.
@@ -167,6 +183,20 @@ export function userTexts(messages) {
     else for (const p of m.content ?? []) if (p?.type === 'text') out.push(p.text);
   }
   return out;
+}
+
+// The tool calls of a conversation in order, each with the text it returned: the MCP tool's name, or the
+// orch-tmux command a Bash call ran.
+function toolHistory(messages) {
+  const calls = new Map();
+  const history = [];
+  for (const m of messages) {
+    for (const p of Array.isArray(m?.content) ? m.content : []) {
+      if (p?.type === 'tool_use') calls.set(p.id, p.name.startsWith(MCP_PREFIX) ? p.name.slice(MCP_PREFIX.length) : shellTool(String(p.input?.command ?? '')));
+      else if (p?.type === 'tool_result' && calls.has(p.tool_use_id)) history.push({ tool: calls.get(p.tool_use_id), output: partText(p.content) });
+    }
+  }
+  return history;
 }
 
 // The newest user text that steers (a later turn of an interactive session brings its own directive).

@@ -1,11 +1,17 @@
 // Loopback stub of the streamed OpenAI Responses API, enough to drive the real Codex CLI offline.
 // Directives in the last user message steer it: [[reply:TEXT]] [[shell:CMD]] [[shell-escalated:CMD]]
-// [[hang]] [[hang-once]] [[fail]] [[http500]]; the default reply is "stub reply" (+ " for lens x").
+// [[hang]] [[hang-once]] [[fail]] [[http500]] [[mcp:TOOL:JSON]] (one call of orch-tmux's MCP tool TOOL);
+// [[orchestrate:WAY|DOC|AGENT]] makes it an orchestrating agent (orchestrate.mjs): every turn of that
+// conversation is the script's next tool call, then its answer. The default reply is "stub reply" (+ " for lens x").
 import { createServer } from 'node:http';
 import { closeLoopback, listenLoopback, sendJson } from './loopback.mjs';
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
+import { nextStep, ORCHESTRATE, shellTool } from './orchestrate.mjs';
 
-const DIRECTIVE = /\[\[(reply|shell-escalated|shell|hang-once|hang|fail|http500)(?::([\s\S]*?))?\]\]/;
+const DIRECTIVE = /\[\[(reply|shell-escalated|shell|hang-once|hang|fail|http500|mcp)(?::([\s\S]*?))?\]\]/;
+
+/** The namespace codex gives orch-tmux's MCP tools (server orch-tmux; hyphens become underscores). */
+const MCP_NAMESPACE = 'mcp__orch_tmux';
 
 // Starts the stub on 127.0.0.1 (port 0) and resolves to { port, baseUrl, requests, close() }.
 export async function startCodexStub() {
@@ -43,6 +49,8 @@ export async function startCodexStub() {
   function respond(res, body, kind) {
     const input = Array.isArray(body.input) ? body.input : [];
     if (kind === 'title') return streamText(res, JSON.stringify({ title: 'Stub task' }));
+    const orchestrate = ORCHESTRATE.exec(lastUserText(input));
+    if (orchestrate) return orchestrateTurn(res, orchestrate, input);
     if (kind === 'tool-output') return streamText(res, `ran: ${summarizeOutput(input[input.length - 1].output)}`);
     const prompt = lastUserText(input);
     const match = DIRECTIVE.exec(prompt);
@@ -70,6 +78,10 @@ export async function startCodexStub() {
         return streamFail(res, 'stub failure');
       case 'http500':
         return sendJson(res, 500, { error: { message: 'stub http 500', type: 'server_error', code: 'server_error' } });
+      case 'mcp': {
+        const colon = arg.indexOf(':');
+        return streamMcpCall(res, arg.slice(0, colon), JSON.parse(arg.slice(colon + 1)));
+      }
       default:
         return streamText(res, defaultText(prompt));
     }
@@ -95,6 +107,25 @@ export async function startCodexStub() {
     sendEvent(res, 'response.output_item.added', { output_index: 0, item });
     sendEvent(res, 'response.output_item.done', { output_index: 0, item });
     finish(res, responseId);
+  }
+
+  // Streams a call of one of orch-tmux's MCP tools, the way codex offers them to gpt-5.3-codex: a function in a namespace.
+  function streamMcpCall(res, tool, args) {
+    const responseId = nextId('resp');
+    startStream(res, responseId);
+    const item = { type: 'function_call', id: nextId('fc'), call_id: nextId('call'), name: tool, namespace: MCP_NAMESPACE, arguments: JSON.stringify(args), status: 'completed' };
+    sendEvent(res, 'response.output_item.added', { output_index: 0, item });
+    sendEvent(res, 'response.output_item.done', { output_index: 0, item });
+    finish(res, responseId);
+  }
+
+  // One turn of the scripted orchestrator: its next tool call (MCP, or orch-tmux through exec_command), or its answer.
+  function orchestrateTurn(res, [, way, doc, agent], input) {
+    const step = nextStep(way, doc, agent, toolHistory(input));
+    if (step.final !== undefined) return streamText(res, step.final);
+    if (step.tool) return streamMcpCall(res, step.tool, step.args);
+    // A wait may take its whole timeout: codex must not hand back a half-finished command.
+    return streamCall(res, { cmd: step.command, login: false, yield_time_ms: 30_000 });
   }
 
   // Streams response.failed with an error message.
@@ -169,6 +200,26 @@ function requestKind(headers, body) {
   if (meta.thread_source === 'thread_title' || /^Generate a concise, single-line task title/.test(lastUserText(input))) return 'title';
   if (input[input.length - 1]?.type === 'function_call_output') return 'tool-output';
   return 'turn';
+}
+
+// The tool calls of a conversation in order, each with the text it returned: the MCP tool's name, or the
+// orch-tmux command an exec_command ran.
+function toolHistory(input) {
+  const calls = new Map();
+  const history = [];
+  for (const item of input) {
+    if (item?.type === 'function_call') {
+      let args = {};
+      try {
+        args = JSON.parse(item.arguments ?? '{}');
+      } catch {}
+      calls.set(item.call_id, item.namespace === MCP_NAMESPACE ? item.name : shellTool(String(args.cmd ?? '')));
+    } else if (item?.type === 'function_call_output' && calls.has(item.call_id)) {
+      const output = typeof item.output === 'string' ? item.output : contentText(item.output?.content ?? item.output);
+      history.push({ tool: calls.get(item.call_id), output });
+    }
+  }
+  return history;
 }
 
 // Parses JSON, or returns undefined.

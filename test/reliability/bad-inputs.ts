@@ -156,6 +156,10 @@ export const BAD_INPUTS: BadInput[] = [
   row('keys', 'keys {run} tui', 'Wrong number of arguments'),
   row('keys', "keys {run} tui 'hello world'", 'Expected tmux key names'),
   row('keys', 'keys {run} nope Enter', 'Unknown worker'),
+  row('approve', 'approve {run}', 'Wrong number of arguments'),
+  row('approve', 'approve {run} nope', 'Unknown worker'),
+  row('approve', 'approve {run} done1', 'has ended'),
+  row('deny', 'deny {run} tui', 'not waiting at an approval prompt'),
   row('kill', 'kill {run} nope', 'Unknown worker'),
   row('kill', 'kill {run} Bad', 'Expected a worker name'),
   row('kill', 'kill {run} --grace x', 'Expected --grace'),
@@ -183,6 +187,12 @@ export const BAD_INPUTS: BadInput[] = [
   row('templates', 'templates show nope', 'Unknown template'),
   row('templates', 'templates bogus', 'Usage'),
   row('doctor', 'doctor extra', 'Wrong number of arguments'),
+  // skill, mcp
+  row('skill', 'skill', 'Wrong number of arguments'),
+  row('skill', 'skill install --agent nope', 'Expected --agent'),
+  row('skill', 'skill install --user --project', 'not both'),
+  row('mcp', 'mcp bogus', 'Unknown mcp action'),
+  row('mcp', 'mcp install --agent nope', 'Expected --agent'),
   row('(none)', 'nope', 'unknown command'),
 ];
 

@@ -49,6 +49,7 @@ const COMMANDS: [string, (run: string, server: TestServer) => string[]][] = [
   ['log', (run) => ['log', run, 'w1']],
   ['send', (run) => ['send', run, 'w1', 'hello']],
   ['keys', (run) => ['keys', run, 'w1', 'Enter']],
+  ['approve', (run) => ['approve', run, 'w1']],
   ['kill', (run) => ['kill', run, 'w1']],
   ['monitor --once', () => ['monitor', '--once']],
   ['review --dry-run', (_run, server) => {
