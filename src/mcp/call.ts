@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { insideWorker } from './ancestry.js';
 import { compactOutput } from './compact.js';
 import { toolSpecs, ToolArgumentError, type CommandLine } from './tools.js';
-import { waitForRun } from './wait.js';
 
 /** The most of a log's text a tool call returns (its tail), whatever the line count. */
 export const LOG_MAX_BYTES = 8 * 1024;
@@ -102,13 +101,8 @@ async function answerCall(name: string, rawArgs: unknown, place: CallPlace): Pro
     if (error instanceof ToolArgumentError) return failure('bad_arguments', `${name}: ${error.message}`);
     throw error;
   }
-  let answer: Record<string, unknown>;
-  if (name === 'wait' && !args.workers && !args.any) {
-    // A pattern run goes on past the workers that exist now (wait.ts).
-    answer = await waitForRun(String(args.run), Number(args.timeout), (seconds) => runCli({ ...line, options: [...line.options.filter((o) => !o.startsWith('--timeout=')), `--timeout=${seconds}`] }, place));
-  } else {
-    answer = await runCli(line, place);
-  }
+  // (`wait` on a pattern run follows it to its end: the CLI command does.)
+  let answer = await runCli(line, place);
   const error = answer.error as { code?: string; message?: string } | undefined;
   if (error) return failure(error.code ?? 'failed', error.message ?? 'failed');
   if (name === 'log') answer = boundLog(answer);

@@ -33,7 +33,7 @@ export function compactOutput(tool: string, out: Record<string, unknown>): Recor
     case 'wait': {
       const workers = (out.workers ?? []) as FullWorker[];
       return {
-        run: out.run, ...(out.runState ? { state: out.runState } : {}), timedOut: out.timedOut, exitCode: out.exitCode,
+        run: out.run, state: out.state, ...(out.outcome ? { outcome: out.outcome, reason: out.reason } : {}), timedOut: out.timedOut, exitCode: out.exitCode,
         ended: workers.filter((w) => ENDED.has(w.state)).map((w) => ({ name: w.name, state: w.state, ...(w.reason ? { reason: w.reason } : {}) })),
         running: workers.filter((w) => !ENDED.has(w.state)).map((w) => w.name),
       };

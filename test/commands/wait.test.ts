@@ -1,6 +1,8 @@
 // wait: woken by file changes in the run (inotify, not polling), bounded by --timeout, JSON for programs.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { openGate, test, waitUntil, watching } from '../helpers/tmux-server.js';
+import { fakeAgentProfile, openGate, test, waitUntil, watching } from '../helpers/tmux-server.js';
 import { cliBackground } from '../reliability/support.js';
 import { newRun, spawnFake, workerJson, parseOut } from './support.js';
 
@@ -59,10 +61,23 @@ describe('wait', () => {
     expect(r.exitCode).toBe(0);
     // wait --json: { run, finished, timedOut, exitCode (what wait exits with), missedWakeups, workers: status --json's worker objects }
     const out = parseOut(r);
-    expect(Object.keys(out).sort()).toEqual(['exitCode', 'finished', 'missedWakeups', 'run', 'timedOut', 'workers']);
+    expect(Object.keys(out).sort()).toEqual(['exitCode', 'finished', 'missedWakeups', 'outcome', 'reason', 'run', 'state', 'timedOut', 'workers']);
     expect(out.missedWakeups).toBe(0);
     expect(out).toMatchObject({ run: run.id, finished: true, timedOut: false, exitCode: 0 });
     expect(out.workers.map((w: { name: string; state: string }) => [w.name, w.state])).toEqual([['fast', 'done'], ['stuck', 'running']]);
     expect(out.workers[0]).toMatchObject({ exitCode: 0, signal: null, result: `${run.dir}/workers/fast/result.md` });
+  });
+
+  test('wait <run> on a detached pattern run follows it to its end: later stages and the synthesis included', async ({ server }) => {
+    writeFileSync(join(server.dir, 'work', 'doc.md'), '# Doc\n\nText.\n');
+    const r = await server.cli(['review', 'doc.md', '--agent', fakeAgentProfile, '--lenses', 'clarity,risks', '--detach']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const id = String(r.stdout).trim();
+    // Right after the start no worker may exist yet: wait still waits for the run, not for nothing.
+    const w = await server.cli(['wait', id, '--timeout', '60', '--json']);
+    expect(w.exitCode, String(w.stdout)).toBe(0);
+    const out = parseOut<{ state: string; outcome: string; workers: { name: string; state: string }[] }>(w);
+    expect(out).toMatchObject({ state: 'finished', outcome: 'ok' });
+    expect(out.workers.map((x) => [x.name, x.state])).toEqual([['clarity', 'done'], ['risks', 'done'], ['synth', 'done']]);
   });
 });
