@@ -60,7 +60,7 @@ const work = path.join(tmp, 'work');
 mkdirSync(work);
 // A snapshot of the built package (dist, templates, package.json; node_modules linked), so a rebuild of
 // dist/ by someone else during the run cannot change the code under test halfway. Runner windows use the
-// snapshot too (src/paths.ts finds the runner next to the CLI).
+// snapshot too (src/os/package.ts finds the runner next to the CLI).
 const pkg = path.join(tmp, 'pkg');
 const CHECK_IMPORTS = `import { readdirSync } from 'node:fs'; import { join } from 'node:path';
 const files = readdirSync(process.argv[1], { recursive: true }).filter((f) => f.endsWith('.js') && !f.endsWith('-main.js') && f !== 'cli.js');
@@ -173,7 +173,7 @@ async function benchStartup() {
   };
   fig('startup', {
     cliVersionMs: ms(version), nodeBareMs: ms(bare), tmuxClientMs: ms(client), tmuxWakeMs: ms(wake),
-    cliVersionCpuS: await cpuOf([node, cli, '--version']), settleImportCpuS: await cpuOf([node, path.join(dist, 'workers', 'settle-main.js')]), nodeBareCpuS: await cpuOf([node, '-e', '0']),
+    cliVersionCpuS: await cpuOf([node, cli, '--version']), settleImportCpuS: await cpuOf([node, path.join(dist, 'store', 'settle-main.js')]), nodeBareCpuS: await cpuOf([node, '-e', '0']),
   });
 }
 
@@ -561,8 +561,8 @@ async function countTmuxCalls(argv, env) {
   return readFileSync(logFile, 'utf8').split('\n').filter(Boolean).length;
 }
 
-// Finished runs written straight to disk, in the shapes src/runs/index-file.ts, src/runs/run.ts and
-// src/workers/record.ts use: an index line, run.json, events.jsonl, and per worker worker.json, prompt.md, result.md.
+// Finished runs written straight to disk, in the shapes src/store/index-file.ts, src/store/run.ts and
+// src/core/worker.ts use: an index line, run.json, events.jsonl, and per worker worker.json, prompt.md, result.md.
 function writeFinishedRuns(env, count, socketPath) {
   const runsRoot = env.ORCH_TMUX_RUNS;
   const lines = [];

@@ -11,14 +11,14 @@ const tProcess = performance.timeOrigin;
 const o = JSON.parse(process.argv[2] ?? '{}');
 const dist = o.dist ? pathToFileURL(`${o.dist}/`) : new URL('../../dist/', import.meta.url);
 const [runMod, pathsMod, resolveMod, launchMod, waitMod, recordMod, tmuxRun, statusMod] = await Promise.all([
-  import(new URL('runs/run.js', dist)),
-  import(new URL('runs/paths.js', dist)),
+  import(new URL('store/run.js', dist)),
+  import(new URL('core/paths.js', dist)),
   import(new URL('agents/resolve.js', dist)),
-  import(new URL('workers/launch.js', dist)),
-  import(new URL('workers/wait.js', dist)),
-  import(new URL('workers/record.js', dist)),
+  import(new URL('supervise/launch.js', dist)),
+  import(new URL('supervise/wait.js', dist)),
+  import(new URL('core/worker.js', dist)),
   import(new URL('tmux/run.js', dist)),
-  import(new URL('workers/status.js', dist)),
+  import(new URL('supervise/observe.js', dist)),
 ]);
 const tImported = now();
 const server = tmuxRun.serverFromSocket(process.env.ORCH_TMUX_SOCKET);

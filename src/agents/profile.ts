@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import { checkContract } from '../contracts/contract.js';
 import { profileContract, SANDBOX_MODES } from '../contracts/profile.js';
 import { parseYamlFile } from '../contracts/yaml-file.js';
-import { UsageError } from '../errors.js';
-import type { HookSpec } from '../workers/hooks.js';
+import { UsageError } from '../core/errors.js';
+import { type HookSpec } from '../core/hooks.js';
+import type { JsonPaths, LastMessage } from '../core/worker.js';
 
 /** How to start, feed, read, resume and drive one agent CLI (the agent-profile contract). */
 export interface AgentProfile {
@@ -48,30 +49,10 @@ export interface AgentProfile {
   baseDir: string;
 }
 
-/** Where a worker's answer comes from: a file the agent writes, its stdout, its pane, or its JSON on stdout. */
-export type LastMessage = 'file' | 'stdout' | 'pane' | 'json' | 'jsonl';
-
 /** Our sandbox modes; a profile maps each to its agent's own flags. */
 export { SANDBOX_MODES };
 /** One of our sandbox modes. */
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
-
-/**
- * Paths (`.a.b`, `.list[0]`) into the agent's JSON: `result` (the answer, required), `sessionId`, `error`
- * (true when the agent says the turn failed), `errorText` (why: one path, or several of which the first
- * non-empty text counts), `denied` (tool calls it was refused),
- * `usage`, `cost`. For jsonl, `sessionId` is read from the first line that has it, the rest from the last
- * line that has `result` or `error`.
- */
-export interface JsonPaths {
-  result: string;
-  sessionId?: string;
-  error?: string;
-  errorText?: string | string[];
-  denied?: string;
-  usage?: string;
-  cost?: string;
-}
 
 /** Placeholders every profile may use in `command` and `resume`; `--var` names add to them. */
 export const PROFILE_PLACEHOLDERS = ['promptFile', 'lastMessageFile', 'workerDir', 'runDir', 'cwd', 'sandbox', 'webSearch', 'hooks', 'sessionId', 'newSessionId'] as const;

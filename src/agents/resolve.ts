@@ -1,8 +1,8 @@
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { UsageError } from '../errors.js';
-import { templatesDir } from '../paths.js';
+import { UsageError } from '../core/errors.js';
+import { templatesDir } from '../os/package.js';
 import { loadProfileFile, PROFILE_PLACEHOLDERS, type AgentProfile } from './profile.js';
 
 /** Folders searched for `--agent NAME`, first match wins: project, user, built-in. */

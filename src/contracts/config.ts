@@ -1,7 +1,7 @@
 import { defineContract, type Zod } from './contract.js';
 import { commonParts, emptyMeansDefaults } from './parts.js';
 import { addRegexIssues } from './regex.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../core/format.js';
 import type { DataPath } from './yaml-file.js';
 
 /** The monitor-policy contract (~/.config/orch-tmux/config.yaml, .orch/config.yaml, `policy --from FILE`); `FILE:LINE: ...` names a problem. */

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { z } from 'zod';
-import { UsageError } from '../errors.js';
-import { zodBundle } from '../paths.js';
+import { UsageError } from '../core/errors.js';
+import { zodBundle } from '../os/package.js';
 import { describeIssue, expectedText, type SubjectOf } from './issue-text.js';
 import { placeText, type DataPath, type FilePlace } from './yaml-file.js';
 

@@ -1,7 +1,7 @@
 import { defineContract, type Zod } from './contract.js';
 import { commonParts, emptyMeansDefaults } from './parts.js';
 import { addRegexIssues } from './regex.js';
-import { HOOK_FACTS, HOOK_INSTALLERS } from '../workers/hooks.js';
+import { HOOK_FACTS, HOOK_INSTALLERS } from '../core/hooks.js';
 
 /** Our sandbox modes; a profile maps each to its agent's own flags. */
 export const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'] as const;

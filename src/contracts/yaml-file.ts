@@ -1,5 +1,5 @@
 import { isMap, isSeq, LineCounter, parseDocument, visit, type Node } from 'yaml';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** A path into a parsed file: mapping keys and list positions, as zod reports them. */
 export type DataPath = readonly PropertyKey[];

@@ -17,12 +17,17 @@ export interface ToolAnswer {
   isError: boolean;
 }
 
-/** Where tool calls run: the server's environment and working directory. */
+/** Runs one CLI command line in this process (the CLI's main(), handed in by the `mcp` command): the same
+ * code as the command, its output captured by `out`. Returns its exit code. */
+export type RunCommand = (argv: string[], io: { env: NodeJS.ProcessEnv; cwd: string; isTTY: boolean; out: (text: string) => void; err: (text: string) => void }) => Promise<number>;
+
+/** Where tool calls run: the server's environment and working directory, and the commands they call. */
 export interface CallPlace {
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Diagnostics the commands print (stderr lines), for the server's log. */
   log: (text: string) => void;
+  runCommand: RunCommand;
 }
 
 const failure = (code: string, message: string): ToolAnswer => ({ text: JSON.stringify({ code, message }), isError: true });
@@ -61,8 +66,7 @@ async function runCli(line: CommandLine, place: CallPlace): Promise<Record<strin
   const prompts = writePrompts(line, place.env);
   let out = '';
   try {
-    const { main } = await import('../main.js');
-    await main([line.command, ...prompts.options, '--json', '--', ...line.positionals], {
+    await place.runCommand([line.command, ...prompts.options, '--json', '--', ...line.positionals], {
       env: place.env, cwd: place.cwd, isTTY: false, out: (t) => void (out += t), err: place.log,
     });
   } finally {

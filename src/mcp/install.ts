@@ -7,18 +7,17 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { whichProgram } from '../agents/resolve.js';
-import { OrchError, UsageError } from '../errors.js';
-import { cliScript } from '../paths.js';
-import { writeFileAtomic } from '../runs/atomic.js';
-import { stateHome } from '../runs/paths.js';
+import { OrchError, UsageError } from '../core/errors.js';
+import { cliScript } from '../os/package.js';
+import { writeFileAtomic } from '../os/atomic.js';
+import { stateHome } from '../core/paths.js';
 import type { SkillAgent } from '../skill/locations.js';
+import { AGENT_COMMAND_TIMEOUT_MS } from '../core/timing.js';
 
 /** The server's name in every agent's config: tools reach the model as mcp__orch-tmux__review (claude),
  * namespace mcp__orch_tmux (codex), mcp_orch-tmux_review (gemini). */
 export const MCP_SERVER_NAME = 'orch-tmux';
 
-/** How long an agent's own `mcp add` may take (claude and gemini start Node). */
-const AGENT_COMMAND_TIMEOUT_MS = 60_000;
 
 const run = promisify(execFile);
 

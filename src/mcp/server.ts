@@ -4,7 +4,7 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { packageVersion } from '../version.js';
+import { packageVersion } from '../os/version.js';
 import { callTool, type CallPlace } from './call.js';
 import { annotations, inputSchema, toolSpecs } from './tools.js';
 

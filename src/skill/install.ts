@@ -4,8 +4,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { UsageError } from '../errors.js';
-import { skillDir } from '../paths.js';
+import { UsageError } from '../core/errors.js';
+import { skillDir } from '../os/package.js';
 import type { SkillTarget } from './locations.js';
 
 /** The file beside the skill's own files that records what orch-tmux wrote (name, version, a hash per file). */

@@ -4,7 +4,7 @@
 // the project for --project (gemini's `--scope workspace` writes .gemini/skills).
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../core/errors.js';
 
 /** The agents whose skill folders we know. */
 export const SKILL_AGENTS = ['codex', 'claude', 'gemini'] as const;

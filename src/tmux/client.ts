@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { NoServerError, TargetNotFoundError, TmuxError } from './errors.js';
 import { escapeFormat, formatOf, parseFormatted, shellQuoteForTmux } from './formats.js';
 import { runTmux, serverArgs, type TmuxRunOptions, type TmuxServer } from './run.js';
+import { NO_TIMEOUT_MS } from '../core/timing.js';
 
 export interface NewSessionOptions {
   name: string;
@@ -213,7 +214,7 @@ export class Tmux {
 
   /** Blocks until the channel is signalled (or `timeoutMs`/`signal` ends it). */
   async waitFor(channel: string, o: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<void> {
-    await this.run([['wait-for', channel]], { timeoutMs: o.timeoutMs ?? 2 ** 31 - 1, signal: o.signal });
+    await this.run([['wait-for', channel]], { timeoutMs: o.timeoutMs ?? NO_TIMEOUT_MS, signal: o.signal });
   }
 
   /** Wakes every waiter on the channel (or the next one to wait, when none waits now). */

@@ -1,4 +1,4 @@
-import { OrchError } from '../errors.js';
+import { OrchError } from '../core/errors.js';
 
 /** Any tmux command that exited non-zero or wrote to stderr; carries what ran and what tmux said. */
 export class TmuxError extends OrchError {

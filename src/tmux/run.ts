@@ -1,15 +1,22 @@
 import { resolve } from 'node:path';
-import type { Host } from '../hosts/config.js';
-import { runOnHost } from '../hosts/ssh.js';
-import { runProgram } from '../run-program.js';
+import { runProgram, type ProgramOptions, type ProgramResult } from '../os/run-program.js';
 import { classifyTmuxError, TmuxError, TmuxNotInstalledError } from './errors.js';
+import { TMUX_CALL_TIMEOUT_MS } from '../core/timing.js';
 
-/** Which tmux server a client talks to: `-L name`, `-S path`, or the default server. */
+/** How a tmux client reaches a server on another machine: runs `tmux ARGV...` there (sites/remote.ts: over
+ * the host's shared ssh connection) and says what it did. */
+export interface TmuxTransport {
+  /** The host's name, for messages. */
+  name: string;
+  run(argv: readonly string[], o: ProgramOptions): Promise<ProgramResult>;
+}
+
+/** Which tmux server a client talks to: `-L name`, `-S path`, the default server, or one on another host. */
 export interface TmuxServer {
   socketName?: string;
   socketPath?: string;
-  /** A remote host: its default tmux server, reached over the host's shared ssh connection. */
-  host?: Host;
+  /** Another host's default tmux server, reached through this transport. */
+  via?: TmuxTransport;
 }
 
 export interface TmuxRunOptions {
@@ -59,9 +66,9 @@ export async function runTmux(server: TmuxServer, commands: readonly (readonly s
   });
   const subcommand = commands.map((c) => c[0]).join(';');
   const args = commands.flat();
-  const timeoutMs = options.timeoutMs ?? 15_000;
+  const timeoutMs = options.timeoutMs ?? TMUX_CALL_TIMEOUT_MS;
   const o = { input: options.input, timeoutMs, signal: options.signal };
-  const result = server.host ? await runOnHost(server.host, ['tmux', ...argv], o) : await runProgram('tmux', argv, o);
+  const result = server.via ? await server.via.run(['tmux', ...argv], o) : await runProgram('tmux', argv, o);
   if (result.error?.code === 'ENOENT') throw new TmuxNotInstalledError(subcommand, args);
   // tmux never started (E2BIG for an argv over 128 KiB, EACCES ...): no exit code and no stderr to read.
   if (result.error) throw new TmuxError(subcommand, args, undefined, String(result.error.message));
@@ -69,7 +76,7 @@ export async function runTmux(server: TmuxServer, commands: readonly (readonly s
   if (result.timedOut) throw new TmuxError(subcommand, args, undefined, `timed out after ${timeoutMs} ms`);
   if (result.exitCode === undefined) throw new TmuxError(subcommand, args, undefined, `killed by ${result.signal ?? 'a signal'}`);
   // A host's login may print to stderr (a .bashrc): there only the exit code says tmux failed.
-  if (result.exitCode !== 0 || (result.stderr.length > 0 && !server.host)) {
+  if (result.exitCode !== 0 || (result.stderr.length > 0 && !server.via)) {
     throw classifyTmuxError(subcommand, args, result.exitCode, result.stderr);
   }
   return result.stdout;

@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { renderBoard, type BoardView } from '../../src/board/render.js';
-import { useColour } from '../../src/board/board.js';
+import { renderBoard, type BoardView } from '../../src/views/board-render.js';
+import { useColour } from '../../src/views/board.js';
 import { cleanEnv, fakeAgentProfile, fixturesDir, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 import { newRun, type NewRun } from '../commands/support.js';
 

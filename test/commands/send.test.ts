@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { main } from '../../src/main.js';
+import { main } from '../../src/cli/main.js';
 import { fakeTuiProfile, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 import { newRun, workerDir, workerJson, type NewRun, parseOut } from './support.js';
 

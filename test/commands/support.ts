@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import { fakeAgentProfile, waitUntil, type TestServer } from '../helpers/tmux-server.js';
-import type { WorkerStatus } from '../../src/workers/status.js';
+import type { WorkerStatus } from '../../src/supervise/observe.js';
 
 /** What `new --json` prints. */
 export interface NewRun {

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { loadProfileFile, validateProfile } from '../../src/agents/profile.js';
 import { schemaFiles } from '../../src/contracts/json-schemas.js';
-import { checkPolicyFile } from '../../src/monitor/config.js';
-import { readContextFile } from '../../src/patterns/engine.js';
-import { loadPattern } from '../../src/patterns/pattern.js';
+import { checkPolicyFile } from '../../src/store/policy.js';
+import { readContextFile } from '../../src/pipeline/drive.js';
+import { loadPattern } from '../../src/pipeline/pattern.js';
 import { usageError } from '../helpers/errors.js';
 import { fakeAgentProfile, repoRoot, startTestServer, stopTestServer, type TestServer } from '../helpers/tmux-server.js';
 
@@ -191,9 +191,9 @@ test('zod loads only when a file is checked: commands that only read runs (statu
   const script = [
     "import { createRequire } from 'node:module';",
     "const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/zod/') || k.endsWith('/dist/chunks/zod.cjs'));",
-    "await import('./dist/commands/status.js'); await import('./dist/commands/wait.js');",
+    "await import('./dist/cli/commands/status.js'); await import('./dist/cli/commands/wait.js');",
     'const reading = loaded();',
-    "(await import('./dist/patterns/pattern.js')).loadPattern('templates/patterns/review.yaml');",
+    "(await import('./dist/pipeline/pattern.js')).loadPattern('templates/patterns/review.yaml');",
     'console.log(JSON.stringify({ reading, checking: loaded() }));',
   ].join('\n');
   const r = await execa(process.execPath, ['--input-type=module', '-e', script], { cwd: repoRoot, reject: false });

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { templatesDir } from '../../src/paths.js';
+import { templatesDir } from '../../src/os/package.js';
 import { waitUntil } from '../helpers/tmux-server.js';
 import { newRun, parseOut, promptFile, workerDir, workerJson } from '../commands/support.js';
 import { eventsOf, monitorOnce, observed, writePolicy } from '../monitor/support.js';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { UsageError } from '../../src/errors.js';
+import { UsageError } from '../../src/core/errors.js';
 
 /** The UsageError a function throws (fails the test when it does not throw one). */
 export function usageError(fn: () => unknown): string {

@@ -37,7 +37,7 @@ let inProcessQueue: Promise<unknown> = Promise.resolve();
 // main() in this process, with env and cwd swapped in for the call (one call at a time).
 function runInProcess(env: Record<string, string | undefined>, cwd: string, args: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const call = inProcessQueue.then(async () => {
-    const { main } = await import('../../src/main.js');
+    const { main } = await import('../../src/cli/main.js');
     const saved = { env: process.env, cwd: process.cwd() };
     let stdout = '';
     let stderr = '';

@@ -118,8 +118,8 @@ describe('hosts', () => {
   test('hostile text reaches a remote worker byte for byte: argv quoted once for the remote shell, the prompt and the environment from files', async ({ server, skip }) => {
     await onHost(server, skip, async (sshd) => {
       const hostile = `a'b"c$(touch ${join(server.dir, 'pwned')})\`touch ${join(server.dir, 'pwned2')}\`;|&<>*?[x] \\ \t#{pane_id} %s %% ünï`;
-      const { quoteForShell } = await import('../../src/shell-quote.js');
-      const { runOnHost } = await import('../../src/hosts/ssh.js');
+      const { quoteForShell } = await import('../../src/core/shell-quote.js');
+      const { runOnHost } = await import('../../src/sites/ssh.js');
       const host = { name: 'loop', ssh: 'loop', sshConfig: sshd.sshConfig, dir: 'runs', env: {}, forward: [], maxWorkers: 8, source: 'test' };
       const items = [hostile, '', '-n', '--', '\n', ' lead', 'trail ', "'", '"', '\\'];
       expect(quoteForShell(['x'])).toBe('x');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { classifyScreen, liveRegion, type ClassifyInput, type ScreenState, type StatePatterns } from '../../src/monitor/classify.js';
+import { classifyScreen, liveRegion, type ClassifyInput, type ScreenState, type StatePatterns } from '../../src/core/classify.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const capturesDir = join(repo, 'test/fixtures/captures');

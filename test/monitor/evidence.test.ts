@@ -1,9 +1,9 @@
 // judge(): a live worker's state from its newest hook line first, the screen where it shows what no hook
 // explains. Pure, so the hard cases are table rows.
 import { describe, expect, test } from 'vitest';
-import { judge } from '../../src/monitor/evidence.js';
-import type { Classification } from '../../src/monitor/classify.js';
-import type { HookLine } from '../../src/workers/hooks.js';
+import { judge } from '../../src/core/evidence.js';
+import type { Classification } from '../../src/core/classify.js';
+import { type HookLine } from '../../src/core/hooks.js';
 
 const NOW = Date.parse('2026-12-02T10:00:10Z');
 const hook = (fact: HookLine['fact'], at: string, extra: Partial<HookLine> = {}): HookLine => ({

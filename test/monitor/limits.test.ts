@@ -7,7 +7,7 @@ import { describe, expect } from 'vitest';
 import { fakeTuiProfile, test, waitUntil } from '../helpers/tmux-server.js';
 import { newRun, spawnFake, workerDir, workerJson } from '../commands/support.js';
 import { eventsOf, monitorOnce, notices, observed, screenOf, writePolicy } from './support.js';
-import { resetTime } from '../../src/monitor/reset-time.js';
+import { resetTime } from '../../src/core/reset-time.js';
 
 describe('usage limits', () => {
   test('rate_limited with resetsAt, not poked while silent, nudged once after the reset', async ({ server }) => {

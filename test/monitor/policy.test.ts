@@ -1,9 +1,10 @@
 // decide() is pure: what the monitor does for one worker, from what it saw and what it remembers.
 import { describe, expect, test } from 'vitest';
-import type { Classification } from '../../src/monitor/classify.js';
-import { DEFAULT_POLICY, workerPolicy, type Policy } from '../../src/monitor/config.js';
-import { decide, type DecideInput, type WorkerMemory } from '../../src/monitor/policy.js';
-import type { WorkerRecord } from '../../src/workers/record.js';
+import type { Classification } from '../../src/core/classify.js';
+import { DEFAULT_POLICY, workerPolicy } from '../../src/store/policy.js';
+import { decide, type DecideInput, type WorkerMemory } from '../../src/core/policy.js';
+import type { WorkerRecord } from '../../src/core/worker.js';
+import { type Policy } from '../../src/core/policy-defaults.js';
 
 const worker: WorkerRecord = {
   name: 'w', run: 'r', runDir: '/nowhere', agent: 'fake', mode: 'exec', argv: ['fake-agent'], resumeArgv: ['fake-agent', '--resume', '{{sessionId}}'],

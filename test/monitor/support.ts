@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import type { PassReport } from '../../src/monitor/pass.js';
+import type { PassReport } from '../../src/supervise/monitor.js';
 import { fixturesDir, type TestServer } from '../helpers/tmux-server.js';
 import type { NewRun } from '../commands/support.js';
 

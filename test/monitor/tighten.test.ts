@@ -4,9 +4,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { resolvePolicy } from '../../src/monitor/config.js';
-import { trustFile } from '../../src/monitor/trust.js';
-import { pick, readReport } from '../../src/workers/structured.js';
+import { resolvePolicy } from '../../src/store/policy.js';
+import { trustFile } from '../../src/contracts/trust.js';
+import { pick, readReport } from '../../src/core/structured.js';
 
 const made: string[] = [];
 afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));

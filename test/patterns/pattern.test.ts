@@ -3,11 +3,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { resolvePatternVars } from '../../src/patterns/engine.js';
-import { expandItems } from '../../src/patterns/items.js';
-import { DEFAULT_LENSES, pickLenses } from '../../src/patterns/lenses.js';
-import { builtinPatterns, interpolate, loadPattern, patternPath } from '../../src/patterns/pattern.js';
-import { splitSections } from '../../src/patterns/sections.js';
+import { resolvePatternVars } from '../../src/pipeline/drive.js';
+import { expandItems } from '../../src/pipeline/items.js';
+import { DEFAULT_LENSES, pickLenses } from '../../src/pipeline/lenses.js';
+import { builtinPatterns, interpolate, loadPattern, patternPath } from '../../src/pipeline/pattern.js';
+import { splitSections } from '../../src/pipeline/sections.js';
 import { repoRoot } from '../helpers/tmux-server.js';
 import { usageError } from '../helpers/errors.js';
 

@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { TemplateRegistry, templateDirs } from '../../src/prompts/registry.js';
-import { parseTemplate, renderTemplate, type Template } from '../../src/prompts/template.js';
+import { TemplateRegistry, templateDirs } from '../../src/agents/templates.js';
+import { parseTemplate, renderTemplate, type Template } from '../../src/agents/template.js';
 import { repoRoot } from '../helpers/tmux-server.js';
 import { usageError } from '../helpers/errors.js';
 

@@ -4,8 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { fenced } from '../../src/report/markdown.js';
-import { escapeHtml } from '../../src/report/html.js';
+import { fenced } from '../../src/views/report-markdown.js';
+import { escapeHtml } from '../../src/views/report-html.js';
 import { fakeAgentProfile, test } from '../helpers/tmux-server.js';
 import { newRun, parseOut, spawnFake, workerDir } from '../commands/support.js';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect } from 'vitest';
 import { NoServerError, runTmux, TargetNotFoundError, Tmux, TmuxError, TmuxNotInstalledError } from '../../src/tmux/index.js';
-import { OrchError } from '../../src/errors.js';
+import { OrchError } from '../../src/core/errors.js';
 import { test } from '../helpers/tmux-server.js';
 
 async function caught(p: Promise<unknown>): Promise<TmuxError> {

@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { expect, test } from 'vitest';
-import { alive } from '../../src/runs/process.js';
+import { alive } from '../../src/os/process.js';
 import { waitUntil } from '../helpers/tmux-server.js';
 
 const state = (pid: number) => { try { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); return s[s.lastIndexOf(') ') + 2]; } catch { return undefined; } };

@@ -4,8 +4,8 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { expect } from 'vitest';
-import { acquireLock } from '../../src/runs/lock.js';
-import { runPaths } from '../../src/runs/paths.js';
+import { acquireLock } from '../../src/os/lock.js';
+import { runPaths } from '../../src/core/paths.js';
 import { openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 import { newRun, parseOut, spawnFake, workerJson, type NewRun } from '../commands/support.js';
 

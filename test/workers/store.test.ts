@@ -5,9 +5,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import type { WorkerRecord, WorkerState } from '../../src/workers/record.js';
-import { RefusedTransition, transition, TRANSITIONS } from '../../src/workers/store.js';
+import type { WorkerRecord, WorkerState } from '../../src/core/worker.js';
+import { RefusedTransition, transition } from '../../src/store/worker.js';
 import { hermeticEnv, repoRoot } from '../helpers/tmux-server.js';
+import { TRANSITIONS } from '../../src/core/states.js';
 
 const STATES: WorkerState[] = ['pending', 'running', 'done', 'failed', 'killed', 'lost'];
 const root = mkdtempSync(join(tmpdir(), 'orch-store-'));

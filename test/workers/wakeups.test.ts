@@ -4,9 +4,10 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { findRun, tmuxForRun } from '../../src/runs/run.js';
-import { FALLBACK_CHECK_MS, waitForWorkers } from '../../src/workers/wait.js';
-import { spawnWorker } from '../../src/workers/launch.js';
+import { findRun, tmuxForRun } from '../../src/store/run.js';
+import { waitForWorkers } from '../../src/supervise/wait.js';
+import { FALLBACK_CHECK_MS } from '../../src/core/timing.js';
+import { spawnWorker } from '../../src/supervise/launch.js';
 import { loadProfile } from '../../src/agents/resolve.js';
 import { cliBackground } from '../reliability/support.js';
 import { fakeAgentProfile, openGate, test, waitUntil, watching, type TestServer } from '../helpers/tmux-server.js';

@@ -1,0 +1,48 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { TmuxServer } from '../tmux/index.js';
+
+/** What every command gets: the server chosen on the command line, output sinks, the caller's env. */
+export interface Context {
+  /** The server from --socket/-L or ORCH_TMUX_SOCKET; empty means "the run's own, else the default". */
+  server: TmuxServer;
+  json: boolean;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  out: (text: string) => void;
+  err: (text: string) => void;
+  isTTY: boolean;
+  /** Runs another command line in this process (main() itself): the MCP server's tools call the commands so. */
+  runCommand: (argv: string[], ctx?: Partial<Context>) => Promise<number>;
+}
+
+export type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+/** One CLI command: its help text, its options, and what it does (returns the exit code). */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Extra lines for `--help`. */
+  details?: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  /** How many positionals: [min, max] (max Infinity for "any"). */
+  positionals: [number, number];
+  run(ctx: Context, values: Values, positionals: string[]): Promise<number>;
+}
+
+/** Prints a value as JSON on stdout. */
+export function printJson(ctx: Context, value: unknown): void {
+  ctx.out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Reads a string option (parseArgs gives string | boolean | undefined). */
+export function str(values: Values, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Reads a repeated string option. */
+export function list(values: Values, name: string): string[] {
+  const v = values[name];
+  return Array.isArray(v) ? (v as string[]) : typeof v === 'string' ? [v] : [];
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The run's settle step: `node settle-main.js LAUNCH_FILE [--locked]`, started by a window's runner after
+// it published an attempt's end, woke the waiters and queued the attempt, when no settle step of the run
+// was alive (`--locked`: the runner took the run's settle lock for it). It records that attempt, then every
+// attempt queued meanwhile (workers/settler.ts), and puts each settled worker's state on its window's status line.
+import { spawnSync } from 'node:child_process';
+import { readLaunchFile } from '../runner/launch-read.js';
+import type { WorkerRecord } from '../core/worker.js';
+import { drainSettleQueue, settleLaunch, type Shown } from './settle-queue.js';
+import { SETTLE_LINGER_MS } from '../core/timing.js';
+
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+// The step outlives its window: a resume that respawns the pane, or a closed window, hangs up the runner
+// but must not cut short the recording of other workers' ends queued to this step.
+process.on('SIGHUP', () => undefined);
+
+async function main(file: string, locked: boolean): Promise<void> {
+  const launch = readLaunchFile(file);
+  const runDir = (JSON.parse(launch.record!) as WorkerRecord).runDir;
+  const show = (shown: Shown) => showStates(launch.tmux ?? 'tmux', launch.socket, shown);
+  const own: Shown = new Map();
+  try {
+    settleLaunch(file, own);
+  } catch (error) {
+    say(error); // still queued: the drain tries it once more
+  }
+  show(own);
+  await drainSettleQueue(runDir, show, { inherited: locked, lingerMs: SETTLE_LINGER_MS });
+}
+
+function say(error: unknown): void {
+  process.stderr.write(`orch-tmux: could not record the outcome: ${String((error as Error)?.message ?? error)}\n`);
+}
+
+// One tmux call for every window of a pass (a window closed meanwhile is nobody's loss).
+function showStates(tmux: string, socket: string | undefined, shown: Shown): void {
+  if (!shown.size) return;
+  const sets = [...shown].flatMap(([pane, state], i) => [...(i ? [';'] : []), 'set-option', '-w', '-t', pane, '@orch_state', state]);
+  spawnSync(tmux, [...(socket ? ['-S', socket] : []), ...sets], { stdio: 'ignore' });
+}
+
+const file = process.argv[2];
+if (!file) {
+  process.stderr.write('usage: settle-main.js LAUNCH_FILE [--locked]\n');
+  process.exit(2);
+}
+main(file, process.argv[3] === '--locked').catch((error) => {
+  say(error);
+  process.exit(70);
+});
