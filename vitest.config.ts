@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
-import SlowestFirst from './test/helpers/sequencer.js';
+import HeavyFirst from './test/helpers/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -16,6 +16,6 @@ export default defineConfig({
     // the three heaviest files 10x slower than alone, past their timeouts.
     maxWorkers: Math.min(4, Math.max(2, availableParallelism())),
     minWorkers: 1,
-    sequence: { sequencer: SlowestFirst },
+    sequence: { sequencer: HeavyFirst },
   },
 });

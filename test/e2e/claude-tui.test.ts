@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { waitUntil } from '../helpers/tmux-server.js';
-import { newRun } from '../commands/support.js';
-import { eventsOf, monitorOnce, notices, observed, writePolicy } from '../monitor/support.js';
+import { newRun } from '../cli/support.js';
+import { eventsOf, monitorOnce, notices, observed, writePolicy } from '../supervise/support.js';
 
 // The worker's hook lines as `fact` or `fact:decision`.
 const facts = (runDir: string): string[] => {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { templatesDir } from '../../src/os/package.js';
 import { waitUntil } from '../helpers/tmux-server.js';
-import { newRun, parseOut, promptFile, workerDir, workerJson } from '../commands/support.js';
-import { eventsOf, monitorOnce, observed, writePolicy } from '../monitor/support.js';
+import { newRun, parseOut, promptFile, workerDir, workerJson } from '../cli/support.js';
+import { eventsOf, monitorOnce, observed, writePolicy } from '../supervise/support.js';
 import { claudeFor, claudeSessionFile, claudeTest as test } from './agents.js';
 
 describe('claude', () => {

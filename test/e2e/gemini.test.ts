@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { templatesDir } from '../../src/os/package.js';
 import { waitUntil } from '../helpers/tmux-server.js';
-import { newRun, parseOut, promptFile, workerDir, workerJson } from '../commands/support.js';
-import { eventsOf, monitorOnce, observed } from '../monitor/support.js';
+import { newRun, parseOut, promptFile, workerDir, workerJson } from '../cli/support.js';
+import { eventsOf, monitorOnce, observed } from '../supervise/support.js';
 import { geminiFor, geminiTest as test } from './agents.js';
 
 /** Gemini's session files (~/.gemini/tmp/<project>/chats/session-*.jsonl) whose header names the id. */

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { waitUntil } from '../helpers/tmux-server.js';
-import { notifier } from '../monitor/support.js';
+import { notifier } from '../supervise/support.js';
 import { codexFor, test } from './support.js';
 
 test('codex-tui hooks: facts, approve and deny through the hook, notify mode tells the request', async ({ server }) => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { cliPath, fakeAgentProfile, repoRoot, type TestServer } from '../helpers/tmux-server.js';
-import { parseOut } from '../commands/support.js';
+import { parseOut } from '../cli/support.js';
 import { claudeFor, claudeStarted, claudeTest, geminiFor, geminiTest, type AgentEnv } from './agents.js';
 // @ts-expect-error plain ESM module without types
 import { jsonIn } from './orchestrate.mjs';

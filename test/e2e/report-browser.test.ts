@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { fakeAgentProfile, test, type TestServer } from '../helpers/tmux-server.js';
-import { newRun, parseOut, spawnFake, type NewRun } from '../commands/support.js';
+import { newRun, parseOut, spawnFake, type NewRun } from '../cli/support.js';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => existsSync(p));
 const missing = 'chromium is not installed (Debian: apt-get install chromium; .ci/run does it)';

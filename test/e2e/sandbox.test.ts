@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { parseOut, promptFile } from '../commands/support.js';
+import { parseOut, promptFile } from '../cli/support.js';
 import { codexFor, test } from './support.js';
 
 test('a workspace-write codex worker tries to rewrite its run: every write fails in the sandbox, the records are unchanged', async ({ server }) => {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { test, type TestServer } from '../helpers/tmux-server.js';
-import { parseOut } from '../commands/support.js';
+import { parseOut } from '../cli/support.js';
 import { connectMcp } from './support.js';
 
 /** A PATH with node, tmux and sh only: no agent is found. */

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { fakeAgentProfile, repoRoot, test } from '../helpers/tmux-server.js';
-import { parseOut } from '../commands/support.js';
+import { parseOut } from '../cli/support.js';
 import { bareEnv, connectMcp, serverArgs, type McpSession } from './support.js';
 
 const TOOL_NAMES = ['review', 'run', 'new', 'spawn', 'status', 'wait', 'result', 'log', 'explain', 'send', 'approve', 'deny', 'kill', 'resume', 'plan', 'report'];
