@@ -1,5 +1,5 @@
 // The four contracts (agent profile, pattern, monitor config, context pack): the JSON Schemas in schemas/ are
-// what the zod schemas write, they accept every built-in file and the README's config example, and bad input
+// what the zod schemas write, they accept every built-in file and the documented config example, and bad input
 // through each loader is one line `FILE:LINE: what is wrong (expected ..., got ...)` (exit 2 from the CLI).
 import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020.js';
 import { execa } from 'execa';
@@ -28,13 +28,11 @@ function validator(name: ContractName): ValidateFunction {
 }
 const yamlFiles = (dir: string) => readdirSync(join(repoRoot, dir)).filter((f) => f.endsWith('.yaml')).map((f) => join(repoRoot, dir, f));
 
-/** The first fenced yaml block after a README heading. */
-function readmeBlock(heading: string): string {
-  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
-  const at = readme.indexOf(`\n${heading}\n`);
-  expect(at, `README has no heading "${heading}"`).toBeGreaterThanOrEqual(0);
-  const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at));
-  expect(block, `README has no yaml block after "${heading}"`).not.toBeNull();
+/** The first fenced yaml block of a document in docs/. */
+function docsBlock(doc: string): string {
+  const text = readFileSync(join(repoRoot, 'docs', doc), 'utf8');
+  const block = /```yaml\n([\s\S]*?)```/.exec(text);
+  expect(block, `docs/${doc} has no yaml block`).not.toBeNull();
   return block![1]!;
 }
 
@@ -64,8 +62,8 @@ describe('JSON Schemas', () => {
     }
   });
 
-  test("the README's config example (under \"## Monitor and cron\") is a valid config, and the loader reads it", () => {
-    const example = readmeBlock('## Monitor and cron');
+  test('the config example of docs/monitor.md is a valid config, and the loader reads it', () => {
+    const example = docsBlock('monitor.md');
     const validate = validator('config');
     expect(validate(parse(example)), ajv.errorsText(validate.errors)).toBe(true);
     const dir = mkdtempSync(join(tmpdir(), 'orch-contracts-'));
