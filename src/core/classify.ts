@@ -2,6 +2,7 @@
 // No I/O and no clock: the caller passes `nowMs`; node:crypto is used only for the prompt fingerprint.
 import { createHash } from 'node:crypto';
 import { resetTime } from './reset-time.js';
+import { formatDuration } from './format.js';
 
 /** What the monitor believes a worker's pane is doing right now. */
 export type ScreenState = 'working' | 'waiting_approval' | 'waiting_input' | 'stalled' | 'exited' | 'dead' | 'unknown';
@@ -139,9 +140,6 @@ function quote(line: string): string {
   return JSON.stringify(t.length > 80 ? `${t.slice(0, 77)}...` : t);
 }
 
-function seconds(ms: number): string {
-  return `${Math.round(ms / 1000)}s`;
-}
 
 /**
  * Classifies one screen. First rule that applies wins:
@@ -207,7 +205,7 @@ export function classifyScreen(input: ClassifyInput): Classification {
   }
   if (workingHit !== undefined) {
     if (silent && rateHit === undefined) {
-      const why = `working line ${quote(workingHit.line)} but no output for ${seconds(silentForMs)} (> ${seconds(silenceMs)})`;
+      const why = `working line ${quote(workingHit.line)} but no output for ${formatDuration(silentForMs)} (> ${formatDuration(silenceMs)})`;
       return { state: 'stalled', reason: why, silentForMs };
     }
     return { state: 'working', reason: `working /${workingHit.source}/ matched ${quote(workingHit.line)}`, ...rate, silentForMs };
@@ -223,10 +221,10 @@ export function classifyScreen(input: ClassifyInput): Classification {
     return { state: 'waiting_input', reason: `idle /${lowestIdle.source}/ matched ${quote(lowestIdle.line)}`, silentForMs };
   }
   if (silent) {
-    return { state: 'stalled', reason: `no output for ${seconds(silentForMs)} (> ${seconds(silenceMs)}) and no prompt on screen`, silentForMs };
+    return { state: 'stalled', reason: `no output for ${formatDuration(silentForMs)} (> ${formatDuration(silenceMs)}) and no prompt on screen`, silentForMs };
   }
   if (input.mode === 'exec') {
-    return { state: 'working', reason: `exec output within ${seconds(silenceMs)}, no pattern matched`, silentForMs };
+    return { state: 'working', reason: `exec output within ${formatDuration(silenceMs)}, no pattern matched`, silentForMs };
   }
   return { state: 'unknown', reason: 'recent output but no working, approval or idle pattern matched', silentForMs };
 }

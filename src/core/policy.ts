@@ -4,6 +4,7 @@ import type { Classification, ScreenState } from './classify.js';
 import { hasResult, type WorkerRecord, type DerivedState } from './worker.js';
 import { type Policy } from './policy-defaults.js';
 import { POKE_ECHO_MS } from './timing.js';
+import { formatDuration } from './format.js';
 
 /** What the monitor remembers about a worker between passes (monitor.json). */
 export interface WorkerMemory {
@@ -150,7 +151,7 @@ export function decide(i: DecideInput): Action[] {
     const since = silenceStart(memory, i.activityMs);
     const silentS = (i.nowMs - since) / 1000;
     const s = policy.silence;
-    if (s.killAfter > 0 && silentS >= s.killAfter && !memory.killed) return [{ kind: 'kill', why: `no output for ${Math.round(silentS)} s` }];
+    if (s.killAfter > 0 && silentS >= s.killAfter && !memory.killed) return [{ kind: 'kill', why: `no output for ${formatDuration(silentS * 1000)}` }];
     if (memory.interruptedAt === since) return actions;
     // Poke first; interrupt `interruptAfter` after that poke if the silence goes on.
     if (memory.pokedAt === since && memory.pokeSentMs !== undefined && i.nowMs - memory.pokeSentMs >= s.interruptAfter * 1000) {

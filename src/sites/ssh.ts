@@ -12,6 +12,7 @@ import { runProgram, type ProgramOptions, type ProgramResult } from '../os/run-p
 import { quoteForShell } from '../core/shell-quote.js';
 import { type Host } from '../core/host.js';
 import { SSH_ALIVE_COUNT, SSH_ALIVE_INTERVAL_S, SSH_CALL_TIMEOUT_MS, SSH_CONNECT_TIMEOUT_S, SSH_MASTER_POLL_MS, SSH_MASTER_START_MS, SSH_MASTER_WAIT_MS, SSH_PERSIST_S, SSH_SESSION_RETRY_MS } from '../core/timing.js';
+import { formatDuration } from '../core/format.js';
 
 /** The host did not answer (ssh exit 255, or no connection could be made); its workers are `unreachable`. */
 export class HostUnreachableError extends OrchError {
@@ -125,6 +126,6 @@ async function callHost(host: Host, argv: readonly string[], o: ProgramOptions, 
     result = await runProgram('ssh', sshArgs(host, argv, ctl), { timeoutMs: SSH_CALL_TIMEOUT_MS, ...o });
   }
   if (result.exitCode === 255 || result.error) throw new HostUnreachableError(host.name, result.stderr.trim().split('\n').at(-1) || String(result.error?.message ?? 'ssh exited with 255'));
-  if (result.timedOut) throw new HostUnreachableError(host.name, `no answer within ${Math.round((o.timeoutMs ?? SSH_CALL_TIMEOUT_MS) / 1000)} s`);
+  if (result.timedOut) throw new HostUnreachableError(host.name, `no answer within ${formatDuration(o.timeoutMs ?? SSH_CALL_TIMEOUT_MS)}`);
   return result;
 }

@@ -17,6 +17,7 @@ import { syncHostsShared } from './host-sync.js';
 import { readWorker } from '../store/records.js';
 import { type RunRecord } from '../core/run.js';
 import { REMOTE_START_POLL_MS } from '../core/timing.js';
+import { formatDuration } from '../core/format.js';
 
 /** Ships the attempt's files and opens (or, for a resume with its window still there, respawns) the worker's window on its host. */
 export async function openOnHost(run: RunRecord, rec: WorkerRecord, command: string[], attempt: number, respawn?: string): Promise<{ paneId: string }> {
@@ -60,7 +61,7 @@ export async function waitForRemoteStart(run: RunRecord, name: string, timeoutMs
       const panes = panesFor(rec, 'unknown');
       if (panes instanceof Map && !hasPane(panes, paneId)) throw new OrchError(`Worker ${name}'s window on ${rec.host?.name} closed before its agent started`);
     }
-    if (Date.now() > deadline) throw new OrchError(`Worker ${name} did not start on ${rec?.host?.name ?? 'its host'} within ${Math.round(timeoutMs / 1000)} s: look at its window with \`orch-tmux log ${run.id} ${name}\``);
+    if (Date.now() > deadline) throw new OrchError(`Worker ${name} did not start on ${rec?.host?.name ?? 'its host'} within ${formatDuration(timeoutMs)}: look at its window with \`orch-tmux log ${run.id} ${name}\``);
     await new Promise((r) => setTimeout(r, REMOTE_START_POLL_MS));
   }
 }

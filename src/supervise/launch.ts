@@ -23,6 +23,7 @@ import { type Host } from '../core/host.js';
 import { type RunRecord } from '../core/run.js';
 import { sessionPanes } from '../sites/panes.js';
 import { START_TIMEOUT_MS, START_WINDOW_CHECK_MS } from '../core/timing.js';
+import { formatDuration } from '../core/format.js';
 
 
 /** Linux caps one argv item at 128 KiB (MAX_ARG_STRLEN); prompts given as an argument must fit. */
@@ -246,7 +247,7 @@ async function startWatched(watcher: RunWatcher, tmux: Tmux, run: RunRecord, nam
       if (!hasPane(await sharedPanes(tmux, run.session, opened), paneId)) throw new OrchError(`Worker ${name}'s window closed before its agent started: see ${workerPaths(run.dir, name).paneLog}`);
     }
     const left = deadline - Date.now();
-    if (left <= 0) throw new OrchError(`Worker ${name} did not start within ${Math.round(timeoutMs / 1000)} s: look at its window with \`orch-tmux log ${run.id} ${name}\``);
+    if (left <= 0) throw new OrchError(`Worker ${name} did not start within ${formatDuration(timeoutMs)}: look at its window with \`orch-tmux log ${run.id} ${name}\``);
     await watcher.changed(Math.min(left, 1000));
   }
 }

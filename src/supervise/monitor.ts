@@ -31,6 +31,7 @@ import { listWorkerNames, readWorker } from '../store/records.js';
 import { runEnded, type RunRecord } from '../core/run.js';
 import { type Policy } from '../core/policy-defaults.js';
 import { ACTIVITY_RESOLUTION_MS, MONITOR_KILL_GRACE_MS } from '../core/timing.js';
+import { formatDuration } from '../core/format.js';
 
 /** What the monitor knows about one run between passes (monitor.json in the run directory). */
 interface RunMemory {
@@ -333,7 +334,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
     case 'interrupt': {
       mem.interruptedAt = silenceStart(mem, mem.activity ?? 0);
       count();
-      markInterrupted(run.dir, rec.name, `by the monitor after ${Math.round((Date.now() - mem.interruptedAt) / 1000)} s of silence`);
+      markInterrupted(run.dir, rec.name, `by the monitor after ${formatDuration(Date.now() - mem.interruptedAt)} of silence`);
       try {
         await keysTmux.sendKeys(pane, rec.keys?.interrupt ?? ['C-c']);
       } catch (error) {

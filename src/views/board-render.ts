@@ -2,7 +2,7 @@
 // elapsed time, last activity, and the pending approval, reason or cost), the plan's step in progress on
 // top. Pure: rows in, lines out, cut to the terminal's width; colour only when asked (NO_COLOR honoured
 // by the caller), and every state reads without it.
-import { formatDuration } from './report-model.js';
+import { formatAgo, formatDuration } from '../core/format.js';
 
 /** One worker as the board shows it. */
 export interface BoardRow {
@@ -45,11 +45,6 @@ function pad(text: string, width: number): string {
   return t + ' '.repeat(Math.max(0, width - [...t].length));
 }
 
-function ago(ms: number | undefined, now: number): string {
-  if (ms === undefined) return '-';
-  const s = Math.round((now - ms) / 1000);
-  return s < 2 ? 'now' : s < 60 ? `${s} s ago` : `${formatDuration(s * 1000)} ago`;
-}
 
 const ORDER = ['running', 'approval', 'rate_limited', 'stalled', 'pending', 'done', 'failed', 'killed', 'lost'];
 
@@ -76,7 +71,7 @@ export function renderBoard(v: BoardView, width: number, colour: boolean, height
     const look = LOOK[r.state] ?? { symbol: '·', colour: 0 };
     const elapsed = r.startedMs === undefined ? '-' : formatDuration((r.endedMs ?? v.nowMs) - r.startedMs);
     const state = pad(`${look.symbol} ${r.state}`, 15);
-    const line = `${pad(r.window ?? '-', 4)}${pad(r.name, 16)}${colour ? paint(look.colour, state) : state}${pad(elapsed, 10)}${pad(ago(r.activityMs, v.nowMs), 12)}${fit(r.detail ?? '', detailWidth)}`;
+    const line = `${pad(r.window ?? '-', 4)}${pad(r.name, 16)}${colour ? paint(look.colour, state) : state}${pad(elapsed, 10)}${pad(formatAgo(r.activityMs, v.nowMs), 12)}${fit(r.detail ?? '', detailWidth)}`;
     lines.push(line);
   }
   if (shown.length < v.rows.length) lines.push(fit(`... ${v.rows.length - shown.length} more workers (orch-tmux status ${v.run})`, width));

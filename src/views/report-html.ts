@@ -1,7 +1,8 @@
 // A run report as one self-contained HTML file: no script, no network, no external font or image (a
 // Content-Security-Policy says so to the browser too); the timeline is inline SVG. Everything that came
 // from an agent or a person is escaped, so a result full of `<script>` or `</style>` is shown as text.
-import { formatDuration, type Mark, type ReportWorker, type RunReport } from './report-model.js';
+import { type Mark, type ReportWorker, type RunReport } from './report-model.js';
+import { formatDuration } from '../core/format.js';
 
 /** Text for HTML: the five characters that could open markup or end an attribute. */
 export function escapeHtml(text: string): string {

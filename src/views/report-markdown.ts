@@ -2,7 +2,8 @@
 // report without the picture. Agents' text goes into fenced blocks longer than any fence inside it, and
 // table cells and summaries are escaped, so nothing an agent wrote can break out into markup.
 import { escapeHtml } from './report-html.js';
-import { formatDuration, type RunReport } from './report-model.js';
+import { type RunReport } from './report-model.js';
+import { formatDuration } from '../core/format.js';
 
 // A table cell on one line: pipes escaped, line breaks as spaces.
 function cell(text: string): string {

@@ -112,13 +112,3 @@ export function buildReport(run: RunRecord, now = Date.now()): RunReport {
     totalCost: costs.length ? costs.reduce((a, b) => a + b, 0) : undefined,
   };
 }
-
-/** A duration for people: 850 ms, 12.4 s, 3 min 5 s, 1 h 2 min. */
-export function formatDuration(ms: number | undefined): string {
-  if (ms === undefined || !Number.isFinite(ms)) return '-';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const s = Math.round(ms / 1000);
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-}

@@ -252,7 +252,7 @@ describe('synthetic screens', () => {
     const screen = 'session id: 0b5c\nworkdir: /tmp/w\n--------\nreading files...\nthinking\n';
     const got = classify(screen, { mode: 'exec', pane: silent, patterns: {} });
     expect(got.state).toBe('stalled');
-    expect(got.reason).toContain('no output for 600s');
+    expect(got.reason).toContain('no output for 10 min 0 s');
     expect(classify(screen, { mode: 'exec', patterns: {} }).state).toBe('working');
     expect(classify(screen, { mode: 'interactive', patterns: {} }).state).toBe('unknown');
     expect(classify(screen, { mode: 'interactive', patterns: {}, pane: silent }).state).toBe('stalled');

@@ -113,7 +113,7 @@ describe('decide: silence', () => {
   test('killAfter kills once', () => {
     const k = policy({ silence: { pokeAfter: 300, interruptAfter: 600, killAfter: 3600 } });
     const A = 1_000 * s;
-    expect(decide(input({ policy: k, screen: stalled, memory: { answered: [] }, activityMs: A, nowMs: A + 3600 * s }))).toEqual([{ kind: 'kill', why: 'no output for 3600 s' }]);
+    expect(decide(input({ policy: k, screen: stalled, memory: { answered: [] }, activityMs: A, nowMs: A + 3600 * s }))).toEqual([{ kind: 'kill', why: 'no output for 1 h 0 min' }]);
     expect(decide(input({ policy: k, screen: stalled, memory: { answered: [], killed: true, pokedAt: A, interruptedAt: A, pokeSentMs: A }, activityMs: A, nowMs: A + 3700 * s }))).toEqual([]);
   });
 

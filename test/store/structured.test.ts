@@ -92,7 +92,7 @@ describe('structured answers (lastMessage: jsonl)', () => {
     await waitRun(server, run);
     const rec = workerJson(run, 'slow');
     expect(rec).toMatchObject({ state: 'failed', exitCode: 0 });
-    expect(String(rec.reason)).toMatch(/^interrupted: by the monitor after \d+ s of silence$/);
+    expect(String(rec.reason)).toMatch(/^interrupted: by the monitor after [\d.]+ (ms|s|min)( [\d]+ s)? of silence$/);
     // The agent's own word agreed: its result line says error.
     expect(readFileSync(join(workerDir(run, 'slow'), 'stdout.txt'), 'utf8')).toContain('"is_error":true');
   });

@@ -5,6 +5,7 @@ import { runStatus, type WorkerStatus } from '../../supervise/observe.js';
 import { readPolicySnapshot, type ResolvedPolicy } from '../../store/policy.js';
 import { printJson, type Command } from '../command.js';
 import { table } from '../../views/table.js';
+import { formatAgo } from '../../core/format.js';
 import { runUsage } from '../../core/usage.js';
 import { outcomeOf, runEnded, type RunRecord } from '../../core/run.js';
 import { stepMark } from '../../core/plan.js';
@@ -68,11 +69,6 @@ async function indexedRuns(all: boolean): Promise<RunRecord[]> {
   return runs;
 }
 
-function ago(iso?: string): string {
-  if (!iso) return '';
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000));
-  return s < 60 ? `${s}s ago` : s < 3600 ? `${Math.round(s / 60)}m ago` : `${Math.round(s / 3600)}h ago`;
-}
 
 /** The people's table of workers: why a worker failed, was lost or killed is in its own column. */
 export function workerTable(workers: WorkerStatus[]): string {
@@ -80,7 +76,7 @@ export function workerTable(workers: WorkerStatus[]): string {
   const withReason = workers.some((w) => ended(w) && w.reason);
   const withRestarts = workers.some((w) => w.resumes || w.reruns);
   return table(['WORKER', 'STATE', 'EXIT', 'STARTED', 'ACTIVITY', ...(withRestarts ? ['RESTARTS'] : []), 'RESULT', ...(withReason ? ['REASON'] : [])], workers.map((w) => [
-    `  ${w.name}`, w.state, w.exitCode === null ? (w.signal ?? '') : String(w.exitCode), ago(w.startedAt), ago(w.lastActivity),
+    `  ${w.name}`, w.state, w.exitCode === null ? (w.signal ?? '') : String(w.exitCode), formatAgo(w.startedAt ? Date.parse(w.startedAt) : undefined, Date.now()), formatAgo(w.lastActivity ? Date.parse(w.lastActivity) : undefined, Date.now()),
     ...(withRestarts ? [restartText(w)] : []), w.result ?? '', ...(withReason ? [ended(w) ? w.reason ?? '' : ''] : []),
   ]));
 }
