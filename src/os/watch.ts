@@ -1,42 +1,29 @@
-// Every waiter hears every finish: each waiter watches the run's worker folders itself (inotify through
-// fs.watch), set up before it looks at the files, so a finish between its look and its wait still wakes
-// it. Nothing is shared between waiters, so any number of them can wait at once. (A tmux `wait-for`
-// channel per run loses wake-ups: tmux keeps one pending signal per channel, the first waiter takes it,
-// and a second signal before anyone waits cancels the first; measured on tmux 3.3a.)
+// The one way orch-tmux waits on files: folders watched with inotify (fs.watch), the watch set up before the
+// caller looks, so a change between its look and its wait still wakes it. Nothing is shared between
+// watchers, so any number of waiters hear every change. (A tmux `wait-for` channel per run loses wake-ups:
+// tmux keeps one pending signal per channel, the first waiter takes it, and a second signal before anyone
+// waits cancels the first; measured on tmux 3.3a.)
 import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, join } from 'node:path';
 import { runPaths } from '../core/paths.js';
 
-/** Watches the worker folders of some runs; `changed()` resolves at the next change (or a timeout). */
-export class RunWatcher {
+/** Watches folders; `changed()` resolves at the first change `news` accepts since `reset()`, or at a timeout. */
+export class FolderWatch {
   private readonly watchers = new Map<string, FSWatcher>();
   private dirty = false;
-  /** The workers whose files changed since reset(); `all` when a worker folder came or went. */
-  private touched: Set<string> | 'all' = 'all';
   private wake: (() => void) | undefined;
 
-  /** `hooks`: a new hooks.jsonl line (an agent asking approval, ending a turn) is news too (the monitor's case). */
-  constructor(runDirs: readonly string[], private readonly o: { hooks?: boolean } = {}) {
-    for (const dir of runDirs) {
-      const workers = runPaths(dir).workers;
-      this.add(workers, true);
-      for (const name of safeReaddir(workers)) this.add(join(workers, name), false);
-    }
+  /** `news(dir, file)`: whether a change of `file` in `dir` wakes the waiter (default: every change). */
+  constructor(dirs: readonly string[], private readonly news: (dir: string, file: string) => boolean = () => true) {
+    for (const dir of dirs) this.add(dir);
   }
 
-  // One watcher per folder; a new worker folder is watched as soon as its parent reports it.
-  private add(dir: string, parent: boolean): void {
+  /** Watches one more folder (a folder that is not there is left to the caller's fallback check). */
+  add(dir: string): void {
     if (this.watchers.has(dir)) return;
     try {
       const w = watch(dir, { persistent: false }, (_event, file) => {
-        const name = file === null ? '' : String(file);
-        if (parent) {
-          // A worker folder came, or went (set aside and made again under the same name): watch it afresh.
-          if (name) this.renew(join(dir, name));
-          this.poke('all');
-        } else if (!name || RECORD_FILES.test(name) || (this.o.hooks && name === 'hooks.jsonl')) {
-          this.poke(basename(dir)); // a transcript or a lock file changing is no news
-        }
+        if (this.news(dir, file === null ? '' : String(file))) this.poke();
       });
       w.on('error', () => {
         w.close();
@@ -44,40 +31,36 @@ export class RunWatcher {
       });
       this.watchers.set(dir, w);
     } catch {
-      /* not there (yet), or not a folder: the fallback check covers it */
+      /* not there (yet), or not a folder */
     }
   }
 
-  private renew(dir: string): void {
+  /** Watches a folder afresh (it was removed and made again under the same name). */
+  renew(dir: string): void {
     this.watchers.get(dir)?.close();
     this.watchers.delete(dir);
-    this.add(dir, false);
+    this.add(dir);
   }
 
-  private poke(worker: string): void {
-    if (worker === 'all') this.touched = 'all';
-    else if (this.touched !== 'all') this.touched.add(worker);
+  /** Marks a change (for callers that learn of one another way) and wakes the waiter. */
+  poke(): void {
     this.dirty = true;
     const wake = this.wake;
     this.wake = undefined;
     wake?.();
   }
 
-  /** Forget changes seen so far: call right before looking at the files. Returns the workers whose files
-   * changed since the last reset (`all` at first, and when a worker folder came or went). */
-  reset(): Set<string> | 'all' {
-    const touched = this.touched;
-    this.touched = new Set();
+  /** Forgets changes seen so far: call right before looking at the files. */
+  reset(): void {
     this.dirty = false;
-    return touched;
   }
 
   /** 'change' at the first change since `reset()` (at once if one came already), else 'timeout'. */
   changed(timeoutMs: number, signal?: AbortSignal): Promise<'change' | 'timeout'> {
     if (this.dirty) return Promise.resolve('change');
-    if (signal?.aborted) return Promise.resolve('timeout');
+    if (signal?.aborted || timeoutMs <= 0) return Promise.resolve('timeout');
     return new Promise((resolve) => {
-      const timer = setTimeout(() => done('timeout'), Math.max(0, timeoutMs));
+      const timer = setTimeout(() => done('timeout'), timeoutMs);
       const onAbort = () => done('timeout');
       const done = (how: 'change' | 'timeout') => {
         clearTimeout(timer);
@@ -98,6 +81,51 @@ export class RunWatcher {
 
 /** The files whose change is news to a waiter: the record and the runner's facts. */
 const RECORD_FILES = /^(worker\.json|(start|exit)-\d+\.facts)$/;
+
+/** Watches the worker folders of some runs: a new worker folder is watched as soon as it appears, and the
+ * workers whose files changed since `reset()` are told (`all` when a worker folder came or went). */
+export class RunWatcher {
+  private readonly folders: FolderWatch;
+  private touched: Set<string> | 'all' = 'all';
+
+  /** `hooks`: a new hooks.jsonl line (an agent asking approval, ending a turn) is news too (the monitor's case). */
+  constructor(runDirs: readonly string[], o: { hooks?: boolean } = {}) {
+    const parents = new Set(runDirs.map((d) => runPaths(d).workers));
+    this.folders = new FolderWatch([], (dir, name) => {
+      if (parents.has(dir)) {
+        // A worker folder came, or went (set aside and made again under the same name): watch it afresh.
+        if (name) this.folders.renew(join(dir, name));
+        this.touched = 'all';
+        return true;
+      }
+      if (name && !RECORD_FILES.test(name) && !(o.hooks && name === 'hooks.jsonl')) return false; // a transcript or a lock file is no news
+      if (this.touched !== 'all') this.touched.add(basename(dir));
+      return true;
+    });
+    for (const workers of parents) {
+      this.folders.add(workers);
+      for (const name of safeReaddir(workers)) this.folders.add(join(workers, name));
+    }
+  }
+
+  /** Forget changes seen so far: call right before looking at the files. Returns the workers whose files
+   * changed since the last reset (`all` at first, and when a worker folder came or went). */
+  reset(): Set<string> | 'all' {
+    const touched = this.touched;
+    this.touched = new Set();
+    this.folders.reset();
+    return touched;
+  }
+
+  /** 'change' at the first change since `reset()` (at once if one came already), else 'timeout'. */
+  changed(timeoutMs: number, signal?: AbortSignal): Promise<'change' | 'timeout'> {
+    return this.folders.changed(timeoutMs, signal);
+  }
+
+  close(): void {
+    this.folders.close();
+  }
+}
 
 function safeReaddir(dir: string): string[] {
   try {

@@ -4,7 +4,7 @@
 // was alive (`--locked`: the runner took the run's settle lock for it). It records that attempt, then every
 // attempt queued meanwhile (workers/settler.ts), and puts each settled worker's state on its window's status line.
 import { spawnSync } from 'node:child_process';
-import { readLaunchFile } from '../runner/launch-read.js';
+import { readLaunchFile } from '../runner/codec.js';
 import type { WorkerRecord } from '../core/worker.js';
 import { drainSettleQueue, settleLaunch, type Shown } from './settle-queue.js';
 import { SETTLE_LINGER_MS } from '../core/timing.js';

@@ -3,11 +3,12 @@
 // leaves it to the live step that holds the lock. The step drains the queue while it holds the lock and looks once more after letting go, so
 // an attempt queued while it let go is never left behind (the runner queues before it looks at the lock).
 // A burst of 32 ends thus costs one Node start-up, not 32.
-import { readdirSync, readFileSync, rmSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { FolderWatch } from '../os/watch.js';
 import { basename, join } from 'node:path';
 import { acquireLock, lockHolder, releaseLock } from '../os/lock.js';
 import { runPaths } from '../core/paths.js';
-import { readLaunchFile } from '../runner/launch-read.js';
+import { readLaunchFile } from '../runner/codec.js';
 import { FINISHED, type WorkerRecord } from '../core/worker.js';
 import { repairWorker, settleWorker } from './worker.js';
 import { listWorkerNames, readWorker } from './records.js';
@@ -43,7 +44,8 @@ export async function drainSettleQueue(runDir: string, onPass: (shown: Shown) =>
       : acquireLock(settleLock, false);
     // Another live step holds it: it looks at the queue again after it lets go.
     if (!('release' in lock)) return;
-    const news = new QueueWatch(settleQueue);
+    // The queue folder watched, so a lingering step records a new end at once.
+    const news = new FolderWatch([settleQueue]);
     try {
       do {
         for (let more = true; more;) {
@@ -52,7 +54,7 @@ export async function drainSettleQueue(runDir: string, onPass: (shown: Shown) =>
           more = settlePass(runDir, tried, shown);
           if (shown.size) onPass(shown);
         }
-      } while (await news.changed(o.lingerMs && moreToCome(runDir) ? o.lingerMs : 0));
+      } while ((await news.changed(o.lingerMs && moreToCome(runDir) ? o.lingerMs : 0)) === 'change');
     } finally {
       news.close();
       lock.release();
@@ -67,47 +69,6 @@ function moreToCome(runDir: string): boolean {
     const rec = readWorker(runDir, n);
     return rec !== undefined && !rec.host && !FINISHED.has(rec.state);
   });
-}
-
-// Hears the queue folder change (inotify through fs.watch), so a lingering step records a new end at once.
-class QueueWatch {
-  private seen = false;
-  private wake: (() => void) | undefined;
-  private readonly watcher: FSWatcher | undefined;
-
-  constructor(dir: string) {
-    try {
-      this.watcher = watch(dir, { persistent: false }, () => {
-        this.seen = true;
-        this.wake?.();
-      });
-      this.watcher.on('error', () => undefined);
-    } catch {
-      this.watcher = undefined; // no queue folder: nothing will come
-    }
-  }
-
-  reset(): void {
-    this.seen = false;
-  }
-
-  /** True at the first change since reset() (at once if one came), false after `ms` without one. */
-  changed(ms: number): Promise<boolean> {
-    if (this.seen) return Promise.resolve(true);
-    if (!this.watcher || ms <= 0) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(false), ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = undefined;
-        resolve(true);
-      };
-    });
-  }
-
-  close(): void {
-    this.watcher?.close();
-  }
 }
 
 

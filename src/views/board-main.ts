@@ -4,7 +4,8 @@
 // the run's folder) or until the run ends (exit BOARD_ENDED: the window keeps the last frame, nothing runs).
 import { BOARD_ENDED } from '../os/package.js';
 import { Tmux } from '../tmux/index.js';
-import { Board, readRunRecord, useColour } from './board.js';
+import { Board, useColour } from './board.js';
+import { readRun } from '../store/run.js';
 import { type RunRecord } from '../core/run.js';
 import { BOARD_RUN_RECORD_WAIT_MS } from '../core/timing.js';
 
@@ -21,7 +22,7 @@ async function runRecord(runDir: string): Promise<RunRecord> {
   const deadline = Date.now() + BOARD_RUN_RECORD_WAIT_MS;
   for (let pause = 10; ; pause = Math.min(pause * 2, 200)) {
     try {
-      return readRunRecord(runDir);
+      return readRun(runDir);
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((r) => setTimeout(r, pause));

@@ -2,17 +2,17 @@
 // It wakes on the run's files (inotify on the worker folders, hook lines included, and on the run
 // folder for the plan and events), with a 5 s timer only for the clocks; it never captures a screen. It
 // reads and writes nothing of the run's records: status's derivation from the files, nothing more.
-import { statSync, watch, type FSWatcher } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readEvents } from '../store/events.js';
 import { runPaths, workerPaths } from '../core/paths.js';
 import { readPlan } from '../store/plan.js';
 
-import { readFileSync } from 'node:fs';
 import { Tmux } from '../tmux/index.js';
 import { newestHookLine } from '../runner/hooks.js';
 
 import { workerStatus } from '../supervise/observe.js';
-import { RunWatcher } from '../os/watch.js';
+import { FolderWatch, RunWatcher } from '../os/watch.js';
+import { readRun } from '../store/run.js';
 import { renderBoard, type BoardRow, type BoardView } from './board-render.js';
 import { requestText } from '../core/hooks.js';
 import { listWorkerNames, readWorker } from '../store/records.js';
@@ -40,18 +40,13 @@ function mtime(path: string): number | undefined {
   }
 }
 
-// run.json read here, not through runs/run.js: that module's policy imports cost the board's start 0.1 CPU-s.
+// The run's state now (it ends while the board shows it); the state it started with when run.json cannot be read.
 function readRunState(run: RunRecord): string {
   try {
-    return (JSON.parse(readFileSync(runPaths(run.dir).runJson, 'utf8')) as RunRecord).state;
+    return readRun(run.dir).state;
   } catch {
     return run.state;
   }
-}
-
-/** Reads a run's run.json (the board's own, light reader). */
-export function readRunRecord(dir: string): RunRecord {
-  return JSON.parse(readFileSync(runPaths(dir).runJson, 'utf8')) as RunRecord;
 }
 
 /** The board's picture of a run now, from its files. */
@@ -108,7 +103,7 @@ export type BoardEnd = 'quit' | 'ended';
 /** A board drawing one run until `q`, or until the run ends (a board of its own: not a driver's). */
 export class Board {
   private readonly watcher: RunWatcher;
-  private runWatch: FSWatcher | undefined;
+  private readonly runFiles: FolderWatch;
   private timer: NodeJS.Timeout | undefined;
   private windows = new Map<string, string>();
   private readonly lookedUp = new Set<string>();
@@ -123,21 +118,17 @@ export class Board {
 
   constructor(private readonly run: RunRecord, private readonly o: BoardOptions) {
     this.watcher = new RunWatcher([run.dir], { hooks: true });
+    // The run's own files that change what it shows: the plan, its state, the monitor's observations.
+    this.runFiles = new FolderWatch([run.dir], (_dir, file) => file === 'plan.json' || file === 'run.json' || file === 'events.jsonl');
   }
 
   /** Draws now and on every change until `q`, the run's end (a board without a driver), or close(). */
   async show(): Promise<BoardEnd> {
-    try {
-      this.runWatch = watch(this.run.dir, { persistent: false }, (_e, file) => {
-        if (file === 'plan.json' || file === 'run.json' || file === 'events.jsonl') void this.draw();
-      });
-    } catch {
-      /* the clock still turns */
-    }
+    void this.follow(this.runFiles);
     this.timer = setInterval(() => void this.draw(), BOARD_CLOCK_MS);
     this.listenForKeys();
     const done = new Promise<BoardEnd>((resolve) => (this.quit = resolve));
-    void this.loop();
+    void this.follow(this.watcher);
     await this.draw();
     const why = await done;
     this.close();
@@ -155,7 +146,7 @@ export class Board {
     this.closed = true;
     this.end = why;
     this.watcher.close();
-    this.runWatch?.close();
+    this.runFiles.close();
     clearInterval(this.timer);
     clearTimeout(this.digitTimer);
     if (this.o.input?.isTTY) this.o.input.setRawMode(false);
@@ -163,10 +154,11 @@ export class Board {
     this.quit?.(this.end);
   }
 
-  private async loop(): Promise<void> {
+  // Redraws at each change a watcher hears, until the board closes.
+  private async follow(watcher: { reset(): unknown; changed(ms: number): Promise<'change' | 'timeout'> }): Promise<void> {
     while (!this.closed) {
-      this.watcher.reset();
-      if ((await this.watcher.changed(BOARD_IDLE_WAKE_MS)) === 'change' && !this.closed) await this.draw();
+      watcher.reset();
+      if ((await watcher.changed(BOARD_IDLE_WAKE_MS)) === 'change' && !this.closed) await this.draw();
     }
   }
 

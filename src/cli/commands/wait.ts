@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { FolderWatch } from '../../os/watch.js';
 import { UsageError } from '../../core/errors.js';
 import { runPaths } from '../../core/paths.js';
 import { findRun, readRun, tmuxForRun } from '../../store/run.js';
@@ -17,25 +17,6 @@ function driven(run: RunRecord): boolean {
   return run.state === 'active' && typeof run.inputs?.patternFile === 'string';
 }
 
-// Resolves at the first change in the run's folder or its workers/ folder, or after `ms`.
-function changeIn(run: RunRecord, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const watchers: FSWatcher[] = [];
-    const done = () => {
-      clearTimeout(timer);
-      for (const w of watchers) w.close();
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    for (const dir of [run.dir, runPaths(run.dir).workers]) {
-      try {
-        watchers.push(watch(dir, { persistent: false }, done));
-      } catch {
-        /* not there yet: the run folder's own watcher sees it made */
-      }
-    }
-  });
-}
 
 /** `orch-tmux wait`: bounded wait for workers; exit 0 all succeeded, 1 some failed, 124 timed out. */
 export const command: Command = {
@@ -70,7 +51,13 @@ export const command: Command = {
         outcome = { ...outcome, finished: false, timedOut: true };
         break;
       }
-      await changeIn(run, Math.min(RUN_CHANGE_FALLBACK_MS, deadline - Date.now()));
+      // The run's folder (run.json) and its workers/ (a new stage's workers) tell when to look again.
+      const change = new FolderWatch([run.dir, runPaths(run.dir).workers]);
+      try {
+        await change.changed(Math.min(RUN_CHANGE_FALLBACK_MS, deadline - Date.now()));
+      } finally {
+        change.close();
+      }
     }
     const ended = outcomeOf(run);
     const failed = outcome.workers.filter((w) => w.state === 'failed' || w.state === 'killed' || w.state === 'lost');
