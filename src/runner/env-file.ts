@@ -1,15 +1,10 @@
+// The caller's environment (API keys included) travels to a window's process through a 0600 file that the
+// process reads and deletes at once, never through tmux argv (readable by anyone in /proc/*/cmdline): the
+// runner's env.txt, and the detached pattern driver's. Written by codec.ts's writeEnvFile.
 import { readFileSync, unlinkSync } from 'node:fs';
-import { writeFileAtomic } from '../os/atomic.js';
+import { parseLines } from './codec.js';
 
-// The caller's environment (API keys included) travels to a window's process through a 0600 file that
-// the process reads and deletes at once, never through tmux argv (readable by anyone in /proc/*/cmdline).
-
-/** Writes the environment a window's process should get. */
-export function writeEnvFile(path: string, env: Record<string, string>): void {
-  writeFileAtomic(path, JSON.stringify(env), 0o600);
-}
-
-/** Reads and deletes an env file, merging it into process.env; a missing file changes nothing. */
+/** Reads and deletes an environment file, merging it into process.env; a missing file changes nothing. */
 export function takeEnvFile(path: string): void {
   let text: string;
   try {
@@ -22,9 +17,5 @@ export function takeEnvFile(path: string): void {
   } catch {
     /* already gone */
   }
-  try {
-    Object.assign(process.env, JSON.parse(text) as Record<string, string>);
-  } catch {
-    /* a damaged file: keep the environment tmux gave */
-  }
+  Object.assign(process.env, parseLines(text, { decode: true }));
 }

@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { constants } from 'node:os';
 import { writeFileAtomic } from '../os/atomic.js';
+import { parseLines } from './codec.js';
 import { workerPaths } from '../core/paths.js';
 import { fromStatus, type ExitFact, type StartFact } from '../core/facts.js';
 
@@ -16,11 +17,7 @@ function parse(path: string): { fields: Record<string, string>; time: string } |
   } catch {
     return undefined;
   }
-  const fields: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) fields[line.slice(0, eq)] = line.slice(eq + 1);
-  }
+  const fields = parseLines(text);
   return { fields, time: fields.time || time };
 }
 

@@ -9,24 +9,13 @@ import { join } from 'node:path';
 import { whichProgram } from '../agents/resolve.js';
 import { runnerScript, settleScript } from '../os/package.js';
 import { writeFileAtomic } from '../os/atomic.js';
+import { encodeValue, writeEnvFile } from './codec.js';
 import { quoteForShell } from '../core/shell-quote.js';
 import { runPaths, workerPaths } from '../core/paths.js';
 import { shellQuoteForTmux } from '../tmux/index.js';
 import { runChannel, workerChannel, type WorkerRecord } from '../core/worker.js';
 
 const DEFAULT_RESUME_PROMPT = 'You were interrupted. Continue the task from where you left off, then give your final answer.';
-
-/** One value as one line: `\` -> `\\`, newline -> `\n`, every other byte as it is. */
-export function encodeValue(value: string | Uint8Array): Buffer {
-  const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value);
-  const out: number[] = [];
-  for (const b of bytes) {
-    if (b === 0x5c) out.push(0x5c, 0x5c);
-    else if (b === 0x0a) out.push(0x5c, 0x6e);
-    else out.push(b);
-  }
-  return Buffer.from(out);
-}
 
 /** The shell that runs worker windows: ORCH_TMUX_SH (words, e.g. `bash --posix`), else /bin/sh. */
 export function runnerShell(env: NodeJS.ProcessEnv = process.env): string[] {
@@ -106,7 +95,7 @@ export function prepareRunner(rec: WorkerRecord, start: AttemptStart): string[] 
     if (rec.prompt === 'stdin') put('stdin', there.prompt);
   }
   const env = { ...start.env, ...(rec.env ?? {}), ORCH_TMUX_WORKER: `${rec.run}/${rec.name}` };
-  writeFileAtomic(paths.envFile, Buffer.concat(Object.entries(env).map(([k, v]) => Buffer.concat([encodeValue(`${k}=${v}`), Buffer.from('\n')]))), 0o600, false);
+  writeEnvFile(paths.envFile, env);
   put('env', there.envFile);
   // The agent's environment is the caller's (the file above) and the pane's TERM; on a host the login's PATH,
   // HOME and the like too. Never the tmux server's (scripts/orch-runner, _orch_clean_env).
