@@ -2,7 +2,10 @@
 import { parseHostsOption } from '../supervise/placement.js';
 import { UsageError } from '../core/errors.js';
 import { boardCommand, cliScript } from '../os/package.js';
-import { drivePatternRun, readContextFile, runOutputs, startPatternRun, type PatternEnv, type PatternInputs } from '../pipeline/drive.js';
+import { drivePatternRun } from '../pipeline/drive.js';
+import { readContextFile, type PatternEnv, type PatternInputs } from '../pipeline/inputs.js';
+import { runOutputs } from '../pipeline/judge.js';
+import { startPatternRun } from '../pipeline/start.js';
 import { terminalProgress } from '../views/progress.js';
 import { Board, useColour } from '../views/board.js';
 import { applyHint } from '../pipeline/workspace.js';
@@ -10,7 +13,7 @@ import { TemplateRegistry, templateDirs } from '../agents/templates.js';
 import { runPaths, runsRoot } from '../core/paths.js';
 import { ensureSession, findRun, tmuxForRun } from '../store/run.js';
 import { forwardedEnv } from '../supervise/launch.js';
-import { writeEnvFile } from '../runner/env-file.js';
+import { writeEnvFile } from '../runner/codec.js';
 import { printJson, str, type Context, type Values } from './command.js';
 import { type RunRecord } from '../core/run.js';
 

@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import { loadProfileFile, validateProfile } from '../../src/agents/profile.js';
 import { schemaFiles } from '../../src/contracts/json-schemas.js';
 import { checkPolicyFile } from '../../src/store/policy.js';
-import { readContextFile } from '../../src/pipeline/drive.js';
+import { readContextFile } from '../../src/pipeline/inputs.js';
 import { loadPattern } from '../../src/pipeline/pattern.js';
 import { usageError } from '../helpers/errors.js';
 import { fakeAgentProfile, repoRoot, startTestServer, stopTestServer, type TestServer } from '../helpers/tmux-server.js';

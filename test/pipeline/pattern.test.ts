@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { resolvePatternVars } from '../../src/pipeline/drive.js';
+import { resolvePatternVars } from '../../src/pipeline/inputs.js';
 import { expandItems } from '../../src/pipeline/items.js';
 import { DEFAULT_LENSES, pickLenses } from '../../src/pipeline/lenses.js';
 import { builtinPatterns, interpolate, loadPattern, patternPath } from '../../src/pipeline/pattern.js';

@@ -1,0 +1,102 @@
+// A pattern run's inputs: what `review` and `run` were given (saved in run.json so --resume carries on), the
+// environment they run in, and the checks that turn --var values and files into the pattern's variables.
+import { resolve } from 'node:path';
+import type { AgentProfile } from '../agents/profile.js';
+import { profileVariables } from '../agents/resolve.js';
+import type { TemplateRegistry } from '../agents/templates.js';
+import { checkContract } from '../contracts/contract.js';
+import { contextContract } from '../contracts/context.js';
+import { parseYamlFile } from '../contracts/yaml-file.js';
+import { UsageError } from '../core/errors.js';
+import { looksBinary, readUserFile } from '../os/files.js';
+import type { TmuxServer } from '../tmux/index.js';
+import { pickLenses } from './lenses.js';
+import type { Pattern } from './pattern.js';
+
+/** Documents up to this size go to reviewers inline as well as by path. */
+export const INLINE_LIMIT = 48 * 1024;
+
+/** What a pattern run needs besides the pattern; saved in run.json so --resume can carry on. */
+export interface PatternInputs {
+  patternFile: string;
+  vars: Record<string, string>;
+  agent: string;
+  synthAgent?: string;
+  dryRun: boolean;
+  worktrees: boolean;
+  noSynth: boolean;
+  context: Record<string, string>;
+  /** --hosts: where read-only workers may run (`local` is this machine); the synthesis and writers stay here. */
+  hosts?: string[];
+  /** --rounds: how many times a verdict stage may send its FAIL back to its `verdict.retry` stage (1: never). */
+  rounds?: number;
+}
+
+/** The environment a pattern run works in. */
+export interface PatternEnv {
+  server: TmuxServer;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  runsRoot: string;
+  templates: TemplateRegistry;
+  /** Where warnings for people go (an untrusted project config). */
+  warn?: (line: string) => void;
+}
+
+/** Reads a --context YAML file of context-pack parts; a problem is one line `--context FILE:LINE: ...`. */
+export function readContextFile(path: string): Record<string, string> {
+  const place = { label: '--context ', file: path };
+  const yaml = parseYamlFile(readUserFile(path, '--context').toString('utf8'), place);
+  return checkContract(contextContract, yaml.value, place, yaml.lineOf);
+}
+
+/** Checks a document: it must exist, be a readable regular file, and be text. */
+export function checkDocument(path: string, flag = 'document'): { path: string; text: string } {
+  const bytes = readUserFile(path, flag, 16 * 1024 * 1024);
+  if (looksBinary(bytes)) throw new UsageError(`${flag} ${JSON.stringify(path)} looks binary (NUL bytes or invalid UTF-8): give a text file`);
+  if (bytes.toString('utf8').trim() === '') throw new UsageError(`${flag} ${JSON.stringify(path)} is empty: give a document with some text`);
+  return { path: resolve(path), text: bytes.toString('utf8') };
+}
+
+/** The `--var` values meant for the agent profiles (their own placeholders, e.g. `command` for `shell`). */
+export function agentVars(given: Record<string, string>, profiles: AgentProfile[]): Record<string, string> {
+  const wanted = new Set(profiles.flatMap(profileVariables));
+  return Object.fromEntries(Object.entries(given).filter(([k]) => wanted.has(k)));
+}
+
+/** Pattern variables with defaults applied and types checked; files become absolute paths plus `<name>_text`. `agentNames` are the profiles' own variables. */
+export function resolvePatternVars(pattern: Pattern, given: Record<string, string>, agentNames: string[] = []): Record<string, string> {
+  for (const name of Object.keys(given)) {
+    if (!(name in pattern.variables) && !agentNames.includes(name)) {
+      const agent = agentNames.length ? `, and the agent takes: ${[...new Set(agentNames)].join(', ')}` : '';
+      throw new UsageError(`Unknown variable \`${name}\` for pattern ${pattern.name}; it takes: ${Object.keys(pattern.variables).join(', ') || 'none'}${agent}`);
+    }
+  }
+  const values: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(pattern.variables)) {
+    const value = given[name] ?? spec.default;
+    if (value === undefined || (spec.required && value === '')) {
+      if (spec.required) throw new UsageError(`Missing variable \`${name}\` for pattern ${pattern.name}: pass --var ${name}=...${spec.description ? ` (${spec.description})` : ''}`);
+      values[name] = '';
+      continue;
+    }
+    if (spec.type === 'file') {
+      const doc = checkDocument(value, `--var ${name}`);
+      values[name] = doc.path;
+      values[`${name}_text`] = Buffer.byteLength(doc.text) <= INLINE_LIMIT ? doc.text : '';
+    } else if (spec.type === 'lenses') {
+      values[name] = pickLenses(value).map((l) => l.id).join(',');
+    } else if (spec.type === 'int') {
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 8) throw new UsageError(`Expected --var ${name} to be a whole number from 1 to 8, got ${JSON.stringify(value)}`);
+      values[name] = value;
+    } else {
+      values[name] = value;
+    }
+  }
+  return values;
+}
+
+/** An agent given as a path (./agent.yaml) made absolute; a built-in name stays as it is. */
+export function absoluteRef(ref: string, cwd: string): string {
+  return ref.includes('/') || ref.endsWith('.yaml') || ref.endsWith('.yml') ? resolve(cwd, ref) : ref;
+}

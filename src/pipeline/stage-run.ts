@@ -1,0 +1,227 @@
+// Running one stage of a drive: its workers started (writers one at a time, readers together, verifiers in a
+// throw-away copy, read-only stages spread over --hosts), waited for, settled, and restarted by the death
+// policy (resume, else rerun) until none can be; a --resume keeps finished workers and sets failed ones aside.
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AgentProfile } from '../agents/profile.js';
+import type { Host } from '../core/host.js';
+import { workerPaths } from '../core/paths.js';
+import { shouldRerun, shouldResume, type DecideInput } from '../core/policy.js';
+import { DEFAULT_POLICY, type Policy } from '../core/policy-defaults.js';
+import type { RunRecord } from '../core/run.js';
+import { LIMIT_WAIT_STEP_MS } from '../core/timing.js';
+import { deriveTruth } from '../core/truth.js';
+import type { DerivedState } from '../core/worker.js';
+import { workerTmux } from '../sites/remote.js';
+import { appendEvent } from '../store/events.js';
+import { loadPolicy } from '../store/policy.js';
+import { readWorker } from '../store/records.js';
+import { gatherEvidence, settleWorker } from '../store/worker.js';
+import { runPanes } from '../supervise/host-sync.js';
+import { launchPrepared, prepareWorker } from '../supervise/launch.js';
+import { limitInTranscript } from '../supervise/limits.js';
+import type { WorkerStatus } from '../supervise/observe.js';
+import { placeWorkers } from '../supervise/placement.js';
+import { rerunWorker, resumeWorker, sessionIdOf } from '../supervise/restart.js';
+import { waitForWorkers } from '../supervise/wait.js';
+import type { Tmux } from '../tmux/index.js';
+import type { PatternEnv, PatternInputs } from './inputs.js';
+import type { Pattern } from './pattern.js';
+import { renderPrompt, sandboxOf, type PlannedWorker, type StageRun } from './stages.js';
+import { dropScratch, pathInCopy, scratchCopy, type RunWorktree, type Workspace } from './workspace.js';
+
+/** What every stage of one drive shares: the run, its inputs as resolved, where writers work, who listens. */
+export interface Drive {
+  penv: PatternEnv;
+  run: RunRecord;
+  tmux: Tmux;
+  inputs: PatternInputs;
+  pattern: Pattern;
+  profiles: { main: AgentProfile; synth: AgentProfile };
+  values: Record<string, string>;
+  /** The --var values meant for the agents' own placeholders. */
+  forAgents: Record<string, string>;
+  /** With --worktrees: the run's one worktree (every stage works there). */
+  wt?: RunWorktree;
+  /** Top of the user's tree (its git toplevel, else the run's cwd). */
+  userTop: string;
+  /** The run's folder on a host, made once per drive. */
+  hostDir: (h: Host) => Promise<string>;
+  /** Every worker the drive has started or kept so far (waits cover them all). */
+  all: string[];
+  onTick?: (w: WorkerStatus[]) => void;
+}
+
+/** The run's policy, or the safe defaults when a config file is broken. */
+export function policyOf(run: RunRecord, env: NodeJS.ProcessEnv): Policy {
+  try {
+    return loadPolicy(run.dir, run.cwd, env);
+  } catch {
+    return DEFAULT_POLICY;
+  }
+}
+
+/** Runs one stage to its end: starts what needs starting, waits for every worker so far, restarts the dead as
+ * the policy allows. `needs` are the earlier stages' results; `feedback` a verdict's findings sent back. */
+export async function runStage(d: Drive, sr: StageRun, needs: Record<string, string>, feedback?: string): Promise<WorkerStatus[]> {
+  const { run, tmux, penv, inputs } = d;
+  const { stage, workers } = sr;
+  d.all.push(...workers.map((w) => w.name));
+  const names = workers.map((w) => w.name);
+  const pending = await workersToStart(run, tmux, workers);
+  // Under --hosts, a stage that only reads (not the synthesis, no writers, no scratch copy) is spread over the hosts.
+  const spread = inputs.hosts?.length && !stage.write && !stage.scratch && stage.agent !== 'synth' && !d.wt;
+  const where = stage.host ? [stage.host] : spread ? inputs.hosts! : [];
+  const placed = where.length ? placeWorkers(run.dir, pending.map((w) => w.name), where, penv.env, penv.cwd) : new Map<string, Host | undefined>();
+  const scratch: Workspace[] = [];
+  const start = async (w: PlannedWorker) => {
+    // A verifier gets a throw-away copy made now (after the writers) of the tree they wrote: the user's, or
+    // the run's worktree (its test caches never reach the branch or changes.patch).
+    const copy = stage.scratch && !inputs.dryRun ? await scratchCopy(run, w.name, d.wt?.cwd ?? run.cwd) : undefined;
+    if (copy) scratch.push(copy);
+    const ws = copy ?? d.wt;
+    const prompt = renderPrompt(penv.templates, w, ws ? relocated(d, ws) : d.values, needs, inputs.context, run, feedback);
+    const profile = stage.agent === 'synth' ? d.profiles.synth : d.profiles.main;
+    if (stage.web && !profile.webSearch) warnOnce(d, `agent ${profile.name} has no web search in its profile (webSearch:), so stage ${stage.id} works without it`);
+    const host = placed.get(w.name);
+    const record = prepareWorker({
+      run, tmux, name: w.name, prompt, profile, cwd: host ? undefined : ws?.cwd ?? run.cwd, sandbox: sandboxOf(stage), webSearch: stage.web,
+      rehearsal: inputs.dryRun, allowNested: true, env: penv.env, vars: d.forAgents, host, hostDir: host ? await d.hostDir(host) : undefined,
+    });
+    await launchPrepared(tmux, run, record, prompt, penv.env);
+  };
+  try {
+    if (stage.write) {
+      // One writer per working tree: a writer still running from before a --resume finishes first.
+      const adopted = workers.filter((w) => !pending.includes(w)).map((w) => w.name);
+      if (adopted.length && pending.length) await waitForWorkers(run, tmux, adopted);
+      for (const w of pending) {
+        await start(w);
+        await waitForWorkers(run, tmux, [w.name]);
+      }
+    } else {
+      // Every start settles before a failure is thrown, so the finally below sees every copy made.
+      const started = await Promise.allSettled(pending.map(start));
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+    }
+    let outcome = await waitForWorkers(run, tmux, d.all, { onTick: d.onTick });
+    await settleStage(run, tmux, names);
+    // The driver applies the death policy too (resume, else rerun), so a review does not go on without a worker that can be restarted.
+    while (await restartDead(run, tmux, names, penv.env)) {
+      outcome = await waitForWorkers(run, tmux, d.all, { onTick: d.onTick });
+      await settleStage(run, tmux, names);
+    }
+    return outcome.workers.filter((w) => names.includes(w.name));
+  } finally {
+    for (const ws of scratch) await dropScratch(ws);
+  }
+}
+
+// File variables as a stage working in a copy sees them: paths inside the tree become relative to its cwd.
+function relocated(d: Drive, ws: Workspace): Record<string, string> {
+  const out = { ...d.values };
+  for (const [name, spec] of Object.entries(d.pattern.variables)) if (spec.type === 'file' && out[name]) out[name] = pathInCopy(out[name]!, ws, d.run.cwd, d.userTop);
+  return out;
+}
+
+// Said once per run (the event log keeps it), not once per worker.
+function warnOnce(d: Drive, line: string): void {
+  const seen = warned.get(d.run.dir) ?? new Set<string>();
+  warned.set(d.run.dir, seen);
+  if (seen.has(line)) return;
+  seen.add(line);
+  d.penv.warn?.(line);
+  appendEvent(d.run.dir, { kind: 'driver.warning', detail: { message: line } });
+}
+const warned = new Map<string, Set<string>>();
+
+// The driver settles what it waited for, so result.md is on disk before a later stage reads it.
+async function settleStage(run: RunRecord, tmux: Tmux, names: string[]): Promise<void> {
+  const panes = await runPanes(run, tmux);
+  for (const name of names) {
+    try {
+      settleWorker(run.dir, name, { panes, by: 'driver' });
+    } catch {
+      /* a full disk or a damaged record: the worker reads as not done */
+    }
+  }
+}
+
+// A restart already under way elsewhere (the monitor got there first) counts: the stage waits for it.
+const restartingElsewhere = (error: unknown) => ['worker_running', 'resume_in_progress'].includes((error as { code?: string }).code ?? '');
+
+/** Restarts the stage's workers that died without a result as the monitor's policy allows (a resume, or a
+ * rerun when there is nothing to resume); true when any was. */
+async function restartDead(run: RunRecord, tmux: Tmux, names: string[], env: NodeJS.ProcessEnv): Promise<boolean> {
+  const policy = policyOf(run, env);
+  let restarted = false;
+  for (const name of names) {
+    const rec = readWorker(run.dir, name);
+    if (!rec || rec.rehearsal) continue;
+    const input: DecideInput = { worker: rec, state: rec.state, memory: { answered: [] }, policy, nowMs: Date.now(), sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv), limit: limitInTranscript(rec) };
+    if (shouldResume(input)) {
+      if (!(await limitPassed(run, name, input))) {
+        restarted ||= ['pending', 'running'].includes(readWorker(run.dir, name)?.state ?? '');
+        continue;
+      }
+      try {
+        await resumeWorker(run, tmux, name, env);
+        restarted = true;
+      } catch (error) {
+        if (restartingElsewhere(error)) restarted = true;
+        else appendEvent(run.dir, { worker: name, kind: 'driver.resume-failed', detail: { error: String((error as Error).message) } });
+      }
+    } else if (shouldRerun(input)) {
+      try {
+        await rerunWorker(run, tmux, name, env);
+        restarted = true;
+      } catch (error) {
+        if (restartingElsewhere(error)) restarted = true;
+        else appendEvent(run.dir, { worker: name, kind: 'driver.rerun-refused', detail: { error: String((error as Error).message), code: (error as { code?: string }).code ?? null } });
+      }
+    }
+  }
+  return restarted;
+}
+
+// A worker that died at a usage limit is resumed after the reset it named, not straight back into it. False
+// when, once the limit passed, it should no longer be resumed (the monitor resumed it, or someone killed it).
+async function limitPassed(run: RunRecord, name: string, input: DecideInput): Promise<boolean> {
+  const resetsAt = input.limit?.resetsAt;
+  if (resetsAt === undefined || resetsAt <= Date.now()) return true;
+  appendEvent(run.dir, { worker: name, kind: 'driver.waiting-limit', detail: { resetsAt: new Date(resetsAt).toISOString() } });
+  while (Date.now() < resetsAt) await new Promise((r) => setTimeout(r, Math.min(resetsAt - Date.now(), LIMIT_WAIT_STEP_MS)));
+  // Hours may have passed.
+  const now = readWorker(run.dir, name);
+  return Boolean(now && shouldResume({ ...input, worker: now, state: now.state, nowMs: Date.now(), limit: undefined }));
+}
+
+/** Workers of a stage that need starting: new ones, and failed/lost/killed ones (moved aside first). */
+async function workersToStart(run: RunRecord, tmux: Tmux, workers: PlannedWorker[]): Promise<PlannedWorker[]> {
+  const panes = await runPanes(run, tmux);
+  const out: PlannedWorker[] = [];
+  for (const w of workers) {
+    const rec = readWorker(run.dir, w.name);
+    if (!rec) {
+      if (existsSync(workerPaths(run.dir, w.name).dir)) await setAside(run, tmux, w.name, undefined);
+      out.push(w);
+      continue;
+    }
+    const state: DerivedState = deriveTruth(rec, gatherEvidence(rec, panes)).state;
+    // A worker whose host does not answer may still be working there: left alone, like a running one.
+    if (state === 'done' || state === 'running' || state === 'pending' || state === 'unreachable') continue;
+    await setAside(run, workerTmux(rec, tmux), w.name, rec.paneId);
+    out.push(w);
+  }
+  return out;
+}
+
+// A worker that failed keeps its files under attempts/ and its window goes; the new attempt gets the name.
+async function setAside(run: RunRecord, tmux: Tmux, name: string, paneId: string | undefined): Promise<void> {
+  if (paneId) await tmux.killWindow(paneId).catch(() => undefined);
+  const attempts = join(run.dir, 'attempts');
+  mkdirSync(attempts, { recursive: true, mode: 0o700 });
+  renameSync(workerPaths(run.dir, name).dir, join(attempts, `${name}-${Date.now()}`));
+  appendEvent(run.dir, { worker: name, kind: 'worker.restarting' });
+}
