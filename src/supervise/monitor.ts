@@ -164,20 +164,24 @@ export async function monitorPass(o: { server: TmuxServer; env: NodeJS.ProcessEn
   return report;
 }
 
-async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gone', env: NodeJS.ProcessEnv, nowMs: number, count: () => void): Promise<RunObservation> {
-  let policy: Policy;
-  try {
-    policy = loadPolicy(run.dir, run.cwd, env);
-  } catch (error) {
-    // A broken config file must not stop supervision: act with the safe defaults and say why.
-    policy = DEFAULT_POLICY;
-    appendEvent(run.dir, { kind: 'monitor.config-error', detail: { error: String((error as Error).message) } });
-    process.stderr.write(`orch-tmux monitor: ${String((error as Error).message)} (using the safe defaults)\n`);
-  }
+// What one run's supervision in a pass shares.
+interface RunPass {
+  run: RunRecord;
+  tmux: Tmux;
+  panes: PaneMap | 'gone';
+  env: NodeJS.ProcessEnv;
+  nowMs: number;
+  count: () => void;
+  policy: Policy;
+  /** What attached clients are told, once at the end of the pass. */
+  messages: string[];
+}
+
+async function superviseRun(run: RunRecord, tmux: Tmux, panes: PaneMap | 'gone', env: NodeJS.ProcessEnv, nowMs: number, count: () => void): Promise<RunObservation> {
+  const pass: RunPass = { run, tmux, panes, env, nowMs, count, policy: runPolicy(run, env), messages: [] };
   // Remote workers' facts home and their hosts' panes noted, before any of them is judged.
   await syncHosts(run);
   const memory = readMemory(run);
-  const messages: string[] = []; // what attached clients are told, once at the end of the pass
   const observations: WorkerObservation[] = [];
   // Each screen is captured right before its worker's actions (an earlier worker's kill or resume may take
   // seconds: a screen captured before it could be stale by the time keys are sent).
@@ -185,76 +189,11 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     if (!readWorker(run.dir, name)) continue;
     const mem: WorkerMemory = memory.workers[name] ?? { answered: [] };
     memory.workers[name] = mem;
-    // The monitor is a writer: it settles what the evidence shows (a runner killed -9, a vanished pane).
-    let found: WorkerRecord | undefined;
-    try {
-      found = settleWorker(run.dir, name, { panes: allPanes, by: 'monitor' }) ?? readWorker(run.dir, name);
-    } catch {
-      found = readWorker(run.dir, name); // a full disk, or the folder moved aside: supervise from what is on disk
-    }
-    if (!found) continue;
-    const rec = found;
-    const truth = deriveTruth(rec, gatherEvidence(rec, allPanes, nowMs));
-    const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
-    // Its host answers again: a later loss of it is news again.
-    if (mem.reported === 'unreachable' && truth.state !== 'unreachable') mem.reported = undefined;
-    const policyHere = workerPolicy(policy, rec);
-    let screen: Classification | undefined;
-    if (truth.state === 'running' && truth.pane && !truth.pane.dead) {
-      const seen = await look(workerTmux(rec, tmux), rec, truth.pane, mem, policyHere, nowMs, count);
-      // With hooks, the agent's own newest line decides; the screen only where it shows news (evidence.ts).
-      const judged = rec.hooks ? judge(newestHookLine(rec), seen?.screen, nowMs) : undefined;
-      screen = judged ? judged.verdict : seen?.screen;
-      // A limit is read once: the same line seen again keeps its first reset time ("in 2 hours" does not move).
-      if (screen?.rateLimited) {
-        const line = screen.limitLine ?? '';
-        if (mem.limit?.line === line) screen = { ...screen, ...(mem.limit.resetsAt !== undefined ? { resetsAt: mem.limit.resetsAt } : {}) };
-        else mem.limit = { line, ...(screen.resetsAt !== undefined ? { resetsAt: screen.resetsAt } : {}) };
-      } else if (seen?.captured) mem.limit = undefined;
-      if (judged) obs.from = judged.from;
-      obs.captured = seen?.captured ?? false;
-      if (screen) {
-        // A worker at a limit reads as rate_limited (not working, never stalled) until it goes on.
-        obs.screen = screen.rateLimited && screen.state !== 'waiting_approval' ? 'rate_limited' : screen.state;
-        if (screen.resetsAt !== undefined) obs.resetsAt = new Date(screen.resetsAt).toISOString();
-        obs.reason = screen.reason;
-        obs.silentSeconds = Math.round(screen.silentForMs / 1000);
-        if (screen.state !== mem.screen) appendEvent(run.dir, { worker: name, kind: 'monitor.observed', detail: { state: screen.state, reason: screen.reason } });
-        // Past the question: the same text asked again later is a new question (codex asks again for a repeated command).
-        if (screen.state !== 'waiting_approval') {
-          mem.answered = [];
-          mem.notified = undefined;
-        }
-        mem.screen = screen.state;
-        mem.reason = screen.reason;
-      }
-      mem.activity = truth.pane.activity;
-    }
-    // A worker that died at a usage limit is resumed after the reset, not into the same limit.
-    const limit = truth.state === 'failed' || truth.state === 'lost' ? limitInTranscript(rec) : undefined;
-    const input = {
-      worker: rec, state: truth.state, screen, memory: mem, policy: policyHere, nowMs, activityMs: truth.pane?.activity,
-      sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv) && !rec.rehearsal, limit,
-    };
-    const actions = decide(input);
-    // Waiting for its limit to reset before a resume: the run is not over.
-    if (limit?.resetsAt !== undefined && nowMs < limit.resetsAt && shouldResume(input)) obs.resetsAt = new Date(limit.resetsAt).toISOString();
-    for (const action of actions) {
-      obs.actions.push(await act(action, run, tmux, rec, mem, policyHere, env, count, messages));
-    }
-    observations.push(obs);
+    const obs = await superviseWorker(pass, name, mem);
+    if (obs) observations.push(obs);
   }
-  // Every worker was seen finished (and so reported) this pass and none was resumed: the run ends here, once.
-  // A worker that ended during this pass (after an interrupt) is seen next pass, so its end is acted on first.
-  const settled = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.resetsAt && !w.actions.some((a) => a.startsWith('resume') || a.startsWith('rerun')));
-  const failed = observations.find((w) => w.state !== 'done');
-  const failedWhy = failed && readWorker(run.dir, failed.name)?.reason;
-  const why = failed ? `worker ${failed.name} ${failed.state}${failedWhy ? `: ${failedWhy}` : ''}` : undefined;
-  const ended = settled ? endRunIfFinished(run.dir, 'monitor', allWorkersFinished, { ok: !failed, reason: why }) : undefined;
-  if (ended) {
-    await notify(policy, tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { workers: observations.map((w) => ({ name: w.name, state: w.state })) } }, messages);
-  }
-  await tellClients(tmux, run.session, messages);
+  await endIfSettled(pass, observations);
+  await tellClients(tmux, run.session, pass.messages);
   try {
     writeJsonAtomic(runPaths(run.dir).monitorState, memory, 0o600, false);
     writeJsonAtomic(runPaths(run.dir).status, { time: new Date(nowMs).toISOString(), run: run.id, session: run.session, workers: observations }, 0o600, false);
@@ -262,6 +201,94 @@ async function superviseRun(run: RunRecord, tmux: Tmux, allPanes: PaneMap | 'gon
     /* a full disk must not stop the supervision of other runs */
   }
   return { run: run.id, dir: run.dir, workers: observations };
+}
+
+// A broken config file must not stop supervision: the run gets the safe defaults, and the reason is said.
+function runPolicy(run: RunRecord, env: NodeJS.ProcessEnv): Policy {
+  try {
+    return loadPolicy(run.dir, run.cwd, env);
+  } catch (error) {
+    appendEvent(run.dir, { kind: 'monitor.config-error', detail: { error: String((error as Error).message) } });
+    process.stderr.write(`orch-tmux monitor: ${String((error as Error).message)} (using the safe defaults)\n`);
+    return DEFAULT_POLICY;
+  }
+}
+
+// One worker: settled from the evidence, its screen read when it runs, and the policy's actions carried out.
+async function superviseWorker(pass: RunPass, name: string, mem: WorkerMemory): Promise<WorkerObservation | undefined> {
+  const { run, panes, nowMs } = pass;
+  // The monitor is a writer: it settles what the evidence shows (a runner killed -9, a vanished pane).
+  let rec: WorkerRecord | undefined;
+  try {
+    rec = settleWorker(run.dir, name, { panes, by: 'monitor' }) ?? readWorker(run.dir, name);
+  } catch {
+    rec = readWorker(run.dir, name); // a full disk, or the folder moved aside: supervise from what is on disk
+  }
+  if (!rec) return undefined;
+  const truth = deriveTruth(rec, gatherEvidence(rec, panes, nowMs));
+  const obs: WorkerObservation = { name, state: truth.state, captured: false, actions: [] };
+  // Its host answers again: a later loss of it is news again.
+  if (mem.reported === 'unreachable' && truth.state !== 'unreachable') mem.reported = undefined;
+  const policy = workerPolicy(pass.policy, rec);
+  const screen = truth.state === 'running' && truth.pane && !truth.pane.dead ? await readScreen(pass, rec, truth.pane, mem, policy, obs) : undefined;
+  // A worker that died at a usage limit is resumed after the reset, not into the same limit.
+  const limit = truth.state === 'failed' || truth.state === 'lost' ? limitInTranscript(rec) : undefined;
+  const input = {
+    worker: rec, state: truth.state, screen, memory: mem, policy, nowMs, activityMs: truth.pane?.activity,
+    sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv) && !rec.rehearsal, limit,
+  };
+  // Waiting for its limit to reset before a resume: the run is not over.
+  if (limit?.resetsAt !== undefined && nowMs < limit.resetsAt && shouldResume(input)) obs.resetsAt = new Date(limit.resetsAt).toISOString();
+  for (const action of decide(input)) {
+    obs.actions.push(await act(action, run, pass.tmux, rec, mem, policy, pass.env, pass.count, pass.messages));
+  }
+  return obs;
+}
+
+// A running worker's screen as the policy sees it (hooks first where the agent has them), noted in its memory
+// and its observation.
+async function readScreen(pass: RunPass, rec: WorkerRecord, pane: PaneInfo, mem: WorkerMemory, policy: Policy, obs: WorkerObservation): Promise<Classification | undefined> {
+  const seen = await look(workerTmux(rec, pass.tmux), rec, pane, mem, policy, pass.nowMs, pass.count);
+  // With hooks, the agent's own newest line decides; the screen only where it shows news (evidence.ts).
+  const judged = rec.hooks ? judge(newestHookLine(rec), seen?.screen, pass.nowMs) : undefined;
+  let screen = judged ? judged.verdict : seen?.screen;
+  // A limit is read once: the same line seen again keeps its first reset time ("in 2 hours" does not move).
+  if (screen?.rateLimited) {
+    const line = screen.limitLine ?? '';
+    if (mem.limit?.line === line) screen = { ...screen, ...(mem.limit.resetsAt !== undefined ? { resetsAt: mem.limit.resetsAt } : {}) };
+    else mem.limit = { line, ...(screen.resetsAt !== undefined ? { resetsAt: screen.resetsAt } : {}) };
+  } else if (seen?.captured) mem.limit = undefined;
+  if (judged) obs.from = judged.from;
+  obs.captured = seen?.captured ?? false;
+  mem.activity = pane.activity;
+  if (!screen) return undefined;
+  // A worker at a limit reads as rate_limited (not working, never stalled) until it goes on.
+  obs.screen = screen.rateLimited && screen.state !== 'waiting_approval' ? 'rate_limited' : screen.state;
+  if (screen.resetsAt !== undefined) obs.resetsAt = new Date(screen.resetsAt).toISOString();
+  obs.reason = screen.reason;
+  obs.silentSeconds = Math.round(screen.silentForMs / 1000);
+  if (screen.state !== mem.screen) appendEvent(pass.run.dir, { worker: rec.name, kind: 'monitor.observed', detail: { state: screen.state, reason: screen.reason } });
+  // Past the question: the same text asked again later is a new question (codex asks again for a repeated command).
+  if (screen.state !== 'waiting_approval') {
+    mem.answered = [];
+    mem.notified = undefined;
+  }
+  mem.screen = screen.state;
+  mem.reason = screen.reason;
+  return screen;
+}
+
+// Every worker was seen finished (and so reported) this pass and none was resumed: the run ends here, once.
+// A worker that ended during this pass (after an interrupt) is seen next pass, so its end is acted on first.
+async function endIfSettled(pass: RunPass, observations: WorkerObservation[]): Promise<void> {
+  const { run } = pass;
+  const settled = observations.length > 0 && observations.every((w) => FINISHED.has(w.state) && !w.resetsAt && !w.actions.some((a) => a.startsWith('resume') || a.startsWith('rerun')));
+  if (!settled) return;
+  const failed = observations.find((w) => w.state !== 'done');
+  const failedWhy = failed && readWorker(run.dir, failed.name)?.reason;
+  const why = failed ? `worker ${failed.name} ${failed.state}${failedWhy ? `: ${failedWhy}` : ''}` : undefined;
+  if (!endRunIfFinished(run.dir, 'monitor', allWorkersFinished, { ok: !failed, reason: why })) return;
+  await notify(pass.policy, pass.tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { workers: observations.map((w) => ({ name: w.name, state: w.state })) } }, pass.messages);
 }
 
 // Captures the pane only when its activity moved, or its last state needs confirming (approval, silence, unknown).
