@@ -11,7 +11,8 @@ import { $, argv, fs, path, os } from 'zx';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { childrenOf, loadAvg, now, procCpu, procRssKb, procSmapsKb, readWorkerFiles, run, runTimed, running, sleep, stats } from './bench/lib.mjs';
+import { syncDoc, tableOf, targetsOf } from './bench/report.mjs';
+import { childrenOf, loadAvg, now, procCpu, procRssKb, procSmapsKb, probeRss, readWorkerFiles, run, runTimed, running, sleep, stats } from './bench/lib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const node = process.execPath;
@@ -522,21 +523,7 @@ async function benchPool() {
 
 /** RSS floors: what an idle Node process costs, with flags that shrink it, with execa loaded, and a shell. */
 async function memoryFloors() {
-  const { spawn } = await import('node:child_process');
-  // Each probe prints `ready` once set up (imports done); RSS is read 300 ms later.
-  const probe = (argv) => new Promise((resolve) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'], cwd: pkg });
-    started.add(child.pid);
-    let seen = false;
-    const done = () => {
-      const kb = procRssKb(child.pid);
-      child.kill('SIGKILL');
-      started.delete(child.pid);
-      resolve(kb === undefined ? null : Number((kb / 1024).toFixed(1)));
-    };
-    child.stdout.on('data', (d) => { if (!seen && String(d).includes('ready')) { seen = true; setTimeout(done, 300); } });
-    setTimeout(() => { if (!seen) { seen = true; done(); } }, 10_000);
-  });
+  const probe = (argv) => probeRss(argv, { cwd: pkg });
   const idle = "console.log('ready'); setInterval(() => {}, 1e9)";
   return {
     nodeIdleMB: await probe([node, '-e', idle]),
@@ -700,74 +687,6 @@ async function benchEnded() {
   fig('ended', { msUntilNoneLeft: ms(untilNone.filter((x) => x !== null)), neverEmptied: untilNone.filter((x) => x === null).length, rssLeftMB: stats(leftMB, 1) });
 }
 
-// ---------- report ----------
-const f1 = (v, unit = ' ms') => (v === null || v === undefined ? '-' : `${v}${unit}`);
-const pm = (s, unit) => (s && s.n ? `${f1(s.median, unit)} / ${f1(s.p95, unit)}` : '-');
-
-function targets() {
-  const F = results.figures;
-  const t = [];
-  const add = (name, value, ok, detail) => t.push({ target: name, value, result: ok === undefined ? 'n/a' : ok ? 'PASS' : 'MISS', detail });
-  const n32 = F.notice?.[32];
-  if (n32) add('completion notice median < 10 ms at 32 workers (baseline ~250 ms)', `wait loop ${f1(n32.waitLibraryPerWorkerMs.median)}; CLI wait (returns once result.md is written) ${f1(n32.waitCliLastExitMs.median)}; baseline ${f1(n32.baselinePoll500Ms.median)}`, (n32.waitLibraryPerWorkerMs.median ?? Infinity) < 10);
-  const l4 = F.launch?.[4];
-  if (l4) add('launch of 4 workers < 400 ms as one CLI call', `spawn --worker x4 ${f1(l4.oneCliSpawnMs?.median)}; 4 x spawn ${f1(l4.cliSpawnMs.median)}, library ${f1(l4.libraryMs.median)}`, (l4.oneCliSpawnMs?.median ?? Infinity) < 400, 'median');
-  const m64 = F.monitor?.[64];
-  if (m64) {
-    const calls = Object.values(F.monitor).map((m) => m.noChange.tmuxCalls.median);
-    add('no-change monitor pass over 64 workers < 300 ms, constant tmux processes', `${f1(m64.noChange.ms.median)}; tmux calls ${calls.join('/')} at ${Object.keys(F.monitor).join('/')} workers`, m64.noChange.ms.median < 300 && new Set(calls).size === 1);
-  }
-  if (F.memory?.runnerRssMB) {
-    const M = F.memory;
-    const base = M.runnerRssMB.median + (M.pipePaneCatRssMB.median ?? 0);
-    add('overhead per live worker < 5 MB RSS (runner + pipe-pane cat; exec agents also tee)', `runner ${f1(M.runnerRssMB.median, ' MB')} RSS (${f1(M.runnerPssMB.median, ' MB')} PSS) + cat ${f1(M.pipePaneCatRssMB.median, ' MB')} = ${base.toFixed(1)} MB; + tee ${f1(M.teeRssMB?.median, ' MB')} = ${(base + (M.teeRssMB?.median ?? 0)).toFixed(1)} MB`, base + (M.teeRssMB?.median ?? 0) < 5);
-  }
-  if (F.status) add('status --json < 250 ms (1,000 finished runs, 64 live workers)', f1(F.status.ms.median), F.status.ms.median < 250);
-  if (F.ended) add('memory of an ended run: 0 MB of our processes left', `${f1(F.ended.rssLeftMB.max, ' MB')} left at most; none left ${f1(F.ended.msUntilNoneLeft.median)} after review returned (${F.ended.neverEmptied} runs never emptied)`, F.ended.rssLeftMB.max === 0 && F.ended.neverEmptied === 0);
-  if (F.send) add('send: 100% submitted exactly once', `${(F.send.exactlyOnceShare * 100).toFixed(1)}% of ${F.send.messages}`, F.send.exactlyOnceShare === 1);
-  return t;
-}
-
-function table() {
-  const F = results.figures;
-  const rows = [['Figure', 'orch-tmux median / p95', 'baseline median / p95']];
-  if (F.startup) rows.push(['Node start-up: `node dist/cli.js --version` (bare `node -e 0`) [CPU: CLI, settle step imports, bare]', `${pm(F.startup.cliVersionMs)} (${pm(F.startup.nodeBareMs)}) [${f1(F.startup.cliVersionCpuS?.median, ' s')}, ${f1(F.startup.settleImportCpuS?.median, ' s')}, ${f1(F.startup.nodeBareCpuS?.median, ' s')}]`, '']);
-  if (F.startup) rows.push(['tmux floor: one client spawn -> exit; wait-for -S -> waiter exits', `${pm(F.startup.tmuxClientMs)}; ${pm(F.startup.tmuxWakeMs)}`, '']);
-  for (const [n, x] of Object.entries(F.notice ?? {})) {
-    rows.push([`Completion notice, ${n} workers: exit -> wait loop sees it (per worker)`, pm(x.waitLibraryPerWorkerMs), `500 ms poller: ${pm(x.baselinePoll500Ms)}`]);
-    rows.push([`  ${n} workers: last exit -> \`orch-tmux wait\` returns (n=${x.waitCliLastExitMs.n})`, pm(x.waitCliLastExitMs), '']);
-    rows.push([`  ${n} workers: exit -> result.md on disk; endedAt; one runStatus (wait's check)`, `${pm(x.resultOnDiskMs)}; ${pm(x.endedAtMs)}; ${pm(x.runStatusMs)}`, '']);
-  }
-  for (const [n, x] of Object.entries(F.launch ?? {})) {
-    const share = (v) => (v === null || v === undefined ? '' : `, ${Math.round(v * 100)}% Node start-up`);
-    rows.push([`Launch ${n} workers: ${n} x \`orch-tmux spawn\` -> all agents running [CPU per worker]`, `${pm(x.cliSpawnMs)} [${f1(x.cliCpuSPerWorker.median, ' s')}${share(x.nodeStartShareCli)}]`, '']);
-    rows.push([`  ${n} workers: one \`orch-tmux spawn --worker ...\` [CPU per worker]`, `${pm(x.oneCliSpawnMs)} [${f1(x.oneCliCpuSPerWorker?.median, ' s')}]`, '']);
-    rows.push([`  ${n} workers: library, one process incl. its start (in-process part) [CPU per worker]`, `${pm(x.libraryMs)} (${pm(x.libraryInProcessMs)}) [${f1(x.libraryCpuSPerWorker.median, ' s')}${share(x.nodeStartShareLibrary)}]`, '']);
-  }
-  for (const [n, x] of Object.entries(F.monitor ?? {})) {
-    rows.push([`Monitor pass, ${n} workers, nothing changed [CPU] (tmux calls, captures)`, `${pm(x.noChange.ms)} [${f1(x.noChange.cpuS.median, ' s')}] (${x.noChange.tmuxCalls.median} calls, ${x.noChange.captured.median} captures)`, `capture-pane every pane: ${pm(x.baselineCaptureAll.ms)} (${n} tmux processes)`]);
-    rows.push([`  ${n} workers, all changed [CPU] (tmux calls)`, `${pm(x.allChanged.ms)} [${f1(x.allChanged.cpuS.median, ' s')}] (${x.allChanged.tmuxCalls.median} calls)`, '']);
-  }
-  for (const [n, x] of Object.entries(F.watch ?? {})) {
-    rows.push([`Watching cost, ${n} idle workers: CPU s per worker-hour (runners + monitor every 30 s | poller)`, `${x.orch.cpuSPerWorkerHour} s`, `${x.baseline.cpuSPerWorkerHour} s (sweep ${pm(x.baseline.sweepMs)})`]);
-  }
-  if (F.memory?.runnerRssMB) {
-    rows.push(['Memory per live worker: runner RSS (PSS) + pipe-pane cat RSS (PSS) + an exec agent\'s tee RSS (PSS)', `${pm(F.memory.runnerRssMB, ' MB')} (${pm(F.memory.runnerPssMB, ' MB')}) + ${pm(F.memory.pipePaneCatRssMB, ' MB')} (${pm(F.memory.pipePaneCatPssMB, ' MB')}) + ${pm(F.memory.teeRssMB, ' MB')} (${pm(F.memory.teePssMB, ' MB')})`, 'poller: 0 per worker']);
-  }
-  if (F.status) rows.push([`status --json: ${F.status.indexedRuns} runs indexed, ${F.status.liveWorkers} live workers [CPU] (tmux processes)`, `${pm(F.status.ms)} [${f1(F.status.cpuS.median, ' s')}] (${F.status.tmuxProcesses ?? 'count: full run only'})`, '']);
-  if (F.status) rows.push(['  status <run> --json (one live run)', pm(F.status.oneRunMs), '']);
-  for (const [w, byN] of Object.entries(F.waiters?.figures ?? {})) {
-    for (const [n, x] of Object.entries(byN)) {
-      rows.push([`Last exit -> each of ${n} concurrent \`wait\`s returns, ${w} workers: median / max (missed wake-ups)`, `${f1(x.wait.median)} / ${f1(x.wait.max)} (${x.missedWakeups})`, `${n} x 500 ms poller: ${f1(x.poller500.median)} / ${f1(x.poller500.max)}`]);
-    }
-  }
-  if (F.ended) rows.push(['An ended run (`review --dry-run`): RSS of our processes still there (looked at for up to 10 s after it returned); time until none is left', `${pm(F.ended.rssLeftMB, ' MB')}; ${pm(F.ended.msUntilNoneLeft)}`, 'before: its board, ~50 MB, until the session was killed']);
-  if (F.send) rows.push([`send: ${F.send.messages} mixed messages`, `${F.send.perSecond} msg/s, ${(F.send.exactlyOnceShare * 100).toFixed(1)}% exactly once; per send ${pm(F.send.perSendMs)}`, '']);
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  const line = (r) => `| ${r.map((c, i) => c.padEnd(w[i])).join(' | ')} |`;
-  return [line(rows[0]), `|${w.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
-}
-
 /** CPU seconds the whole benchmark used: this process, what it reaped, and the tmux server with what it reaped (runners, agents). */
 function benchCpu(sPid) {
   const own = process.cpuUsage();
@@ -777,7 +696,7 @@ function benchCpu(sPid) {
 }
 
 function save() {
-  results.targets = targets();
+  results.targets = targetsOf(results);
   mkdirSync(path.join(root, 'bench'), { recursive: true });
   writeFileSync(path.join(root, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
 }
@@ -805,9 +724,10 @@ try {
   results.meta.complete = true;
   save();
   process.stdout.write(`\norch-tmux benchmarks (${QUICK ? 'quick' : 'full'}; ${results.meta.cpus} x ${results.meta.cpuModel}; ${results.meta.tmux}; node ${process.version}; load ${results.meta.loadavg.start} -> ${loadAvg()}; ${results.meta.durationS} s, ${results.meta.cpuSeconds} CPU-s)\n\n`);
-  process.stdout.write(`${table()}\n\nTargets:\n`);
+  process.stdout.write(`${tableOf(results)}\n\nTargets:\n`);
   for (const t of results.targets) process.stdout.write(`  ${t.result.padEnd(4)}  ${t.target}: ${t.value}\n`);
-  process.stdout.write(`\nbench/results.json written.\n`);
+  syncDoc(results);
+  process.stdout.write(`\nbench/results.json and the figures in docs/performance.md written.\n`);
   if (argv.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 } finally {
   await cleanup();

@@ -168,3 +168,26 @@ export function readWorkerFiles(workerDir) {
   try { exitAt = Number(readFileSync(join(workerDir, 'agent-exit.time'), 'utf8').trim()) * 1000; } catch { /* not yet */ }
   return { rec, exitAt };
 }
+
+/** RSS in MB of a program once it prints `ready` (and 300 ms more), or null. The program runs in a process
+ *  group of its own, killed whole afterwards: a child it started (a shell's `sleep`) would otherwise keep
+ *  running and hold the pipe open, and the benchmark would never exit. */
+export function probeRss(argv, { cwd, waitMs = 10_000 } = {}) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'], cwd, detached: true });
+    let seen = false;
+    const done = () => {
+      clearTimeout(giveUp);
+      const kb = procRssKb(child.pid);
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+      child.stdout.destroy();
+      resolvePromise(kb === undefined ? null : Number((kb / 1024).toFixed(1)));
+    };
+    const giveUp = setTimeout(() => { if (!seen) { seen = true; done(); } }, waitMs);
+    child.stdout.on('data', (d) => { if (!seen && String(d).includes('ready')) { seen = true; setTimeout(done, 300); } });
+  });
+}
