@@ -27,6 +27,8 @@ export interface Command {
   options: NonNullable<ParseArgsConfig['options']>;
   /** How many positionals: [min, max] (max Infinity for "any"). */
   positionals: [number, number];
+  /** More `--help` for what the positionals name (`run review-fix --help`: the pattern's variables and stages). */
+  helpFor?(ctx: Context, positionals: string[]): string;
   run(ctx: Context, values: Values, positionals: string[]): Promise<number>;
 }
 

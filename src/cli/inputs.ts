@@ -5,9 +5,14 @@ import { str } from './command.js';
 
 export { looksBinary, readUserFile } from '../os/files.js';
 
-/** The agent profile from --agent, else ORCH_TMUX_AGENT, else codex. */
+/** The agent used when no --agent is given: ORCH_TMUX_AGENT, else codex. */
+export function defaultAgent(env: NodeJS.ProcessEnv): string {
+  return env.ORCH_TMUX_AGENT || 'codex';
+}
+
+/** The agent profile from --agent, else the default agent. */
 export function agentOption(ctx: Context, values: Values, flag = 'agent'): AgentProfile {
-  return loadProfile(str(values, flag) ?? ctx.env.ORCH_TMUX_AGENT ?? 'codex', ctx.cwd);
+  return loadProfile(str(values, flag) ?? defaultAgent(ctx.env), ctx.cwd);
 }
 
 /** Placeholder names a profile uses beyond the built-in ones (filled from --var). */

@@ -7,6 +7,7 @@ import { packageRoot } from '../os/package.js';
 import { serverFromSocket } from '../tmux/run.js';
 import type { Command, Context } from './command.js';
 import { GLOBAL_OPTIONS } from './options.js';
+import { checkOptions, nearest } from './unknown-option.js';
 
 /** Every command, its one-line summary, and its module (loaded only when used, to start fast). */
 const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = {
@@ -68,6 +69,11 @@ function mainHelp(): string {
   ].join('\n');
 }
 
+// The command a mistyped name was probably meant to be.
+function closestCommand(typed: string): string | undefined {
+  return nearest(typed, Object.keys(COMMANDS));
+}
+
 function commandHelp(c: Command): string {
   return [`${c.summary}`, '', `Usage: orch-tmux ${c.usage}`, ...(c.details ? ['', c.details.trimEnd()] : []), '', 'Also: -L/--socket, --json, -h/--help', ''].join('\n');
 }
@@ -96,7 +102,8 @@ export async function main(argv: string[], ctx?: Partial<Context>): Promise<numb
   }
   const entry = COMMANDS[name];
   if (!entry) {
-    const message = `unknown command ${JSON.stringify(name)}: see \`orch-tmux --help\``;
+    const near = closestCommand(name);
+    const message = `unknown command ${JSON.stringify(name)}: ${near ? `did you mean ${near}? ` : ''}see \`orch-tmux --help\``;
     c.err(`orch-tmux: ${message}\n`);
     if (rest.includes('--json')) c.out(`${JSON.stringify({ error: { code: 'unknown_command', message, exit: 2 } })}\n`);
     return 2;
@@ -105,10 +112,12 @@ export async function main(argv: string[], ctx?: Partial<Context>): Promise<numb
   // Known before parsing, so a bad option is reported in JSON too.
   c.json = rest.includes('--json');
   try {
+    checkOptions(rest, { ...GLOBAL_OPTIONS, ...command.options }, command.name);
     const parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
     const values = parsed.values as Record<string, string | boolean | undefined>;
     if (values.help) {
       c.out(commandHelp(command));
+      if (command.helpFor && parsed.positionals.length) c.out(`\n${command.helpFor(c, parsed.positionals)}`);
       return 0;
     }
     const [min, max] = command.positionals;

@@ -6,7 +6,7 @@ import { drivePatternRun } from '../pipeline/drive.js';
 import { readContextFile, type PatternEnv, type PatternInputs } from '../pipeline/inputs.js';
 import { runOutputs } from '../pipeline/judge.js';
 import { startPatternRun } from '../pipeline/start.js';
-import { terminalProgress } from '../views/progress.js';
+import { runSummary, terminalProgress } from '../views/progress.js';
 import { Board, useColour } from '../views/board.js';
 import { applyHint } from '../pipeline/workspace.js';
 import { TemplateRegistry, templateDirs } from '../agents/templates.js';
@@ -15,6 +15,7 @@ import { ensureSession, findRun, tmuxForRun } from '../store/run.js';
 import { forwardedEnv } from '../supervise/launch.js';
 import { writeEnvFile } from '../runner/codec.js';
 import { printJson, str, type Context, type Values } from './command.js';
+import { defaultAgent } from './inputs.js';
 import { type RunRecord } from '../core/run.js';
 
 /** Options `review` and `run` both take. */
@@ -35,7 +36,7 @@ export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 
   const hosts = str(values, 'hosts');
   return {
     hosts: hosts === undefined ? undefined : parseHostsOption(hosts, ctx.env, ctx.cwd),
-    agent: str(values, 'agent') ?? ctx.env.ORCH_TMUX_AGENT ?? 'codex',
+    agent: str(values, 'agent') ?? defaultAgent(ctx.env),
     synthAgent: str(values, 'synth-agent'),
     dryRun: values['dry-run'] === true,
     context: context ? readContextFile(context) : {},
@@ -69,6 +70,8 @@ async function drive(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<nu
   const tmux = tmuxForRun(run, ctx.server);
   const attach = `tmux ${tmux.serverArgs.join(' ')} attach -t '=${run.session}'`.replace(/\s+/g, ' ');
   const live = ctx.isTTY && !ctx.json;
+  const rehearsal = (run.inputs as unknown as PatternInputs).dryRun;
+  if (rehearsal && !ctx.json) ctx.err(`run ${run.id}: a rehearsal (--dry-run): no agent runs; each worker's window shows the prompt and the command it would run\n`);
   if (live) ctx.err(`run ${run.id}: watch with: ${attach}\n`);
   const outcome = await drivePatternRun(penv, run, tmux, live ? terminalProgress(ctx.err) : undefined);
   const { synthesis } = runOutputs(run);
@@ -84,6 +87,8 @@ async function drive(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<nu
     ctx.out(`${main ? `${main}\n` : `results in ${run.dir}/workers/\n`}`);
     if (outcome.changes) ctx.err(applyHint(outcome.changes, outcome.changes.source, outcome.ok ? undefined : outcome.reason ?? 'a worker failed'));
     ctx.err(`read the workers: ${attach}\n`);
+    const where = main ? `; ${synthesis ? 'synthesis' : 'output'}: ${main}` : `; results in ${run.dir}/workers/`;
+    ctx.err(`${runSummary(outcome.workers, Date.parse(run.created), Date.now())}${rehearsal ? ' (a rehearsal: no agent ran)' : ''}${where}\n`);
   }
   return outcome.ok ? 0 : 1;
 }

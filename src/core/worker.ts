@@ -76,6 +76,8 @@ export interface WorkerRecord {
   signal?: string | null;
   reason?: string;
   createdAt: string;
+  /** createdAt in milliseconds with a fraction: workers made in the same millisecond keep their order. */
+  createdMs?: number;
   /** When it last became pending (a resume); createdAt otherwise. */
   pendingSince?: string;
   /** The process that made it pending (spawn, resume); if it dies with no live pane, nobody will start it. */

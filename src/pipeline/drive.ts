@@ -62,7 +62,7 @@ async function openDrive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: 
   const hostDirs = new Map<string, Promise<string>>();
   return {
     penv, run, tmux, inputs, pattern, profiles, onTick, all: [],
-    values: resolvePatternVars(pattern, inputs.vars, [...profileVariables(profiles.main), ...profileVariables(profiles.synth)]),
+    values: resolvePatternVars(pattern, inputs.vars, [...profileVariables(profiles.main), ...profileVariables(profiles.synth)], inputs.labels),
     forAgents: agentVars(inputs.vars, [profiles.main, profiles.synth]),
     // With --worktrees every stage works in the run's one worktree (the writers' changes are what later stages see).
     wt: inputs.worktrees && needsWorktree(pattern) && !inputs.dryRun ? await runWorktree(run) : undefined,

@@ -28,6 +28,8 @@ export interface PatternInputs {
   context: Record<string, string>;
   /** --hosts: where read-only workers may run (`local` is this machine); the synthesis and writers stay here. */
   hosts?: string[];
+  /** What the user typed for a variable when it was not `--var NAME` (review: the document argument, --lenses). */
+  labels?: Record<string, string>;
   /** --rounds: how many times a verdict stage may send its FAIL back to its `verdict.retry` stage (1: never). */
   rounds?: number;
 }
@@ -65,29 +67,36 @@ export function agentVars(given: Record<string, string>, profiles: AgentProfile[
 }
 
 /** Pattern variables with defaults applied and types checked; files become absolute paths plus `<name>_text`. `agentNames` are the profiles' own variables. */
-export function resolvePatternVars(pattern: Pattern, given: Record<string, string>, agentNames: string[] = []): Record<string, string> {
+export function resolvePatternVars(pattern: Pattern, given: Record<string, string>, agentNames: string[] = [], labels: Record<string, string> = {}): Record<string, string> {
+  // Messages name what the user typed: `review doc.md` gave `doc` as its argument, not as --var doc.
+  const flag = (name: string) => labels[name] ?? `--var ${name}`;
   for (const name of Object.keys(given)) {
     if (!(name in pattern.variables) && !agentNames.includes(name)) {
       const agent = agentNames.length ? `, and the agent takes: ${[...new Set(agentNames)].join(', ')}` : '';
       throw new UsageError(`Unknown variable \`${name}\` for pattern ${pattern.name}; it takes: ${Object.keys(pattern.variables).join(', ') || 'none'}${agent}`);
     }
   }
+  // Every missing variable in one message.
+  const missing = Object.entries(pattern.variables).filter(([name, spec]) => spec.required && !(given[name] ?? spec.default));
+  if (missing.length) {
+    const what = missing.map(([name, spec]) => `--var ${name}=...${spec.description ? ` (${spec.description})` : ''}`).join(', ');
+    throw new UsageError(`Missing variable${missing.length > 1 ? 's' : ''} ${missing.map(([n]) => `\`${n}\``).join(', ')} for pattern ${pattern.name}: pass ${what}`);
+  }
   const values: Record<string, string> = {};
   for (const [name, spec] of Object.entries(pattern.variables)) {
     const value = given[name] ?? spec.default;
-    if (value === undefined || (spec.required && value === '')) {
-      if (spec.required) throw new UsageError(`Missing variable \`${name}\` for pattern ${pattern.name}: pass --var ${name}=...${spec.description ? ` (${spec.description})` : ''}`);
+    if (value === undefined) {
       values[name] = '';
       continue;
     }
     if (spec.type === 'file') {
-      const doc = checkDocument(value, `--var ${name}`);
+      const doc = checkDocument(value, flag(name));
       values[name] = doc.path;
       values[`${name}_text`] = Buffer.byteLength(doc.text) <= INLINE_LIMIT ? doc.text : '';
     } else if (spec.type === 'lenses') {
       values[name] = pickLenses(value).map((l) => l.id).join(',');
     } else if (spec.type === 'int') {
-      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 8) throw new UsageError(`Expected --var ${name} to be a whole number from 1 to 8, got ${JSON.stringify(value)}`);
+      if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 8) throw new UsageError(`Expected ${flag(name)} to be a whole number from 1 to 8, got ${JSON.stringify(value)}`);
       values[name] = value;
     } else {
       values[name] = value;

@@ -17,7 +17,7 @@ export async function startPatternRun(penv: PatternEnv, inputs: PatternInputs, o
   const pattern = loadPattern(inputs.patternFile);
   const main = loadProfile(inputs.agent, penv.cwd);
   const synth = loadProfile(inputs.synthAgent ?? inputs.agent, penv.cwd);
-  const values = resolvePatternVars(pattern, inputs.vars, [...profileVariables(main), ...profileVariables(synth)]);
+  const values = resolvePatternVars(pattern, inputs.vars, [...profileVariables(main), ...profileVariables(synth)], inputs.labels);
   const forAgents = agentVars(inputs.vars, [main, synth]);
   if (inputs.worktrees && needsWorktree(pattern) && !(await gitTop(penv.cwd))) {
     throw new UsageError(`--worktrees needs a git repository, and ${penv.cwd} is not in one: run from a git checkout or drop --worktrees`);

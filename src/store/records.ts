@@ -23,3 +23,13 @@ export function listWorkerNames(runDir: string): string[] {
     return [];
   }
 }
+
+/** The run's workers in the order they were made (a review's lenses, a pattern's stages), then by name. */
+export function workerNamesInOrder(runDir: string): string[] {
+  const made = (name: string) => {
+    const rec = readWorker(runDir, name);
+    return rec?.createdMs ?? (rec ? Date.parse(rec.createdAt) : Number.POSITIVE_INFINITY);
+  };
+  const at = new Map(listWorkerNames(runDir).map((n) => [n, made(n)]));
+  return [...at.keys()].sort((a, b) => at.get(a)! - at.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
+}

@@ -98,7 +98,7 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     sessionIdRegex: p.sessionId?.regex, hooks: hookSpec, states: p.states, keys: p.keys, cwd, env: { ...p.env, ...o.host?.env }, socketPath: o.run.socketPath,
     forwardEnv: remote ? [...new Set([...(p.forwardEnv ?? []), ...o.host!.forward])] : undefined,
     host: o.host, hostDir: o.hostDir,
-    rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), starterPid: process.pid, resumes: 0, version: 0,
+    rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), createdMs: performance.timeOrigin + performance.now(), starterPid: process.pid, resumes: 0, version: 0,
     noRerun: p.rerun === false || undefined,
   };
 }

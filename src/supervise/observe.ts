@@ -10,7 +10,7 @@ import { FINISHED, type DerivedState, type WorkerRecord } from '../core/worker.j
 import { gatherEvidence } from '../store/worker.js';
 import { workerUsage, type Tokens } from '../core/usage.js';
 import { deriveTruth, type Panes } from '../core/truth.js';
-import { listWorkerNames, readWorker } from '../store/records.js';
+import { readWorker, workerNamesInOrder } from '../store/records.js';
 import { type RunRecord } from '../core/run.js';
 
 /** One worker as status reports it (the JSON shape documented in the README). */
@@ -52,7 +52,7 @@ function restarts(rec: WorkerRecord): { resumes?: number; reruns?: number } {
  * unknown: nothing is judged lost), for a waiter woken by a file change, which the files answer.
  */
 export async function runStatus(run: RunRecord, tmux: Tmux, o: { filesOnly?: boolean } = {}): Promise<WorkerStatus[]> {
-  const names = listWorkerNames(run.dir);
+  const names = workerNamesInOrder(run.dir);
   // Finished workers are settled by their files: ask tmux only when some worker may still be live.
   const live = !o.filesOnly && names.some((n) => {
     const r = readWorker(run.dir, n);

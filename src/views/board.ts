@@ -15,7 +15,7 @@ import { FolderWatch, RunWatcher } from '../os/watch.js';
 import { readRun } from '../store/run.js';
 import { renderBoard, type BoardRow, type BoardView } from './board-render.js';
 import { requestText } from '../core/hooks.js';
-import { listWorkerNames, readWorker } from '../store/records.js';
+import { readWorker, workerNamesInOrder } from '../store/records.js';
 import { statusLine } from '../core/plan.js';
 import { type RunRecord } from '../core/run.js';
 import { BOARD_CLOCK_MS, BOARD_DIGIT_WAIT_MS, BOARD_IDLE_WAKE_MS } from '../core/timing.js';
@@ -52,7 +52,7 @@ function readRunState(run: RunRecord): string {
 /** The board's picture of a run now, from its files. */
 export function boardView(run: RunRecord, windows: Map<string, string>, nowMs = Date.now()): BoardView {
   const seen = observed(run.dir);
-  const rows = listWorkerNames(run.dir).map((name): BoardRow => {
+  const rows = workerNamesInOrder(run.dir).map((name): BoardRow => {
     const rec = readWorker(run.dir, name);
     const s = workerStatus(run, name, 'unknown');
     let state: string = s.state;

@@ -19,3 +19,11 @@ export function terminalProgress(write: (text: string) => void): (workers: Worke
     drawn = lines.length;
   };
 }
+
+/** One line for the end of a run: `3 done, 0 failed in 42 s, $0.12` (cost where the agents reported it). */
+export function runSummary(workers: WorkerStatus[], startedMs: number, nowMs: number): string {
+  const done = workers.filter((w) => w.state === 'done').length;
+  const costs = workers.map((w) => w.cost).filter((c): c is number => c !== undefined);
+  const cost = costs.length ? `, $${costs.reduce((a, b) => a + b, 0).toFixed(2)}` : '';
+  return `${done} done, ${workers.length - done} failed in ${formatDuration(nowMs - startedMs)}${cost}`;
+}

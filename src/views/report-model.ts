@@ -7,7 +7,7 @@ import { readEvents, type RunEvent } from '../store/events.js';
 import { readPlan } from '../store/plan.js';
 
 import { workerStatus, type WorkerStatus } from '../supervise/observe.js';
-import { listWorkerNames, readWorker } from '../store/records.js';
+import { readWorker, workerNamesInOrder } from '../store/records.js';
 import { type Plan } from '../core/plan.js';
 import { outcomeOf, type RunRecord } from '../core/run.js';
 
@@ -84,7 +84,7 @@ function attemptsOf(events: RunEvent[], status: WorkerStatus): Attempt[] {
 /** Gathers a report of a run from its files. */
 export function buildReport(run: RunRecord, now = Date.now()): RunReport {
   const events = readEvents(run.dir);
-  const workers = listWorkerNames(run.dir).map((name): ReportWorker => {
+  const workers = workerNamesInOrder(run.dir).map((name): ReportWorker => {
     const status = workerStatus(run, name, 'unknown');
     const mine = events.filter((e) => e.worker === name);
     const attempts = attemptsOf(mine, status);

@@ -1,6 +1,7 @@
 // cron: the printed command works under cron's bare environment (env -i), with the socket given or found
 // through the index; install/remove are idempotent (against a stand-in crontab, never the user's own).
 import { execa } from 'execa';
+import { cleanPath } from '../../src/cli/commands/cron.js';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
@@ -42,9 +43,12 @@ describe('cron', () => {
     const withSocket = await cronCommand(server);
     const locale = ['LC_ALL', 'LC_CTYPE', 'LANG'].filter((k) => server.env[k]).map((k) => `${k}=${server.env[k]} `).join('');
     expect(withSocket).toBe(
-      `cd ${join(server.dir, 'work')} && env PATH=${server.env.PATH} ORCH_TMUX_HOME=${state} ORCH_TMUX_RUNS=${server.env.ORCH_TMUX_RUNS} ` +
-        `XDG_CONFIG_HOME=${server.env.XDG_CONFIG_HOME} ${locale}${process.execPath} ${cliPath} monitor --once --socket ${server.name} >> ${join(state, 'monitor.log')} 2>&1`,
+      `env PATH=${cleanPath(server.env.PATH)} ORCH_TMUX_HOME=${state} ORCH_TMUX_RUNS=${server.env.ORCH_TMUX_RUNS} ` +
+        `XDG_CONFIG_HOME=${server.env.XDG_CONFIG_HOME} ${locale}${process.execPath} ${cliPath} monitor --once --quiet --socket ${server.name} >> ${join(state, 'monitor.log')} 2>&1`,
     );
+    // PATH as cron gets it: each folder once, in order, without missing or relative ones; no `cd` to where it was typed.
+    const messy = await cronCommand(server, { ...server.env, PATH: `/usr/bin:${join(server.dir, 'nothere')}:/usr/bin:bin:/bin:/usr/bin` });
+    expect(messy).toMatch(/^env PATH=\/usr\/bin:\/bin ORCH_TMUX_HOME=/);
     const a = await askIn(server, run, 'a');
     const r1 = await underCron(withSocket);
     expect(r1.exitCode, `${String(r1.stderr)} log: ${readFileSync(join(state, 'monitor.log'), 'utf8')}`).toBe(0);

@@ -53,13 +53,13 @@ describe('JSON output', () => {
     // the run has one; outcome ok|failed and reason once the run ended, null while it is active; policy: the one frozen
     // into the run, { policy, sources, ignored, time })
     expect(status).toEqual({ run: run.id, state: 'active', outcome: null, reason: null, session: run.session, dir: run.dir, policy: expect.objectContaining({ policy: expect.any(Object), sources: {}, ignored: [] }), usage: {}, workers: expect.any(Array) });
-    // Each worker, sorted by name:
+    // Each worker, in the order they were made:
     //   name, state (pending|running|done|failed|killed|lost, or unreachable: its host does not answer), host (local|a hosts.yaml name), agent, exitCode (number|null), signal (e.g. "SIGKILL"|null),
     //   reason? (why it failed or was lost), startedAt, endedAt? (ISO), lastActivity? (ISO), paneId ("%N"),
     //   sessionId? (the agent's, for resume), result (path of result.md, or null while there is none),
     //   resultSource? (file|stdout|pane|rehearsal: the declared channel; fallback:stdout|fallback:pane: kept for people, not a result)
-    expect(status.workers.map((w) => w.name)).toEqual(['bad', 'busy', 'ok']);
-    const [bad, busy, ok] = status.workers;
+    expect(status.workers.map((w) => w.name)).toEqual(['ok', 'bad', 'busy']);
+    const [ok, bad, busy] = status.workers;
     const iso = expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const uuid = expect.stringMatching(/^[0-9a-f-]{36}$/);
     expect(ok).toEqual({

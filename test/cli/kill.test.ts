@@ -27,7 +27,7 @@ describe('kill', () => {
     expect(existsSync(join(workerDir(run, 'stuck'), 'result.md'))).toBe(false);
     expect(readFileSync(join(workerDir(run, 'stuck'), 'fallback.md'), 'utf8')).toContain('fake-agent: hanging');
     const again = await server.cli(['kill', run.id, 'done', '--grace', '0']);
-    expect(String(again.stdout)).toBe('done done');
+    expect(String(again.stdout)).toBe('done already done');
     expect(readFileSync(join(workerDir(run, 'done'), 'result.md'), 'utf8')).toBe('the answer');
     expect(workerJson(run, 'done').state).toBe('done');
   });

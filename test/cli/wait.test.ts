@@ -64,8 +64,8 @@ describe('wait', () => {
     expect(Object.keys(out).sort()).toEqual(['exitCode', 'finished', 'missedWakeups', 'outcome', 'reason', 'run', 'state', 'timedOut', 'workers']);
     expect(out.missedWakeups).toBe(0);
     expect(out).toMatchObject({ run: run.id, finished: true, timedOut: false, exitCode: 0 });
-    expect(out.workers.map((w: { name: string; state: string }) => [w.name, w.state])).toEqual([['fast', 'done'], ['stuck', 'running']]);
-    expect(out.workers[0]).toMatchObject({ exitCode: 0, signal: null, result: `${run.dir}/workers/fast/result.md` });
+    expect(out.workers.map((w: { name: string; state: string }) => [w.name, w.state])).toEqual([['stuck', 'running'], ['fast', 'done']]);
+    expect(out.workers[1]).toMatchObject({ exitCode: 0, signal: null, result: `${run.dir}/workers/fast/result.md` });
   });
 
   test('wait <run> on a detached pattern run follows it to its end: later stages and the synthesis included', async ({ server }) => {

@@ -78,7 +78,7 @@ describe('verdicts', () => {
     );
     expect(status).toMatchObject({ state: 'finished', outcome: 'failed', reason });
     // Every worker did its job; the stage failed on its verdict, and the plan says so (none left in progress).
-    expect(status.workers.map((w) => [w.name, w.state])).toEqual([['fix', 'done'], ['review', 'done'], ['verify', 'done']]);
+    expect(status.workers.map((w) => [w.name, w.state])).toEqual([['review', 'done'], ['fix', 'done'], ['verify', 'done']]);
     expect(status.plan.steps.map((s) => s.status)).toEqual(['completed', 'completed', 'failed']);
     expect(JSON.parse(readFileSync(join(status.dir, 'run.json'), 'utf8'))).toMatchObject({ state: 'finished', outcome: 'failed', reason });
     const report = await server.cli(['report', status.dir, '--md']);

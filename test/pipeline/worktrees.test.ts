@@ -91,7 +91,7 @@ describe('writers and verifiers off the user\'s tree', () => {
     const r = await server.cli(['run', 'review-fix', '--var', 'doc=app.txt', '--agent', './agent.yaml', '--worktrees', '--json'], { cwd });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const out = parseOut<RunOut>(r);
-    expect(out.workers.map((w) => [w.name, w.state])).toEqual([['fix', 'done'], ['review', 'done'], ['verify', 'done']]);
+    expect(out.workers.map((w) => [w.name, w.state])).toEqual([['review', 'done'], ['fix', 'done'], ['verify', 'done']]);
 
     // The reviewer and the writer worked in the run's worktree, at the same folder inside it; the verifier in a
     // throw-away copy of it; the prompts name the file relatively.
@@ -124,7 +124,7 @@ describe('writers and verifiers off the user\'s tree', () => {
     const r = await server.cli(['run', 'review-fix', '--var', 'doc=app.txt', '--agent', './agent.yaml', '--json'], { cwd });
     expect(r.exitCode, String(r.stderr)).toBe(0);
     const out = parseOut<RunOut>(r);
-    expect(out.workers.map((w) => [w.name, w.state])).toEqual([['fix', 'done'], ['review', 'done'], ['verify', 'done']]);
+    expect(out.workers.map((w) => [w.name, w.state])).toEqual([['review', 'done'], ['fix', 'done'], ['verify', 'done']]);
     // The writer wrote the user's tree (as asked); the verifier saw that fix in its copy and wrote only there.
     expect(readFileSync(join(cwd, 'app.txt'), 'utf8')).toBe('one\ntwo (local edit)\nfixed\nfour\n');
     const verdict = readFileSync(join(out.dir, 'workers', 'verify', 'result.md'), 'utf8');

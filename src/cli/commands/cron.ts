@@ -1,5 +1,6 @@
 import { describeEnd, runProgram } from '../../os/run-program.js';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { whichProgram } from '../../agents/resolve.js';
 import { cliScript } from '../../os/package.js';
@@ -12,18 +13,34 @@ import { CRONTAB_TIMEOUT_MS } from '../../core/timing.js';
 const MARK = '# orch-tmux monitor';
 
 
-/** The command cron runs: absolute node and CLI, the PATH, socket and state dir in use now, output to a log. */
+/** The command cron runs: absolute node and CLI, the PATH, socket and state dir in use now (every path
+ * absolute, so it does not depend on a directory), output to a log; `--quiet` logs only the actions. */
 export function cronCommand(ctx: Context): string {
   const home = stateHome(ctx.env);
-  const env = [`PATH=${ctx.env.PATH ?? '/usr/bin:/bin'}`, `ORCH_TMUX_HOME=${home}`];
+  const env = [`PATH=${cleanPath(ctx.env.PATH)}`, `ORCH_TMUX_HOME=${home}`];
+  for (const k of ['ORCH_TMUX_RUNS', 'XDG_CONFIG_HOME', 'TMUX_TMPDIR']) if (ctx.env[k]) env.push(`${k}=${resolve(ctx.cwd, ctx.env[k]!)}`);
   // The locale too: cron has none, and a tmux client without UTF-8 in LC_ALL/LC_CTYPE/LANG turns control and
   // non-ASCII bytes of its output into `_` (tmux 3.3a), which breaks -F parsing and screen patterns.
-  for (const k of ['ORCH_TMUX_RUNS', 'XDG_CONFIG_HOME', 'TMUX_TMPDIR', 'LC_ALL', 'LC_CTYPE', 'LANG']) if (ctx.env[k]) env.push(`${k}=${ctx.env[k]}`);
-  const argv = ['env', ...env, process.execPath, cliScript, 'monitor', '--once', ...serverArgs(ctx.server).map((a) => (a === '-L' || a === '-S' ? '--socket' : a))];
-  const line = `cd ${quoteWord(ctx.cwd)} && ${quoteForShell(argv)} >> ${quoteWord(join(home, 'monitor.log'))} 2>&1`;
+  for (const k of ['LC_ALL', 'LC_CTYPE', 'LANG']) if (ctx.env[k]) env.push(`${k}=${ctx.env[k]}`);
+  const argv = ['env', ...env, process.execPath, cliScript, 'monitor', '--once', '--quiet', ...serverArgs(ctx.server).map((a) => (a === '-L' || a === '-S' ? '--socket' : a))];
+  const line = `${quoteForShell(argv)} >> ${quoteWord(join(home, 'monitor.log'))} 2>&1`;
   // A newline would end the crontab entry and start another: no line breaks anywhere in it.
   if (/[\x00\n\r]/.test(line)) throw new UsageError('The cron line would contain a line break (from the working directory, PATH or a state path): run from a directory without one');
   return line;
+}
+
+/** PATH for cron: the caller's folders in order, each once, only absolute ones that exist. */
+export function cleanPath(path: string | undefined): string {
+  const seen = new Set<string>();
+  for (const dir of (path ?? '').split(':')) {
+    if (!isAbsolute(dir) || seen.has(dir)) continue;
+    try {
+      if (statSync(dir).isDirectory()) seen.add(dir);
+    } catch {
+      /* a folder that is not there */
+    }
+  }
+  return seen.size ? [...seen].join(':') : '/usr/bin:/bin';
 }
 
 async function readCrontab(): Promise<string> {
@@ -38,7 +55,7 @@ export const command: Command = {
   name: 'cron',
   summary: 'Print, install or remove the crontab line that runs the monitor',
   usage: 'cron (print [--command] | install | remove) [--schedule "* * * * *"] [--json]',
-  details: 'The line works under cron\'s bare environment: absolute node and orch-tmux paths, your PATH, socket and\nstate folder, output appended to <state>/monitor.log. install is idempotent; remove takes it out.',
+  details: 'The line works under cron\'s bare environment and from any directory: absolute node and orch-tmux paths, your\nPATH (each folder once, missing ones left out), socket and state folder; `monitor --once --quiet` appends the\nactions it takes to <state>/monitor.log. install is idempotent; remove takes it out.',
   options: { schedule: { type: 'string' }, command: { type: 'boolean' } },
   positionals: [1, 1],
   async run(ctx, values, [verb]) {

@@ -9,6 +9,7 @@ import { runnerShell } from '../../runner/launch-file.js';
 import { indexPath } from '../../store/index-file.js';
 import { runsRoot, stateHome } from '../../core/paths.js';
 import { printJson, type Command } from '../command.js';
+import { defaultAgent } from '../inputs.js';
 import { VERSION_PROBE_TIMEOUT_MS } from '../../core/timing.js';
 
 /** Is a folder usable for our files (made when missing)? */
@@ -65,7 +66,14 @@ async function checkRunner(env: NodeJS.ProcessEnv): Promise<{ shell: string[]; p
   return { shell, path, ok: missing.length === 0, missing };
 }
 
-function describeAgent(name: string, a: AgentCheck): string {
+// How each built-in agent's CLI is installed, for the line that says the default one is missing.
+const INSTALL: Record<string, string> = { codex: 'npm install -g @openai/codex', claude: 'npm install -g @anthropic-ai/claude-code', gemini: 'npm install -g @google/gemini-cli' };
+
+function describeAgent(name: string, a: AgentCheck, isDefault: boolean): string {
+  if (!a.path && isDefault) {
+    const others = Object.keys(INSTALL).filter((n) => n !== name).join('|');
+    return `warn ${name}, the default agent, is not on PATH: install it (${INSTALL[name]}), or pick another with --agent ${others} or ORCH_TMUX_AGENT`;
+  }
   if (!a.path) return `info ${name}: not on PATH${a.proven ? ` (profile proven with ${a.proven})` : ''}`;
   const match = a.version && a.proven ? (a.version === a.proven ? ', as its profile was proven with' : `; its profile was proven with ${a.proven}`) : '';
   return `info ${name} ${a.version ?? '(version unknown)'}: ${a.path}${match}`;
@@ -112,6 +120,9 @@ export const command: Command = {
       runner,
       tmux: { path: tmuxPath ?? null, version, ok: tmuxOk, message: tmuxMessage },
       agents,
+      // ok stays true without it: orch-tmux runs (any agent, --dry-run); the line above says what to do.
+      // found: null for a default that is not a built-in (a profile path), which is not looked for here.
+      defaultAgent: { name: defaultAgent(ctx.env), found: agents[defaultAgent(ctx.env)] ? Boolean(agents[defaultAgent(ctx.env)]!.path) : null },
       state: { dir: state, index: indexPath(ctx.env), writable: writable(state) },
       runs: { dir: runs, insideTree, note: 'created on first run' },
       cron: { available: Boolean(crontab), crontab },
@@ -128,7 +139,7 @@ export const command: Command = {
         insideTree
           ? `warn runs go to ${runs}, inside the working tree ${ctx.cwd}: a worker that may write there can rewrite its run (unset ORCH_TMUX_RUNS, or pick a folder outside the tree)`
           : `info runs go to ${runs} (change with --run-dir or ORCH_TMUX_RUNS)`,
-        ...Object.entries(agents).map(([a, check]) => describeAgent(a, check)),
+        ...Object.entries(agents).map(([a, check]) => describeAgent(a, check, a === report.defaultAgent.name)),
         `info cron: ${crontab ?? 'crontab not found (monitor --watch works without it)'}`,
         hosts.error ? `warn ${hosts.error}`
           : hosts.names.length ? `info hosts: ${hosts.names.join(', ')} (\`orch-tmux hosts\` checks each over ssh${hosts.ssh ? '' : '; ssh is not installed here'})`

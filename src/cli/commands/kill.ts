@@ -12,6 +12,7 @@ import { printJson, type Command } from '../command.js';
 import { numberOption } from '../options.js';
 import { readWorker, listWorkerNames } from '../../store/records.js';
 import { KILL_GRACE_DEFAULT_S } from '../../core/timing.js';
+import { FINISHED } from '../../core/worker.js';
 
 /** `orch-tmux kill`: stop one worker, or every worker of a run and then its tmux session. */
 export const command: Command = {
@@ -37,7 +38,12 @@ export const command: Command = {
     const graceMs = numberOption(values, 'grace', KILL_GRACE_DEFAULT_S, 0, 3600) * 1000;
     const names = name ? [checkWorkerName(name)] : listWorkerNames(run.dir);
     if (name && !listWorkerNames(run.dir).includes(name)) throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}`, { code: 'unknown_worker' });
-    const states = await Promise.all(names.map(async (n) => ({ name: n, state: await killWorker(run, tmux, n, graceMs) })));
+    // A worker that had already ended is said so (a repeated kill changes nothing).
+    const states = await Promise.all(names.map(async (n) => {
+      const before = readWorker(run.dir, n)?.state;
+      const state = await killWorker(run, tmux, n, graceMs);
+      return { name: n, state, ...(before !== undefined && FINISHED.has(before) && before === state ? { already: true } : {}) };
+    }));
     if (!name) {
       await tmux.killSession(run.session).catch(() => undefined);
       // The run's session on each host its workers used goes too.
@@ -46,7 +52,7 @@ export const command: Command = {
       markRunKilled(run.dir);
     }
     if (ctx.json) printJson(ctx, { run: run.id, workers: states, sessionKilled: !name });
-    else for (const s of states) ctx.out(`${s.name} ${s.state}\n`);
+    else for (const s of states) ctx.out(`${s.name} ${'already' in s ? 'already ' : ''}${s.state}\n`);
     return 0;
   },
 };

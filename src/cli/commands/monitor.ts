@@ -12,7 +12,7 @@ import { MONITOR_INTERVAL_DEFAULT_S } from '../../core/timing.js';
 export const command: Command = {
   name: 'monitor',
   summary: 'Classify every live worker, act by policy, record and notify (--once for cron)',
-  usage: 'monitor (--once | --watch [--interval SEC]) [--json]',
+  usage: 'monitor (--once | --watch [--interval SEC]) [--quiet] [--json]',
   details: [
     'Each run\'s policy is frozen when it starts (`orch-tmux policy <run>` shows it): ~/.config/orch-tmux/config.yaml,',
     'then the project\'s .orch/config.yaml (only what tightens, until `orch-tmux trust`):',
@@ -21,9 +21,10 @@ export const command: Command = {
     '  death:     { resume: true, maxResumes: 2, rerun: true, maxReruns: 1 }   (rerun: the task again when there is nothing to resume)',
     '  sessions:  { keepAfterEnd: 1h }   (an ended run\'s tmux session is closed this long after its end; forever: never)',
     '  notify:    { command: [prog, arg], tmux: true }   (the command reads one JSON event on stdin)',
+    '--once ends with one summary line (live runs, workers, actions); --quiet prints only the actions taken (the cron line uses it).',
     'A second monitor exits at once (status 0) saying who holds the lock.',
   ].join('\n'),
-  options: { once: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string' } },
+  options: { once: { type: 'boolean' }, watch: { type: 'boolean' }, interval: { type: 'string' }, quiet: { type: 'boolean' } },
   positionals: [0, 0],
   async run(ctx, values) {
     if (Boolean(values.once) === Boolean(values.watch)) throw new UsageError('Give --once (one pass, for cron) or --watch (a loop)');
@@ -37,7 +38,7 @@ export const command: Command = {
     }
     try {
       if (values.once) {
-        show(ctx, await monitorPass({ server: ctx.server, env: ctx.env }), false);
+        show(ctx, await monitorPass({ server: ctx.server, env: ctx.env }), false, values.quiet === true);
         return 0;
       }
       const stop = new AbortController();
@@ -53,7 +54,7 @@ export const command: Command = {
         const watcher = new RunWatcher(dirs, { hooks: true });
         try {
           const report = await monitorPass({ server: ctx.server, env: ctx.env });
-          show(ctx, report, true);
+          show(ctx, report, true, values.quiet === true);
           const now = report.runs.map((r) => r.dir).sort();
           const added = now.some((d) => !dirs.includes(d));
           dirs = now;
@@ -69,7 +70,8 @@ export const command: Command = {
   },
 };
 
-function show(ctx: Context, report: PassReport, watching: boolean): void {
+// A line per worker worth a look (under --quiet: per action taken), then for --once a summary of the pass.
+function show(ctx: Context, report: PassReport, watching: boolean, quiet: boolean): void {
   if (ctx.json) {
     if (watching) ctx.out(`${JSON.stringify(report)}\n`);
     else printJson(ctx, report);
@@ -77,9 +79,13 @@ function show(ctx: Context, report: PassReport, watching: boolean): void {
   }
   for (const run of report.runs) {
     for (const w of run.workers) {
-      if (w.actions.length || (w.screen && w.screen !== 'working') || w.state !== 'running') {
+      if (w.actions.length || (!quiet && ((w.screen && w.screen !== 'working') || w.state !== 'running'))) {
         ctx.out(`${report.time} ${run.run}/${w.name} ${w.state}${w.screen ? ` (${w.screen})` : ''}${w.actions.length ? ` -> ${w.actions.join(', ')}` : ''}\n`);
       }
     }
   }
+  if (watching || quiet) return;
+  const workers = report.runs.reduce((n, r) => n + r.workers.length, 0);
+  const closed = report.sessionsClosed.length ? `, ${report.sessionsClosed.length} ended session${report.sessionsClosed.length === 1 ? '' : 's'} closed` : '';
+  ctx.out(`${report.time} monitor: ${report.runs.length} live run${report.runs.length === 1 ? '' : 's'}, ${workers} worker${workers === 1 ? '' : 's'}, ${report.actions} action${report.actions === 1 ? '' : 's'}${closed}\n`);
 }

@@ -39,6 +39,7 @@ export const command: Command = {
       vars: { ...agentOnly(parseVars(values)), doc, lenses: str(values, 'lenses') ?? DEFAULT_LENSES.join(',') },
       worktrees: false,
       noSynth: values['no-synth'] === true,
+      labels: { doc: 'document', lenses: '--lenses' },
     });
   },
 };

@@ -1,11 +1,12 @@
 import { UsageError } from '../../core/errors.js';
-import { patternPath } from '../../pipeline/pattern.js';
+import { loadPattern, patternPath } from '../../pipeline/pattern.js';
 import { str, type Command } from '../command.js';
 import { numberOption, parseVars, VAR_OPTION } from '../options.js';
+import { PATTERN_OPTIONS, resumeRun, sharedInputs, startAndDrive } from '../pattern-run.js';
+import { describePattern } from '../../views/pattern-help.js';
 
 /** The most rounds a verdict may send back to its writer. */
 const MAX_ROUNDS = 10;
-import { PATTERN_OPTIONS, resumeRun, sharedInputs, startAndDrive } from '../pattern-run.js';
 
 /** `orch-tmux run`: any pattern, built-in or a YAML file. */
 export const command: Command = {
@@ -22,6 +23,7 @@ export const command: Command = {
   ].join('\n'),
   options: { ...PATTERN_OPTIONS, ...VAR_OPTION, worktrees: { type: 'boolean' }, rounds: { type: 'string' } },
   positionals: [0, 1],
+  helpFor: (ctx, [pattern]) => describePattern(loadPattern(patternPath(pattern!, ctx.cwd))),
   async run(ctx, values, [pattern]) {
     const resume = str(values, 'resume');
     if (resume) {
