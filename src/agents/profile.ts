@@ -47,12 +47,17 @@ export interface AgentProfile {
   source: string;
   /** Folder that relative paths in `command` are resolved against. */
   baseDir: string;
+  /** The line of the profile file where each placeholder first appears (a loaded file's, for messages). */
+  lines?: Record<string, number>;
 }
 
 /** Our sandbox modes; a profile maps each to its agent's own flags. */
 export { SANDBOX_MODES };
 /** One of our sandbox modes. */
 export type SandboxMode = (typeof SANDBOX_MODES)[number];
+
+/** A `{{name}}` (or `{{@name}}`) in a profile's argv: group 1 is the `@`, group 2 the name. */
+export const PLACEHOLDER = /\{\{\s*(@?)([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** Placeholders every profile may use in `command` and `resume`; `--var` names add to them. */
 export const PROFILE_PLACEHOLDERS = ['promptFile', 'lastMessageFile', 'workerDir', 'runDir', 'cwd', 'sandbox', 'webSearch', 'hooks', 'sessionId', 'newSessionId'] as const;
@@ -72,5 +77,14 @@ export function loadProfileFile(path: string, baseDir: string, source = path): A
   }
   const place = { label: 'Agent profile ', file: source };
   const yaml = parseYamlFile(text, place);
-  return { ...checkContract(profileContract, yaml.value, place, yaml.lineOf), source, baseDir };
+  const profile = checkContract(profileContract, yaml.value, place, yaml.lineOf);
+  // Lines for the user's files; a built-in is named by its name (`builtin:shell`), not by where it is installed.
+  const lines: Record<string, number> = {};
+  if (source === path) for (const key of ['command', 'resume'] as const) {
+    (profile[key] ?? []).forEach((item, i) => {
+      const line = yaml.lineOf([key, i]);
+      for (const m of item.matchAll(PLACEHOLDER)) if (line !== undefined) lines[m[2]!] ??= line;
+    });
+  }
+  return { ...profile, source, baseDir, lines };
 }

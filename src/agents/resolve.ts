@@ -3,7 +3,7 @@ import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { UsageError } from '../core/errors.js';
 import { templatesDir } from '../os/package.js';
-import { loadProfileFile, PROFILE_PLACEHOLDERS, type AgentProfile } from './profile.js';
+import { loadProfileFile, PLACEHOLDER, PROFILE_PLACEHOLDERS, type AgentProfile } from './profile.js';
 
 /** Folders searched for `--agent NAME`, first match wins: project, user, built-in. */
 export function profileDirs(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): string[] {
@@ -26,7 +26,6 @@ export function loadProfile(ref: string, cwd = process.cwd()): AgentProfile {
   throw new UsageError(`Unknown agent ${JSON.stringify(ref)}: use a built-in (codex, codex-tui, claude, claude-tui, gemini, shell) or a profile path like ./agent.yaml`);
 }
 
-const PLACEHOLDER = /\{\{\s*(@?)([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** Splits a command line into words the way a shell would quote them, with no expansion of any kind. */
 export function splitWords(line: string): string[] {
@@ -60,22 +59,24 @@ export function splitWords(line: string): string[] {
   return words;
 }
 
-/** Fills {{placeholders}} in an argv; `{{@name}}` as a whole item expands to several words. Unknown names are errors. */
-export function fillArgv(argv: readonly string[], values: Record<string, string | undefined>, source: string): string[] {
+/** Fills {{placeholders}} in an argv; `{{@name}}` as a whole item expands to several words. Unknown names are
+ * errors naming the profile's file and line. */
+export function fillArgv(argv: readonly string[], values: Record<string, string | undefined>, profile: Pick<AgentProfile, 'source' | 'lines'>): string[] {
+  const where = (name: string) => `${profile.source}${profile.lines?.[name] ? `:${profile.lines[name]}` : ''}`;
   const out: string[] = [];
   for (const item of argv) {
     const whole = /^\{\{\s*@([A-Za-z_][A-Za-z0-9_]*)\s*\}\}$/.exec(item);
     if (whole) {
       const value = values[whole[1]!];
-      if (value === undefined) throw new UsageError(`Agent profile ${source}: placeholder {{@${whole[1]}}} has no value: pass --var ${whole[1]}=...`);
+      if (value === undefined) throw new UsageError(`Agent profile ${where(whole[1]!)}: placeholder {{@${whole[1]}}} has no value: pass --var ${whole[1]}=...`);
       out.push(...splitWords(value));
       continue;
     }
     out.push(item.replace(PLACEHOLDER, (_m, _at, name: string) => {
       const value = values[name];
       if (value === undefined) {
-        const known = [...PROFILE_PLACEHOLDERS, ...Object.keys(values)].join(', ');
-        throw new UsageError(`Agent profile ${source}: unknown placeholder {{${name}}} (known: ${known}; add --var ${name}=...)`);
+        const known = [...new Set([...PROFILE_PLACEHOLDERS, ...Object.keys(values)])].join(', ');
+        throw new UsageError(`Agent profile ${where(name)}: unknown placeholder {{${name}}} (known: ${known}; or pass --var ${name}=...)`);
       }
       return value;
     }));
@@ -119,6 +120,10 @@ export function resolveProgram(argv: string[], profile: AgentProfile, env: NodeJ
   const [program, ...rest] = argv;
   if (!program) throw new UsageError(`Agent profile ${profile.source}: the command is empty`);
   const found = whichProgram(program, env, profile.baseDir);
+  if (!found && program.includes('/')) {
+    const abs = resolve(profile.baseDir, program);
+    throw new UsageError(`Agent ${profile.name}: \`${program}\` (${abs}${isAbsolute(program) ? '' : `, from the profile's folder`}) is not an executable file: check the path in ${profile.source}`);
+  }
   if (!found) {
     throw new UsageError(`Agent ${profile.name}: \`${program}\` is not on PATH: install it, or pick another agent with --agent (or rehearse with --dry-run)`);
   }

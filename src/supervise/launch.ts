@@ -82,8 +82,8 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
   // Hooks report through our Node program, which a host does not have: a remote worker is judged by its screen.
   const hookSpec = remote ? undefined : p.hooks;
   const hooks = hookSpec ? installHooks(hookSpec, hookTarget(o.run, name)).argv : [];
-  let argv = fillArgv(withSandbox(p.command, p, sandbox, o.webSearch, hooks), values, p.source);
-  const resumeArgv = p.resume ? fillArgv(withSandbox(p.resume, p, sandbox, o.webSearch, hooks), { ...values, sessionId: '{{sessionId}}' }, p.source) : undefined;
+  let argv = fillArgv(withSandbox(p.command, p, sandbox, o.webSearch, hooks), values, p);
+  const resumeArgv = p.resume ? fillArgv(withSandbox(p.resume, p, sandbox, o.webSearch, hooks), { ...values, sessionId: '{{sessionId}}' }, p) : undefined;
   const choosesId = p.command.some((a) => a.includes('{{newSessionId}}'));
   if (!o.rehearsal && !remote) argv = resolveProgram(argv, p, env);
   const size = typeof o.prompt === 'string' ? Buffer.byteLength(o.prompt) : o.prompt.length;
@@ -111,8 +111,8 @@ export function writes(rec: Pick<WorkerRecord, 'sandbox'>): boolean {
 /** Fills and resolves a profile's command as a spawn would, without making anything: a pattern checks every worker this way before its run exists. */
 export function checkLaunch(p: AgentProfile, vars: Record<string, string>, sandbox: string, env: NodeJS.ProcessEnv, rehearsal: boolean, webSearch = false): void {
   const stand = { promptFile: '/p', lastMessageFile: '/m', workerDir: '/w', runDir: '/r', cwd: '/c', sandbox, newSessionId: '00000000-0000-4000-8000-000000000000' };
-  const argv = fillArgv(withSandbox(p.command, p, sandbox, webSearch), { ...vars, ...stand }, p.source);
-  if (p.resume) fillArgv(withSandbox(p.resume, p, sandbox, webSearch), { ...vars, ...stand, sessionId: 's' }, p.source);
+  const argv = fillArgv(withSandbox(p.command, p, sandbox, webSearch), { ...vars, ...stand }, p);
+  if (p.resume) fillArgv(withSandbox(p.resume, p, sandbox, webSearch), { ...vars, ...stand, sessionId: 's' }, p);
   if (!rehearsal) resolveProgram(argv, p, env);
 }
 

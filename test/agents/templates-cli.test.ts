@@ -60,7 +60,7 @@ describe('templates command', () => {
   test('show of an unknown template, and a bad verb, exit 2 with one line', async ({ server }) => {
     const unknown = await server.cli(['templates', 'show', 'nope']);
     expect(unknown.exitCode).toBe(2);
-    expect(String(unknown.stderr)).toBe('orch-tmux templates: Unknown template "nope": see `orch-tmux templates list`');
+    expect(String(unknown.stderr)).toBe('orch-tmux templates: Unknown template or pattern "nope": see `orch-tmux templates list` (patterns: review, review-fix, scout-act-verify, split, research, options)');
     const bad = await server.cli(['templates', 'frobnicate']);
     expect(bad.exitCode).toBe(2);
     expect(String(bad.stderr).split('\n')).toHaveLength(1);

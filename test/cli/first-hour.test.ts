@@ -66,6 +66,23 @@ describe('the first hour', () => {
     expect(r.stderr).not.toMatch(/--var/);
   });
 
+  test('profile errors name FILE:LINE and list the known placeholders once; a relative command is from the profile folder', async ({ server }) => {
+    const doc = writeWork(server, 'doc.md', DOC);
+    const typo = writeWork(server, 'typo.yaml', 'name: typo\nmode: exec\nprompt: stdin\nlastMessage: stdout\ncommand:\n  - fake-agent\n  - "--model={{modle}}"\n');
+    const r = await server.cli(['review', doc, '--agent', typo]);
+    expect(r.exitCode).toBe(2);
+    const line = String(r.stderr);
+    expect(line).toMatch(new RegExp(`^orch-tmux review: Agent profile ${typo.replace(/[.]/g, '\\.')}:7: unknown placeholder \\{\\{modle\\}\\} \\(known: promptFile, `));
+    expect(line).toMatch(/; or pass --var modle=\.\.\.\)$/);
+    const known = /known: ([^;]+);/.exec(line)![1]!.split(', ');
+    expect(known.length).toBe(new Set(known).size);
+
+    const local = writeWork(server, 'local.yaml', 'name: local\nmode: exec\nprompt: stdin\nlastMessage: stdout\ncommand: [./bin/nothere]\n');
+    const l = await server.cli(['review', doc, '--agent', local]);
+    expect(l.exitCode).toBe(2);
+    expect(l.stderr).toBe(`orch-tmux review: Agent local: \`./bin/nothere\` (${join(dirname(local), 'bin', 'nothere')}, from the profile's folder) is not an executable file: check the path in ${local}`);
+  });
+
   test('doctor warns (ok stays true) when the default agent is not installed, and says how to get it', async ({ server }) => {
     // A PATH with tmux and the base tools only: no agent CLI.
     const bin = join(server.dir, 'bin');
