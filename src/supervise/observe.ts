@@ -32,6 +32,8 @@ export interface WorkerStatus {
   result: string | null;
   /** Where the answer came from (the declared channel), or the fallback kept for people. */
   resultSource?: string;
+  /** false: the state is derived from facts the store has not recorded yet (the next writer records it; readers never do). */
+  recorded?: false;
   /** What the agent said it cost (USD) and the tokens it reported, where it did. */
   cost?: number;
   tokens?: Tokens;
@@ -90,6 +92,7 @@ export function workerStatus(run: RunRecord, name: string, panes: Panes): Worker
     paneId: truth.start?.paneId ?? rec.paneId,
     result: answerFile(rec, evidence.answered),
     resultSource: evidence.answered ? readAnswer(rec)?.source : undefined,
+    ...(truth.state !== rec.state && truth.state !== 'unreachable' ? { recorded: false as const } : {}),
   };
 }
 

@@ -88,6 +88,10 @@ describe('monitor: death', () => {
     process.kill(Number(before.runnerPid), 'SIGKILL');
     process.kill(Number(before.agentPid), 'SIGKILL');
     expect(workerJson(run, 'w').state).toBe('running');
+    // status derives the end from the evidence and says it is not recorded yet; a reader never records it.
+    const status = JSON.parse(String((await server.cli(['status', run.id, '--json'])).stdout));
+    expect(status.workers[0]).toMatchObject({ name: 'w', state: 'failed', recorded: false });
+    expect(workerJson(run, 'w')).toMatchObject({ state: 'running', version: before.version });
     const report = await monitorOnce(server);
     expect(observed(report, 'w')).toMatchObject({ state: 'failed', actions: ['resume:1'] });
     expect(eventsOf(run, 'monitor.resume-failed')).toEqual([]);
