@@ -43,13 +43,6 @@ function parseWhole(text: string): unknown {
   return start > 0 ? parse(text.slice(start).trim()) : undefined;
 }
 
-/** The session id in one line of JSON output, if the line has it (the runner records it as it streams). */
-export function sessionIdIn(line: string, paths: JsonPaths): string | undefined {
-  if (!paths.sessionId || !line.trimStart().startsWith('{')) return undefined;
-  const id = pick(parse(line), paths.sessionId);
-  return typeof id === 'string' && id ? id : undefined;
-}
-
 /** Reads the agent's report from its JSON output: one object (json) or one object a line (jsonl). */
 export function readReport(text: string, kind: 'json' | 'jsonl', paths: JsonPaths): AgentReport {
   const objects = kind === 'json' ? [parseWhole(text)] : text.split('\n').filter((l) => l.trimStart().startsWith('{')).map(parse);

@@ -70,11 +70,6 @@ export function createWorker(rec: WorkerRecord): WorkerRecord {
   return written;
 }
 
-/** Notes the agent's session id (needed for resume) as soon as it is known. */
-export function recordSessionId(runDir: string, name: string, sessionId: string, fallback?: WorkerRecord): WorkerRecord | undefined {
-  return update(runDir, name, (rec) => (rec.sessionId === sessionId ? undefined : commit(rec, { ...rec, sessionId }, 'runner')), fallback);
-}
-
 /** The evidence the truth is derived from, gathered now (files and processes; tmux panes are the caller's). */
 export function gatherEvidence(rec: WorkerRecord, panes: Panes, nowMs = Date.now(), exit?: ExitFact) {
   // Which processes live is asked before the facts are read: a runner seen gone has written all it ever
