@@ -162,7 +162,7 @@ describe('review with the fake agent', () => {
     expect(readEvents(dir).filter((e) => e.kind === 'run.driving')).toHaveLength(1);
     // Done, the driver hands its window to the board: nothing of it stays running.
     let screen = '';
-    await waitUntil(async () => (screen = (await execa('tmux', ['-L', server.name, 'capture-pane', '-p', '-t', `=orch-${id}:orch`], { env: server.env, extendEnv: false })).stdout).startsWith(`${id} finished`), 'the board in the orch window')
+    await waitUntil(async () => (screen = (await execa('tmux', ['-L', server.name, 'capture-pane', '-p', '-t', `=orch-${id}:orch`], { env: server.env, extendEnv: false })).stdout).startsWith(`${id} finished`), 'the board in the orch window', 30_000)
       .catch((error: Error) => { throw new Error(`${error.message}; the window shows ${JSON.stringify(screen)}`); });
     // The driver draws the last board itself, then hands the window over (respawn-pane): it is gone after that.
     await waitUntil(() => processesMentioning(`run --resume ${id}`).length === 0, 'the driver to hand its window to the board', 10_000);
