@@ -8,17 +8,18 @@ import { parseLines } from './codec.js';
 import { workerPaths } from '../core/paths.js';
 import { fromStatus, type ExitFact, type StartFact } from '../core/facts.js';
 
+// One fact file, or undefined when there is none yet. A missing file is the common case (a running worker
+// has no exit fact) and is asked with stat's throwIfNoEntry: an ENOENT thrown per worker per pass cost more
+// than the reads. Facts are written whole (mv), so the stat and the read see the same file.
 function parse(path: string): { fields: Record<string, string>; time: string } | undefined {
-  let text: string;
-  let time: string;
   try {
-    text = readFileSync(path, 'utf8');
-    time = statSync(path).mtime.toISOString();
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (!st) return undefined;
+    const fields = parseLines(readFileSync(path, 'utf8'));
+    return { fields, time: fields.time || st.mtime.toISOString() };
   } catch {
     return undefined;
   }
-  const fields = parseLines(text);
-  return { fields, time: fields.time || time };
 }
 
 /** Records how an attempt ended, as the runner does (for tools and tests that stand in for a runner). */
