@@ -54,7 +54,8 @@ export function judgeExit(exit: ExitFact, e: Pick<Evidence, 'killRequested' | 'a
   if (e.agentFailure) return { state: 'failed', reason: e.agentFailure, agentSaid: true };
   const meaning = exit.code !== null && exit.code !== 0 ? e.exitCodes?.[String(exit.code)] : undefined;
   if (meaning) return { state: 'failed', reason: `agent exited with code ${exit.code}: ${meaning}`, agentSaid: true };
-  const words = e.lastWords ? `: ${e.lastWords}` : '';
+  // SIGKILL comes from outside (a person, the OOM killer): nothing the agent printed before it says why.
+  const words = e.lastWords && exit.signal !== 'SIGKILL' ? `: ${e.lastWords}` : '';
   if (exit.signal) return { state: 'failed', reason: `agent ended by ${exit.signal}${words}` };
   if (exit.code !== 0) return { state: 'failed', reason: `agent exited with code ${exit.code}${words}` };
   if (!e.answered) return { state: 'failed', reason: 'no result' };

@@ -76,6 +76,8 @@ export async function startClaudeStub() {
       case 'bash':
         return toolUse(res, body, 'Bash', { command: arg, description: 'stub command' });
       case 'fix': {
+        // A verifier sees the finding too: it checks, it does not find again.
+        if (/`VERDICT: PASS`/.test(prompt)) return reply(res, body, defaultText(prompt));
         if (!/Fix the findings/.test(prompt)) return reply(res, body, `Finding: the file needs this fix: [[fix:${arg}]]`);
         const [file, ...text] = arg.split('|');
         return toolUse(res, body, 'Write', { file_path: file, content: text.join('|') });
@@ -211,5 +213,7 @@ function oneLine(text) {
 
 function defaultText(prompt) {
   const lens = /^[ \t]*LENS:[ \t]*(.+?)[ \t]*$/m.exec(prompt);
-  return lens ? `stub reply for lens ${lens[1]}` : 'stub reply';
+  // A verifier is asked for a first line `VERDICT: PASS` or `VERDICT: FAIL`: it answers as asked.
+  const verdict = /first line of your final message is exactly `VERDICT: PASS`/.test(prompt) ? 'VERDICT: PASS\n' : '';
+  return `${verdict}${lens ? `stub reply for lens ${lens[1]}` : 'stub reply'}`;
 }

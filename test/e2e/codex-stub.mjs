@@ -250,7 +250,9 @@ function contentText(content) {
 // Default reply: "stub reply", plus " for lens x" when the prompt has a line "LENS: x".
 function defaultText(prompt) {
   const lens = /^[ \t]*LENS:[ \t]*(.+?)[ \t]*$/m.exec(prompt);
-  return lens ? `stub reply for lens ${lens[1]}` : 'stub reply';
+  // A verifier is asked for a first line `VERDICT: PASS` or `VERDICT: FAIL`: it answers as asked.
+  const verdict = /first line of your final message is exactly `VERDICT: PASS`/.test(prompt) ? 'VERDICT: PASS\n' : '';
+  return `${verdict}${lens ? `stub reply for lens ${lens[1]}` : 'stub reply'}`;
 }
 
 // One-line summary of a function_call_output: the text after "Output:" when codex adds a header.

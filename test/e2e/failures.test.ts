@@ -17,8 +17,10 @@ test('a failed turn (HTTP 500): the worker fails with codex\'s message and wait 
     const wait = await server.cli(['wait', run, '--timeout', '60', '--json'], { env: codex.env });
     expect(wait.exitCode).toBe(1);
     const w = JSON.parse(wait.stdout).workers[0];
-    // codex wrote no last message: no result; what it printed is kept for people in fallback.md, marked.
-    expect(w).toMatchObject({ state: 'failed', exitCode: 1, reason: 'no result', result: null });
+    // codex wrote no last message: no result; the reason is codex's own error line, and what it printed is
+    // kept for people in fallback.md, marked.
+    expect(w).toMatchObject({ state: 'failed', exitCode: 1, result: null });
+    expect(w.reason).toMatch(/^agent exited with code 1: ERROR: We.re currently experiencing high demand/);
     const runDir = JSON.parse((await server.cli(['status', run, '--json'], { env: codex.env })).stdout).dir;
     expect(JSON.parse(readFileSync(join(runDir, 'workers', 'w', 'worker.json'), 'utf8')).resultSource).toMatch(/^fallback:/);
     const fallback = readFileSync(join(runDir, 'workers', 'w', 'fallback.md'), 'utf8');

@@ -117,5 +117,7 @@ function oneLine(text) {
 
 function defaultText(prompt) {
   const lens = /^[ \t]*LENS:[ \t]*(.+?)[ \t]*$/m.exec(prompt);
-  return lens ? `stub reply for lens ${lens[1]}` : 'stub reply';
+  // A verifier is asked for a first line `VERDICT: PASS` or `VERDICT: FAIL`: it answers as asked.
+  const verdict = /first line of your final message is exactly `VERDICT: PASS`/.test(prompt) ? 'VERDICT: PASS\n' : '';
+  return `${verdict}${lens ? `stub reply for lens ${lens[1]}` : 'stub reply'}`;
 }

@@ -87,7 +87,7 @@ describe('gemini', () => {
       await waitUntil(() => gemini.stub.turns().some((t) => t.includes(prompt)), 'the re-launched gemini to send the turn', 30_000);
       process.kill(workerJson(run, 'w').agentPid as number, 'SIGKILL');
       expect((await server.cli(['wait', run.id, '--timeout', '20'])).exitCode).toBe(1);
-      expect(workerJson(run, 'w')).toMatchObject({ state: 'failed', reason: 'no result' });
+      expect(workerJson(run, 'w')).toMatchObject({ state: 'failed', reason: 'agent ended by SIGKILL' });
       // The record is settled before the exit fact is published (atomically): wait for the fact itself.
       const factsFile = join(workerDir(run, 'w'), 'exit-0.facts');
       await waitUntil(() => existsSync(factsFile), 'the runner to publish its exit fact');
