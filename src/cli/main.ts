@@ -6,7 +6,7 @@ import { OrchError, UsageError } from '../core/errors.js';
 import { packageRoot } from '../os/package.js';
 import { serverFromSocket } from '../tmux/run.js';
 import type { Command, Context } from './command.js';
-import { GLOBAL_OPTIONS } from './options.js';
+import { GLOBAL_OPTIONS, withOptionalValues } from './options.js';
 import { checkOptions, nearest } from './unknown-option.js';
 
 /** Every command, its one-line summary, and its module (loaded only when used, to start fast). */
@@ -112,8 +112,9 @@ export async function main(argv: string[], ctx?: Partial<Context>): Promise<numb
   // Known before parsing, so a bad option is reported in JSON too.
   c.json = rest.includes('--json');
   try {
-    checkOptions(rest, { ...GLOBAL_OPTIONS, ...command.options }, command.name);
-    const parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    const args = withOptionalValues(rest, command.optionalValues);
+    checkOptions(args, { ...GLOBAL_OPTIONS, ...command.options }, command.name);
+    const parsed = parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
     const values = parsed.values as Record<string, string | boolean | undefined>;
     if (values.help) {
       c.out(commandHelp(command));
