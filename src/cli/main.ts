@@ -19,6 +19,7 @@ const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = 
   wait: ['Wait until workers finish (bounded with --timeout)', () => import('./commands/wait.js')],
   result: ['Print a worker\'s last message', () => import('./commands/result.js')],
   log: ['Print a worker\'s screen or transcript', () => import('./commands/log.js')],
+  diff: ['Show what a --worktrees run\'s writers changed (a unified diff), or what one writer changed', () => import('./commands/diff.js')],
   explain: ['Show the evidence behind a worker\'s state: its newest hook line, or the screen lines and pattern', () => import('./commands/explain.js')],
   send: ['Type a message into an interactive worker and submit it exactly once', () => import('./commands/send.js')],
   keys: ['Press keys in a worker\'s window (y, Enter, Escape, C-c)', () => import('./commands/keys.js')],
