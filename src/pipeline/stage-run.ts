@@ -105,8 +105,10 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
         await waitForWorkers(run, tmux, [w.name]);
       }
     } else {
-      // Readers, and per-writer writers (each in its own tree), start together. Every start settles before a
-      // failure is thrown, so the finally below sees every copy made.
+      // Readers, and per-writer writers (each in its own tree), start together. The writers' worktrees are made
+      // first, one at a time (one git repository). Every start settles before a failure is thrown, so the
+      // finally below sees every copy made.
+      if (stage.write && d.writers && d.wt) for (const w of pending) await writerWorktree(run, d.wt, w.name);
       const started = await Promise.allSettled(pending.map(start));
       const failed = started.find((r) => r.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;

@@ -2,10 +2,10 @@
 // its own patch; the writers are merged onto the run's branch in stage order before the verifier, which sees the
 // merged tree. Writers that changed the same lines fail the run naming the file; the user's tree is never touched.
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { fakeAgentProfile, test } from '../helpers/tmux-server.js';
+import { fakeAgentProfile, openGate, test, waitUntil } from '../helpers/tmux-server.js';
 import { parseOut } from '../cli/support.js';
 import { gitIn, runDirs, treeHash, twoWriters, workerRecord, workerText, type DriveJson } from './support.js';
 
@@ -83,6 +83,34 @@ describe('--worktrees=per-writer', () => {
     expect(String(again.stderr)).toContain(`run failed: ${reason}\n`);
     expect(String(again.stderr)).toContain('not applied: the run failed');
     expect(treeHash(top)).toBe(before);
+  });
+
+  test('the writers of one fan-out stage run side by side, each in its own worktree, and are merged together', async ({ server }) => {
+    const { top } = await twoWriters(server, '', '');
+    const pattern = join(server.dir, 'fan-out.yaml');
+    // Both writers wait at one gate, opened only once both run: one at a time, the second would never start.
+    writeFileSync(pattern, [
+      'name: fan-out',
+      'stages:',
+      '  - id: write',
+      '    template: implementer',
+      '    write: true',
+      '    foreach: list',
+      '    over: "x,y"',
+      '    vars: { task: "[[gate:both]] [[write:{{item.id}}.txt:{{item.id}}\\n]]" }',
+      '',
+    ].join('\n'));
+    const running = server.cli(['run', pattern, '--agent', fakeAgentProfile, '--worktrees=per-writer', '--json'], { cwd: top });
+    const state = (name: string) => { try { return workerRecord(runDirs(server)[0]!, name).state; } catch { return undefined; } };
+    await waitUntil(() => state('write-x') === 'running' && state('write-y') === 'running', 'both writers running at once', 30_000);
+    openGate(server, 'both');
+    const r = await running;
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const out = parseOut<RunOut>(r);
+    expect(out.workers.map((w) => [w.name, w.state])).toEqual([['write-x', 'done'], ['write-y', 'done']]);
+    expect(workerRecord(out.dir, 'write-x').cwd).not.toBe(workerRecord(out.dir, 'write-y').cwd);
+    expect(out.changes).toMatchObject({ files: 2, added: 2 });
+    expect(await gitIn(server, top, 'show', `orch/${out.run}:x.txt`, `orch/${out.run}:y.txt`)).toBe('x\ny');
   });
 
   test('--worktrees takes no value, run or per-writer (also as the next argument); anything else exits 2 and makes nothing', async ({ server }) => {
