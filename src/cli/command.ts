@@ -25,11 +25,20 @@ export interface Command {
   /** Extra lines for `--help`. */
   details?: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** String options whose value may be left out (`--worktrees` alone): the bare flag reads as `bare`, and a
+   * next argument that is one of `values` is its value (`--worktrees per-writer`). */
+  optionalValues?: Record<string, OptionalValue>;
   /** How many positionals: [min, max] (max Infinity for "any"). */
   positionals: [number, number];
   /** More `--help` for what the positionals name (`run review-fix --help`: the pattern's variables and stages). */
   helpFor?(ctx: Context, positionals: string[]): string;
   run(ctx: Context, values: Values, positionals: string[]): Promise<number>;
+}
+
+/** How a string option reads when its value is left out, and the values it takes. */
+export interface OptionalValue {
+  bare: string;
+  values: readonly string[];
 }
 
 /** Prints a value as JSON on stdout. */

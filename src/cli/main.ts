@@ -6,7 +6,7 @@ import { OrchError, UsageError } from '../core/errors.js';
 import { packageRoot } from '../os/package.js';
 import { serverFromSocket } from '../tmux/run.js';
 import type { Command, Context } from './command.js';
-import { GLOBAL_OPTIONS } from './options.js';
+import { GLOBAL_OPTIONS, withOptionalValues } from './options.js';
 import { checkOptions, nearest } from './unknown-option.js';
 
 /** Every command, its one-line summary, and its module (loaded only when used, to start fast). */
@@ -19,6 +19,7 @@ const COMMANDS: Record<string, [string, () => Promise<{ command: Command }>]> = 
   wait: ['Wait until workers finish (bounded with --timeout)', () => import('./commands/wait.js')],
   result: ['Print a worker\'s last message', () => import('./commands/result.js')],
   log: ['Print a worker\'s screen or transcript', () => import('./commands/log.js')],
+  diff: ['Show what a --worktrees run\'s writers changed (a unified diff), or what one writer changed', () => import('./commands/diff.js')],
   explain: ['Show the evidence behind a worker\'s state: its newest hook line, or the screen lines and pattern', () => import('./commands/explain.js')],
   send: ['Type a message into an interactive worker and submit it exactly once', () => import('./commands/send.js')],
   keys: ['Press keys in a worker\'s window (y, Enter, Escape, C-c)', () => import('./commands/keys.js')],
@@ -112,8 +113,9 @@ export async function main(argv: string[], ctx?: Partial<Context>): Promise<numb
   // Known before parsing, so a bad option is reported in JSON too.
   c.json = rest.includes('--json');
   try {
-    checkOptions(rest, { ...GLOBAL_OPTIONS, ...command.options }, command.name);
-    const parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    const args = withOptionalValues(rest, command.optionalValues);
+    checkOptions(args, { ...GLOBAL_OPTIONS, ...command.options }, command.name);
+    const parsed = parseArgs({ args, options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
     const values = parsed.values as Record<string, string | boolean | undefined>;
     if (values.help) {
       c.out(commandHelp(command));

@@ -1,5 +1,5 @@
 import { UsageError } from '../core/errors.js';
-import type { Command, Values } from './command.js';
+import type { Command, OptionalValue, Values } from './command.js';
 import { list, str } from './command.js';
 
 /** Options every command takes. */
@@ -31,4 +31,24 @@ export function numberOption(values: Values, name: string, fallback: number, min
   const n = Number(raw);
   if (!Number.isFinite(n) || n < min || n > max) throw new UsageError(`Expected --${name} to be a number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+/** argv with each option of `optional` given its value: node's parseArgs has no option whose value may be
+ * left out, so `--worktrees` alone becomes `--worktrees=run` (and `--worktrees per-writer` one argument). */
+export function withOptionalValues(args: readonly string[], optional: Record<string, OptionalValue> = {}): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') return [...out, ...args.slice(i)];
+    const spec = arg.startsWith('--') ? optional[arg.slice(2)] : undefined;
+    if (!spec) {
+      out.push(arg);
+      continue;
+    }
+    const next = args[i + 1];
+    const given = next !== undefined && spec.values.includes(next);
+    out.push(`${arg}=${given ? next : spec.bare}`);
+    if (given) i++;
+  }
+  return out;
 }

@@ -21,14 +21,18 @@ export interface WorkerTarget {
 /** Finds `<run> <worker>`; an unknown run or worker is a usage error naming what exists. */
 export function findWorker(ctx: Context, runRef: string, name: string): WorkerTarget {
   const run = findRun(runRef);
-  checkWorkerName(name);
-  const worker = readWorker(run.dir, name);
-  if (!worker) {
-    const known = listWorkerNames(run.dir);
-    throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}: it has ${known.join(', ') || 'no workers'}`, { code: 'unknown_worker' });
-  }
+  const worker = workerOf(run, name);
   const runTmux = tmuxForRun(run, ctx.server);
   return { run, worker, tmux: workerTmux(worker, runTmux), runTmux };
+}
+
+/** A worker of a run, for commands that read its files only (no tmux); an unknown one names those that exist. */
+export function workerOf(run: RunRecord, name: string): WorkerRecord {
+  checkWorkerName(name);
+  const worker = readWorker(run.dir, name);
+  if (worker) return worker;
+  const known = listWorkerNames(run.dir);
+  throw new UsageError(`Unknown worker ${JSON.stringify(name)} in run ${run.id}: it has ${known.join(', ') || 'no workers'}`, { code: 'unknown_worker' });
 }
 
 /** The pane of a worker whose agent still runs (send, keys); a finished worker is refused. */

@@ -24,6 +24,8 @@ export function runPaths(dir: string) {
     /** The policy in force, frozen when the run started (monitor/config.ts). */
     policy: join(dir, 'policy.json'),
     synthesis: join(dir, 'synthesis.md'),
+    /** --worktrees: what the writers changed, against the starting point (pipeline/workspace.ts). */
+    changes: join(dir, 'changes.patch'),
     workers: join(dir, 'workers'),
     monitorState: join(dir, 'monitor.json'),
     driverEnv: join(dir, 'driver-env.json'),
@@ -54,6 +56,8 @@ export function workerPaths(runDir: string, name: string) {
     /** Facts the runner reports for one attempt (0 = first start, n = n-th resume): `key=value` lines. */
     startFacts: (attempt: number) => `${dir}/start-${attempt}.facts`,
     exitFacts: (attempt: number) => `${dir}/exit-${attempt}.facts`,
+    /** --worktrees=per-writer: what this writer changed in its own worktree, against where it started. */
+    changes: `${dir}/changes.patch`,
     /** A rehearsal's stand-in answer. */
     rehearsal: `${dir}/rehearsal.md`,
     lastMessage: `${dir}/last-message.txt`,

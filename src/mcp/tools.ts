@@ -83,7 +83,7 @@ function buildTools(z: Zod): ToolSpec[] {
     agent: agent.optional(),
     synthAgent: agent.optional(),
     context: z.string().min(1).optional().describe('context pack YAML file'),
-    worktrees: z.boolean().optional().describe('each writer in its own git worktree'),
+    worktrees: z.union([z.boolean(), z.literal('per-writer')]).optional().describe('true: the run works in one git worktree of its own; per-writer: each writer in its own, merged after'),
     name: z.string().min(1).optional(),
     dryRun: z.boolean().optional(),
   });

@@ -1,6 +1,7 @@
 // Drives a pattern run: its stages in order, each stage's results passed to the stages that need them, a
 // verdict's FAIL sent back for another round while --rounds allow, the run's own plan kept step by step, and
-// with --worktrees the writers' change collected at the end. Finished workers are kept, so this also resumes.
+// with --worktrees the writers' change collected at the end (per-writer: each writer's kept, and merged before
+// the next stage that is not a writer). Finished workers are kept, so this also resumes.
 import { join } from 'node:path';
 import { loadProfile, profileVariables } from '../agents/resolve.js';
 import { UsageError } from '../core/errors.js';
@@ -23,8 +24,9 @@ import { agentVars, resolvePatternVars, type PatternEnv, type PatternInputs } fr
 import { judgeStage, labelledResult, readResult } from './judge.js';
 import { loadPattern } from './pattern.js';
 import { policyOf, runStage, type Drive } from './stage-run.js';
-import { needsWorktree, nextRound, stageRuns, stepTitle, type StageRun } from './stages.js';
+import { needsWorktree, nextRound, stageRuns, stepTitle, type PlannedWorker, type StageRun } from './stages.js';
 import { collectChanges, gitTop, runWorktree, type Changes } from './workspace.js';
+import { collectWriter, conflictReason, mergeWriters, readWriterWorktree } from './writers.js';
 
 /** What a finished (or stopped) pattern run produced. */
 export interface PatternOutcome {
@@ -60,12 +62,15 @@ async function openDrive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: 
   const pattern = loadPattern(inputs.patternFile);
   const profiles = { main: loadProfile(inputs.agent, penv.cwd), synth: loadProfile(inputs.synthAgent ?? inputs.agent, penv.cwd) };
   const hostDirs = new Map<string, Promise<string>>();
+  // With --worktrees every stage works in the run's one worktree (the writers' changes are what later stages
+  // see); per-writer, each writer in its own, merged onto the run's before the next stage that is not a writer.
+  const wt = inputs.worktrees && needsWorktree(pattern) && !inputs.dryRun ? await runWorktree(run) : undefined;
   return {
     penv, run, tmux, inputs, pattern, profiles, onTick, all: [],
     values: resolvePatternVars(pattern, inputs.vars, [...profileVariables(profiles.main), ...profileVariables(profiles.synth)], inputs.labels),
     forAgents: agentVars(inputs.vars, [profiles.main, profiles.synth]),
-    // With --worktrees every stage works in the run's one worktree (the writers' changes are what later stages see).
-    wt: inputs.worktrees && needsWorktree(pattern) && !inputs.dryRun ? await runWorktree(run) : undefined,
+    wt,
+    writers: wt && inputs.worktrees === 'per-writer' ? [] : undefined,
     userTop: (await gitTop(run.cwd))?.top ?? run.cwd,
     hostDir: (h: Host) => hostDirs.get(h.name) ?? hostDirs.set(h.name, remoteRunDir(h, run)).get(h.name)!,
   };
@@ -79,6 +84,8 @@ async function drive(d: Drive): Promise<PatternOutcome> {
   const results: Record<string, string> = {};
   const outputs: Record<string, string> = {};
   let failure: string | undefined;
+  // Per-writer: why the writers' changes could not be merged (a conflict), once it is known.
+  let unmerged: string | undefined;
   appendEvent(run.dir, { kind: 'run.driving', detail: { pattern: d.pattern.name, pid: process.pid } });
   // The run keeps a plan of its own: one step per stage run, closed as each ends (kept on --resume).
   let plan: Plan = readPlan(run.dir) ?? newPlan(queue.map(stepTitle));
@@ -86,6 +93,14 @@ async function drive(d: Drive): Promise<PatternOutcome> {
   for (let index = 0; index < queue.length; index++) {
     const sr = queue[index]!;
     const { stage, workers, round } = sr;
+    // A stage that reads or verifies the writers' work sees it merged; a conflict ends the drive here.
+    if (d.writers && !stage.write) unmerged = await mergeStep(d);
+    if (unmerged) {
+      failure ??= unmerged;
+      plan = closeStep(plan, index, 'failed', false);
+      await publishPlan(run.dir, run.session, tmux, plan, { verb: 'driver', failed: stage.id, reason: unmerged });
+      break;
+    }
     const needs = Object.fromEntries(stage.needs.map((n) => [`needs.${n}`, results[n] ?? '']));
     // A stage sent back by a verdict gets that verdict's findings.
     const feedback = round > 1 ? results[queue.slice(0, index).reverse().find((r) => r.stage.verdict?.retry === stage.id)?.stage.id ?? ''] : undefined;
@@ -96,7 +111,8 @@ async function drive(d: Drive): Promise<PatternOutcome> {
       writeFileAtomic(path, workers.length === 1 ? readResult(run, workers[0]!.name) ?? '' : results[stage.id]!);
       outputs[stage.output] = path;
     }
-    const judged = judgeStage(run, stage, ended);
+    const kept = d.writers && stage.write ? await keepWriters(d, workers) : undefined;
+    const judged = kept ? { reason: kept } : judgeStage(run, stage, ended);
     // Only a FAIL goes back (its findings are what the retry stage acts on); no verdict at all ends the drive.
     const retry = judged.verdict === 'fail' && round < rounds ? queue.findIndex((r) => r.stage.id === stage.verdict?.retry) : -1;
     if (retry >= 0) {
@@ -108,7 +124,7 @@ async function drive(d: Drive): Promise<PatternOutcome> {
     } else if (judged.reason) {
       failure ??= judged.reason;
     }
-    const stop = judged.verdict ? retry < 0 : ended.every((w) => w.state !== 'done');
+    const stop = judged.verdict ? retry < 0 : Boolean(kept) || ended.every((w) => w.state !== 'done');
     const status = judged.reason ? 'failed' : 'completed';
     if (plan.steps[index]?.status !== status) {
       plan = closeStep(plan, index, status, !stop);
@@ -117,7 +133,43 @@ async function drive(d: Drive): Promise<PatternOutcome> {
     if (stop) break;
   }
   const final = await waitForWorkers(run, tmux, d.all, { onTick: d.onTick });
+  // The last writers (a pattern that ends with writers, or stopped after them) are merged too.
+  if (d.writers && !unmerged) unmerged = await mergeStep(d);
+  failure ??= unmerged;
   return finish(d, { ok: failure === undefined, reason: failure, workers: final.workers, outputs });
+}
+
+// Per-writer: each writer's change committed on its branch and kept as its patch, in stage order for the merge.
+async function keepWriters(d: Drive, workers: PlannedWorker[]): Promise<string | undefined> {
+  for (const w of workers) {
+    const own = readWriterWorktree(d.run.dir, w.name);
+    if (!own) continue;
+    try {
+      const changes = await collectWriter(d.run, own);
+      appendEvent(d.run.dir, { worker: w.name, kind: 'writer.changes', detail: { ...changes } });
+      d.writers!.push(own);
+    } catch (error) {
+      const message = String((error as Error).message);
+      appendEvent(d.run.dir, { worker: w.name, kind: 'writer.changes-failed', detail: { error: message, worktree: own.root } });
+      return `the change of writer ${w.name} could not be collected (${message}); it is in ${own.root}`;
+    }
+  }
+  return undefined;
+}
+
+// Per-writer: the writers kept so far merged onto the run's branch; the reason the run fails when they conflict.
+async function mergeStep(d: Drive): Promise<string | undefined> {
+  try {
+    const { merged, conflict } = await mergeWriters(d.run, d.wt!, d.writers!);
+    if (merged.length) appendEvent(d.run.dir, { kind: 'run.merged', detail: { writers: merged } });
+    if (!conflict) return undefined;
+    appendEvent(d.run.dir, { worker: conflict.writer, kind: 'run.conflict', detail: { ...conflict } });
+    return conflictReason(d.run, conflict);
+  } catch (error) {
+    const message = String((error as Error).message);
+    appendEvent(d.run.dir, { kind: 'run.merge-failed', detail: { error: message, worktree: d.wt!.root } });
+    return `the writers' changes could not be merged (${message}); they are on their branches`;
+  }
 }
 
 // With --worktrees the writers' change is collected from the run's worktree (a branch and changes.patch).

@@ -23,7 +23,8 @@ export interface PatternInputs {
   agent: string;
   synthAgent?: string;
   dryRun: boolean;
-  worktrees: boolean;
+  /** --worktrees: false (the user's tree), true (one worktree for the run), or `per-writer` (one per writer, merged after). */
+  worktrees: boolean | 'per-writer';
   noSynth: boolean;
   context: Record<string, string>;
   /** --hosts: where read-only workers may run (`local` is this machine); the synthesis and writers stay here. */

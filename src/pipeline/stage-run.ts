@@ -29,6 +29,7 @@ import type { PatternEnv, PatternInputs } from './inputs.js';
 import type { Pattern } from './pattern.js';
 import { renderPrompt, sandboxOf, type PlannedWorker, type StageRun } from './stages.js';
 import { dropScratch, pathInCopy, scratchCopy, type RunWorktree, type Workspace } from './workspace.js';
+import { writerWorktree, type WriterWorktree } from './writers.js';
 
 /** What every stage of one drive shares: the run, its inputs as resolved, where writers work, who listens. */
 export interface Drive {
@@ -41,8 +42,10 @@ export interface Drive {
   values: Record<string, string>;
   /** The --var values meant for the agents' own placeholders. */
   forAgents: Record<string, string>;
-  /** With --worktrees: the run's one worktree (every stage works there). */
+  /** With --worktrees: the run's one worktree (every stage works there, but per-writer writers). */
   wt?: RunWorktree;
+  /** With --worktrees=per-writer: the writers' own worktrees so far, in stage order (the order they merge in). */
+  writers?: WriterWorktree[];
   /** Top of the user's tree (its git toplevel, else the run's cwd). */
   userTop: string;
   /** The run's folder on a host, made once per drive. */
@@ -79,7 +82,9 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
     // the run's worktree (its test caches never reach the branch or changes.patch).
     const copy = stage.scratch && !inputs.dryRun ? await scratchCopy(run, w.name, d.wt?.cwd ?? run.cwd) : undefined;
     if (copy) scratch.push(copy);
-    const ws = copy ?? d.wt;
+    // Per-writer: a writer works in its own worktree, made from the run's branch as the last merge left it.
+    const own = stage.write && d.writers && d.wt ? await writerWorktree(run, d.wt, w.name) : undefined;
+    const ws = copy ?? own ?? d.wt;
     const prompt = renderPrompt(penv.templates, w, ws ? relocated(d, ws) : d.values, needs, inputs.context, run, feedback);
     const profile = stage.agent === 'synth' ? d.profiles.synth : d.profiles.main;
     if (stage.web && !profile.webSearch) warnOnce(d, `agent ${profile.name} has no web search in its profile (webSearch:), so stage ${stage.id} works without it`);
@@ -91,7 +96,7 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
     await launchPrepared(tmux, run, record, prompt, penv.env);
   };
   try {
-    if (stage.write) {
+    if (stage.write && !d.writers) {
       // One writer per working tree: a writer still running from before a --resume finishes first.
       const adopted = workers.filter((w) => !pending.includes(w)).map((w) => w.name);
       if (adopted.length && pending.length) await waitForWorkers(run, tmux, adopted);
@@ -100,7 +105,10 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
         await waitForWorkers(run, tmux, [w.name]);
       }
     } else {
-      // Every start settles before a failure is thrown, so the finally below sees every copy made.
+      // Readers, and per-writer writers (each in its own tree), start together. The writers' worktrees are made
+      // first, one at a time (one git repository). Every start settles before a failure is thrown, so the
+      // finally below sees every copy made.
+      if (stage.write && d.writers && d.wt) for (const w of pending) await writerWorktree(run, d.wt, w.name);
       const started = await Promise.allSettled(pending.map(start));
       const failed = started.find((r) => r.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;

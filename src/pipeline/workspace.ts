@@ -3,8 +3,9 @@
 // for verifiers. The user's tree is never written; the change comes back as a branch and a patch.
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { describeEnd, runProgram } from '../os/run-program.js';
+import { describeEnd, runProgram, type ProgramResult } from '../os/run-program.js';
 import { writeFileAtomic } from '../os/atomic.js';
+import { runPaths } from '../core/paths.js';
 import { type RunRecord } from '../core/run.js';
 import { GIT_QUICK_TIMEOUT_MS, GIT_TIMEOUT_MS } from '../core/timing.js';
 
@@ -37,8 +38,14 @@ export interface Changes {
 // The user's git hooks and commit signing never run on our commits and checkouts (a pinentry would hang the run).
 const QUIET = ['-c', 'core.hooksPath=/dev/null', '-c', 'commit.gpgsign=false'];
 
-async function git(cwd: string, args: string[], env?: Record<string, string>): Promise<string> {
-  const r = await runProgram('env', [...Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`), 'git', ...QUIET, '-C', cwd, ...args], { timeoutMs: GIT_TIMEOUT_MS });
+/** Runs git in `cwd` (argv, no shell; the user's hooks and signing off) and returns whatever it did. */
+export async function tryGit(cwd: string, args: string[], env?: Record<string, string>): Promise<ProgramResult> {
+  return runProgram('env', [...Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`), 'git', ...QUIET, '-C', cwd, ...args], { timeoutMs: GIT_TIMEOUT_MS });
+}
+
+/** Runs git in `cwd` and returns its stdout; a failure throws with git's own words. */
+export async function git(cwd: string, args: string[], env?: Record<string, string>): Promise<string> {
+  const r = await tryGit(cwd, args, env);
   if (r.exitCode !== 0) throw new Error(`git ${args[0]} failed: ${r.stderr.trim() || describeEnd('git', r)}`);
   return r.stdout;
 }
@@ -51,8 +58,8 @@ export async function gitTop(cwd: string): Promise<{ top: string; prefix: string
   return { top: top!, prefix };
 }
 
-// Commits made here are the tool's, not the user's, when the user has no identity configured.
-async function identity(top: string): Promise<string[]> {
+/** git options for commits made here: the tool's identity when the user has none configured. */
+export async function identity(top: string): Promise<string[]> {
   const r = await runProgram('git', ['-C', top, 'config', 'user.email'], { timeoutMs: GIT_QUICK_TIMEOUT_MS });
   return r.exitCode === 0 ? [] : ['-c', 'user.name=orch-tmux', '-c', 'user.email=orch-tmux@localhost'];
 }
@@ -75,7 +82,7 @@ async function snapshot(top: string, indexFile: string, message: string, runDir:
 }
 
 /** Copies the untracked files `.worktreeinclude` lists (gitignore syntax: `.env`, `node_modules/`) into a new tree. */
-async function copyIncluded(top: string, dest: string): Promise<string[]> {
+export async function copyIncluded(top: string, dest: string): Promise<string[]> {
   const list = join(top, '.worktreeinclude');
   if (!existsSync(list)) return [];
   const out = await git(top, ['ls-files', '-z', '--others', '--ignored', `--exclude-from=${list}`]);
@@ -113,14 +120,19 @@ export async function runWorktree(run: RunRecord): Promise<RunWorktree> {
   return wt;
 }
 
-/** Removes a run's worktree (`--worktrees`) from its repository's worktree list; its branch, the change, stays.
- * Returns the branch, or undefined for a run without one. */
+/** Removes a run's worktree (`--worktrees`), and each writer's (`--worktrees=per-writer`, recorded in
+ * `<run>/worktrees/<writer>.json`), from its repository's worktree list; the branches, the change, stay.
+ * Returns the run's branch, or undefined for a run without one. */
 export async function removeRunWorktree(runDir: string): Promise<string | undefined> {
   const record = join(runDir, 'worktree.json');
   if (!existsSync(record)) return undefined;
   const wt = JSON.parse(readFileSync(record, 'utf8')) as RunWorktree;
-  await git(wt.source, ['worktree', 'remove', '--force', wt.root]).catch(() => undefined);
-  rmSync(wt.root, { recursive: true, force: true });
+  const writers = join(runDir, 'worktrees');
+  const trees = existsSync(writers) ? readdirSync(writers).filter((f) => f.endsWith('.json')).map((f) => (JSON.parse(readFileSync(join(writers, f), 'utf8')) as Workspace).root) : [];
+  for (const root of [wt.root, ...trees]) {
+    await git(wt.source, ['worktree', 'remove', '--force', root]).catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
+  }
   await git(wt.source, ['worktree', 'prune']).catch(() => undefined);
   return wt.branch;
 }
@@ -174,20 +186,49 @@ function copyTree(src: string, dest: string, skip: string): void {
 
 /** Commits what the writers changed on the run's branch and writes `<run>/changes.patch` against the starting point. */
 export async function collectChanges(run: RunRecord, wt: RunWorktree): Promise<Changes> {
-  await git(wt.root, ['add', '-A', '--', '.']);
-  const staged = await runProgram('git', ['-C', wt.root, 'diff', '--cached', '--quiet'], { timeoutMs: GIT_TIMEOUT_MS });
-  if (staged.exitCode === 1) await git(wt.root, [...(await identity(wt.root)), 'commit', '-q', '--no-verify', '-m', `orch-tmux: changes of run ${run.id}`]);
-  const patch = await git(wt.root, ['diff', '--binary', wt.base, 'HEAD']);
-  const path = join(run.dir, 'changes.patch');
-  writeFileAtomic(path, patch);
+  await commitAll(wt.root, `orch-tmux: changes of run ${run.id}`);
+  return writePatch(wt.root, wt.base, runPaths(run.dir).changes, wt.branch);
+}
+
+/** Commits everything changed in a worktree (new files included, ignored ones not), when anything did. */
+export async function commitAll(root: string, message: string): Promise<void> {
+  await git(root, ['add', '-A', '--', '.']);
+  const staged = await runProgram('git', ['-C', root, 'diff', '--cached', '--quiet'], { timeoutMs: GIT_TIMEOUT_MS });
+  if (staged.exitCode === 1) await git(root, [...(await identity(root)), 'commit', '-q', '--no-verify', '-m', message]);
+}
+
+/** Writes the change from `from` to HEAD of a worktree as a patch file at `path`, and counts it. */
+export async function writePatch(root: string, from: string, path: string, branch: string): Promise<Changes> {
+  writeFileAtomic(path, await git(root, ['diff', '--binary', from, 'HEAD']));
   let files = 0, added = 0, removed = 0;
-  for (const line of (await git(wt.root, ['diff', '--numstat', wt.base, 'HEAD'])).split('\n').filter(Boolean)) {
+  for (const line of (await git(root, ['diff', '--numstat', from, 'HEAD'])).split('\n').filter(Boolean)) {
     const [a, r] = line.split('\t');
     files++;
     added += Number(a) || 0;
     removed += Number(r) || 0;
   }
-  return { patch: path, branch: wt.branch, files, added, removed };
+  return { patch: path, branch, files, added, removed };
+}
+
+/** The files a patch changes (the new name of a renamed one), read by git itself (quoted names, binaries). */
+export async function patchFiles(path: string): Promise<string[]> {
+  if (!readFileSync(path, 'utf8').trim()) return [];
+  // Outside any repository (GIT_DIR names none): inside one, git apply would leave out paths above its cwd.
+  const r = await runProgram('env', ['GIT_DIR=/nonexistent', 'git', 'apply', '--numstat', '-z', path], { timeoutMs: GIT_QUICK_TIMEOUT_MS });
+  if (r.exitCode !== 0) throw new Error(`git apply --numstat failed on ${path}: ${r.stderr.trim() || describeEnd('git', r)}`);
+  // `added TAB removed TAB path NUL`, or for a rename `added TAB removed TAB NUL old NUL new NUL`.
+  const parts = r.stdout.split('\0');
+  const files: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const [, , name] = parts[i]!.split('\t');
+    if (name === undefined) continue;
+    if (name !== '') files.push(name);
+    else {
+      files.push(parts[i + 2]!);
+      i += 2;
+    }
+  }
+  return files;
 }
 
 /** What a worktree run's change is and, only for a change that passed, how to bring it into the user's tree;

@@ -12,7 +12,7 @@ const env = cleanEnv({ ORCH_TMUX_HOME: join(state, 'home'), ORCH_TMUX_RUNS: join
 const cli = (args: string[]) => execa(process.execPath, [cliPath, ...args], { env, extendEnv: false, reject: false, cwd: state });
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-const COMMANDS = ['review', 'run', 'new', 'spawn', 'status', 'wait', 'result', 'log', 'explain', 'send', 'keys', 'approve', 'deny', 'kill', 'resume', 'plan', 'monitor', 'policy', 'trust', 'cron', 'ls', 'prune', 'report', 'attach', 'templates', 'hosts', 'doctor', 'skill', 'mcp'];
+const COMMANDS = ['review', 'run', 'new', 'spawn', 'status', 'wait', 'result', 'log', 'diff', 'explain', 'send', 'keys', 'approve', 'deny', 'kill', 'resume', 'plan', 'monitor', 'policy', 'trust', 'cron', 'ls', 'prune', 'report', 'attach', 'templates', 'hosts', 'doctor', 'skill', 'mcp'];
 
 /** The command names listed under "Commands:" in the main help, one a line. */
 function listed(help: string): string[] {

@@ -130,3 +130,60 @@ export function writeSandboxProfile(server: TestServer): string {
   ].join('\n'));
   return path;
 }
+
+/** git in a test's folder, with a test identity and the hermetic environment; stdout. */
+export async function gitIn(server: TestServer, cwd: string, ...args: string[]): Promise<string> {
+  const r = await execa('git', args, { cwd, env: { ...server.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' }, extendEnv: false });
+  return String(r.stdout);
+}
+
+/**
+ * A git repository in the test's work folder (shared.txt committed) and a pattern file beside it: two writer
+ * stages (write-a, write-b) whose fake agent writes what `a` and `b` say (`[[write:FILE:TEXT]]`), then a
+ * verifier (scratch) whose answer shows a.txt, b.txt and shared.txt as it finds them.
+ */
+export async function twoWriters(server: TestServer, a: string, b: string): Promise<{ top: string; pattern: string }> {
+  const top = join(server.dir, 'work');
+  await gitIn(server, top, 'init', '-q', '-b', 'main');
+  writeFileSync(join(top, 'shared.txt'), 'one\ntwo\nthree\n');
+  await gitIn(server, top, 'add', '-A');
+  await gitIn(server, top, 'commit', '-q', '-m', 'start');
+  const pattern = join(server.dir, 'two-writers.yaml');
+  const task = (directive: string) => JSON.stringify(`Edit the tree. ${directive}`);
+  writeFileSync(pattern, [
+    'name: two-writers',
+    'description: Two writers side by side, then a verifier of what they made together.',
+    'stages:',
+    '  - id: write-a',
+    '    template: implementer',
+    '    write: true',
+    `    vars: { task: ${task(a)} }`,
+    '  - id: write-b',
+    '    template: implementer',
+    '    write: true',
+    `    vars: { task: ${task(b)} }`,
+    '  - id: verify',
+    '    template: verifier',
+    '    scratch: true',
+    '    needs: [write-a, write-b]',
+    "    verdict: { pass: '^VERDICT:\\s*PASS\\b', fail: '^VERDICT:\\s*FAIL\\b' }",
+    '    vars: { task: "Check both changes. [[show:a.txt]] [[show:b.txt]] [[show:shared.txt]]" }',
+    '',
+  ].join('\n'));
+  return { top, pattern };
+}
+
+/** Every file of a tree but .git, hashed together with its name: equal before and after means untouched. */
+export function treeHash(root: string): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
+      if (e.name === '.git') continue;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else hash.update(`${p}\0`).update(readFileSync(p));
+    }
+  };
+  walk(root);
+  return hash.digest('hex');
+}
