@@ -108,8 +108,14 @@ export async function stopTestServer(s: TestServer): Promise<void> {
   await execa('tmux', ['-L', s.name, 'kill-server'], { reject: false, env: cleanEnv() });
   const uid = process.getuid?.() ?? 0;
   rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${uid}`, s.name), { force: true });
-  // Runners of the killed server may still be writing their last files for a moment.
-  rmSync(s.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  // Runners of the killed server, and a run's settle step, may still be writing their last files: when the
+  // folder will not go, wait for every process of ours that belongs to this server to end, then remove it.
+  try {
+    rmSync(s.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  } catch {
+    await waitUntil(() => ourProcesses(s).length === 0, `the processes of ${s.name} to end`, 30_000, 100).catch(() => undefined);
+    rmSync(s.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
+  }
 }
 
 /** vitest `test` with a `server` fixture: a fresh private tmux server per test. */
