@@ -1,16 +1,34 @@
 // `orch-tmux report --md`: the same facts as the HTML page, for an issue or PR; agents' Markdown is rendered
 // as Markdown under the report's headings (headings demoted, open fences closed, raw HTML shown as text),
-// cells escaped. The page itself is checked in a real
-// browser in test/e2e/report-browser.test.ts.
+// cells escaped. The HTML page's timeline keeps every axis label inside the picture. The page itself is
+// checked in a real browser in test/e2e/report-browser.test.ts.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { agentMarkdown } from '../../src/views/agent-markdown.js';
 import { renderMarkdown } from '../../src/views/report-markdown.js';
-import { escapeHtml } from '../../src/views/report-html.js';
+import { escapeHtml, renderHtml } from '../../src/views/report-html.js';
 import { type ReportWorker, type RunReport } from '../../src/views/report-model.js';
 import { test } from '../helpers/tmux-server.js';
 import { newRun, parseOut, spawnFake, workerDir } from '../cli/support.js';
+
+/** Every axis label of a page's timeline: its x, anchor, text, and the picture's width. */
+function axisLabels(page: string): { width: number; labels: { x: number; anchor: string; text: string }[] } {
+  const svg = /<svg class="timeline"[^>]* width="(\d+)"[\s\S]*?<\/svg>/.exec(page);
+  expect(svg, 'the timeline').not.toBeNull();
+  const axis = /<g class="axis">([\s\S]*?)<\/g>/.exec(svg![0]);
+  expect(axis, 'the axis').not.toBeNull();
+  const labels = [...axis![1]!.matchAll(/<text class="tick" x="([\d.]+)"[^>]*text-anchor="(start|middle|end)"[^>]*>([^<]*)<\/text>/g)]
+    .map((m) => ({ x: Number(m[1]), anchor: m[2]!, text: m[3]! }));
+  return { width: Number(svg![1]), labels };
+}
+
+/** True when a label drawn at x with its anchor fits in [0, width], at a generous 9 px a character (12 px font; Chromium draws ~7.8). */
+function fits(l: { x: number; anchor: string; text: string }, width: number): boolean {
+  const w = l.text.length * 9;
+  const [from, to] = l.anchor === 'start' ? [l.x, l.x + w] : l.anchor === 'end' ? [l.x - w, l.x] : [l.x - w / 2, l.x + w / 2];
+  return from >= 0 && to <= width;
+}
 
 /** A report built by hand: a finished run of `ms` with the given workers (for the renderers alone). */
 function report(ms: number, workers: Partial<ReportWorker>[], extra: Partial<RunReport> = {}): RunReport {
@@ -26,7 +44,7 @@ function report(ms: number, workers: Partial<ReportWorker>[], extra: Partial<Run
 }
 
 describe('report', () => {
-  test('--md: a worker table with exit codes and resumes, the events, each result as Markdown under its heading; --html writes a page that names every worker', async ({ server }) => {
+  test('--md: a worker table with exit codes and resumes, the events, each result as Markdown under its heading; --html writes a page that names every worker, its axis labels inside the picture', async ({ server }) => {
     const run = await newRun(server);
     await spawnFake(server, run.id, 'good', '[[reply:all | fine ``` here]]');
     await spawnFake(server, run.id, 'rich', '[[reply:# Findings\n\n- a `<b>` tag\n\n```sh\n# not a heading\n</details>\n]]');
@@ -55,6 +73,9 @@ describe('report', () => {
     expect(page).toContain('data-worker="bad"');
     expect(page).toContain('all | fine ``` here');
     expect(page).not.toMatch(/<script/i);
+    const { width, labels } = axisLabels(page);
+    expect(labels).toHaveLength(6);
+    for (const l of labels) expect(fits(l, width), `axis label ${JSON.stringify(l)} inside 0..${width}`).toBe(true);
     // Read-only: the report changed nothing in the run.
     expect(readFileSync(join(workerDir(run, 'good'), 'result.md'), 'utf8')).toBe('all | fine ``` here');
   });
@@ -119,5 +140,19 @@ describe('an agent\'s Markdown in the report', () => {
     // Exactly one </details> per result block: the agent's is text.
     expect(md.match(/^<\/details>$/gm)).toHaveLength(2);
     expect(md.match(/^<details>/gm)).toHaveLength(2);
+  });
+});
+
+describe('the HTML timeline', () => {
+  test('every axis label lies inside the picture, the last one anchored at its end, for short and long runs', () => {
+    for (const ms of [850, 12_345, 3_725_000, 90_061_000]) {
+      const page = renderHtml(report(ms, [{ name: 'a' }, { name: 'a-rather-long-worker-name' }]));
+      const { width, labels } = axisLabels(page);
+      expect(width).toBe(900);
+      expect(labels).toHaveLength(6);
+      for (const l of labels) expect(fits(l, width), `axis label ${JSON.stringify(l)} inside 0..${width} (run of ${ms} ms)`).toBe(true);
+      expect(labels.at(-1)!.anchor, `the last label of a run of ${ms} ms`).toBe('end');
+      expect(labels[0]).toMatchObject({ text: '+0 ms', anchor: 'middle' });
+    }
   });
 });
