@@ -28,3 +28,10 @@ export function formatAgo(thenMs: number | undefined, nowMs: number): string {
   const s = Math.max(0, Math.round((nowMs - thenMs) / 1000));
   return s < 2 ? 'now' : s < 60 ? `${s} s ago` : `${formatDuration(s * 1000)} ago`;
 }
+
+/** How old, in its largest whole unit, for a column read at a glance: `40 s`, `12 min`, `3 h`, `2 d`. */
+export function formatAge(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '-';
+  const s = Math.max(0, Math.floor(ms / 1000));
+  return s < 60 ? `${s} s` : s < 3600 ? `${Math.floor(s / 60)} min` : s < 172_800 ? `${Math.floor(s / 3600)} h` : `${Math.floor(s / 86_400)} d`;
+}

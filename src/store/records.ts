@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { runPaths, workerPaths } from '../core/paths.js';
 import type { WorkerRecord } from '../core/worker.js';
+import { runUsage, workerUsage } from '../core/usage.js';
 
 /** Reads worker.json; undefined when missing or unreadable (a damaged file is reported by the caller). */
 export function readWorker(runDir: string, name: string): WorkerRecord | undefined {
@@ -32,4 +33,27 @@ export function workerNamesInOrder(runDir: string): string[] {
   };
   const at = new Map(listWorkerNames(runDir).map((n) => [n, made(n)]));
   return [...at.keys()].sort((a, b) => at.get(a)! - at.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** A run's workers at a glance, from their records alone (no tmux): `ls` shows it for every run. */
+export interface WorkerTally {
+  total: number;
+  done: number;
+  /** Ended without being done: failed, killed or lost. */
+  failed: number;
+  /** The USD its workers' agents reported, summed; null when none reported any. */
+  cost: number | null;
+}
+
+/** Counts a run's workers by their recorded state and sums what they reported they cost; reads only. */
+export function workerTally(runDir: string): WorkerTally {
+  const records = listWorkerNames(runDir).map((n) => readWorker(runDir, n));
+  const states = records.map((r) => r?.state);
+  const { cost } = runUsage(records.map((r) => workerUsage(r?.spent)));
+  return {
+    total: records.length,
+    done: states.filter((s) => s === 'done').length,
+    failed: states.filter((s) => s === 'failed' || s === 'killed' || s === 'lost').length,
+    cost: cost ?? null,
+  };
 }

@@ -30,6 +30,15 @@ function stateCell(state: string): string {
   return `<span class="state" style="color:${COLOURS[state] ?? '#333'}">${escapeHtml(state)}</span>`;
 }
 
+// About the widest a character of the axis labels draws at 12 px (DejaVu Sans, a usual fallback: ~7.8 px).
+const TICK_CHAR_PX = 8;
+
+// A label centred on its tick unless that would cross an edge of the picture: then it ends (or starts) there.
+function tickAnchor(at: number, label: string, width: number): 'start' | 'middle' | 'end' {
+  const half = (label.length * TICK_CHAR_PX) / 2;
+  return at + half > width ? 'end' : at - half < 0 ? 'start' : 'middle';
+}
+
 // One row per worker: its attempts as segments coloured by how each ended, the marks as ticks.
 function timeline(r: RunReport): string {
   const left = 150;
@@ -51,11 +60,14 @@ function timeline(r: RunReport): string {
   }).join('\n');
   const ticks = Array.from({ length: 6 }, (_, k) => {
     const t = r.start + (span * k) / 5;
-    return `<text x="${x(t).toFixed(1)}" y="${height - 4}" text-anchor="middle" fill="#666">+${escapeHtml(formatDuration(t - r.start))}</text>`;
+    const label = `+${formatDuration(t - r.start)}`;
+    const at = x(t);
+    return `<line x1="${at.toFixed(1)}" x2="${at.toFixed(1)}" y1="${height - 22}" y2="${height - 17}" stroke="#999"/>`
+      + `<text class="tick" x="${at.toFixed(1)}" y="${height - 4}" text-anchor="${tickAnchor(at, label, width)}" fill="#666">${escapeHtml(label)}</text>`;
   }).join('');
   const legend = [...Object.entries(COLOURS).map(([s, c]) => [s, c]), ...Object.entries(MARK_COLOURS).map(([k, c]) => [`| ${k}`, c])]
     .map(([label, c]) => `<span><i class="sw" style="background:${c}"></i>${escapeHtml(label!)}</span>`).join('');
-  return `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline">\n${rows}\n${ticks}</svg><div class="legend">${legend}</div>`;
+  return `<svg class="timeline" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="timeline">\n${rows}\n<g class="axis">${ticks}</g></svg><div class="legend">${legend}</div>`;
 }
 
 function workerRow(w: ReportWorker): string {

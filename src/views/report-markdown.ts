@@ -1,20 +1,20 @@
 // A run report in Markdown, for pasting into an issue or a pull request: the same facts as the HTML
-// report without the picture. Agents' text goes into fenced blocks longer than any fence inside it, and
-// table cells and summaries are escaped, so nothing an agent wrote can break out into markup.
+// report without the picture. Agents' text is rendered as Markdown under the report's own headings (its
+// headings demoted, an open code fence closed, raw HTML shown as text: agent-markdown.ts), and table cells
+// and summaries are escaped, so nothing an agent wrote can close the report's blocks or reach past them.
 import { escapeHtml } from './report-html.js';
+import { agentMarkdown, noHtml } from './agent-markdown.js';
 import { type RunReport } from './report-model.js';
 import { formatDuration } from '../core/format.js';
 
-// A table cell on one line: pipes escaped, line breaks as spaces.
+// A table cell (or a line of the report) on one line: pipes escaped, line breaks as spaces, no raw HTML.
 function cell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  return noHtml(text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' '));
 }
 
-/** A fenced block whose fence no line of the text can close. */
-export function fenced(text: string): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}text\n${text}${text.endsWith('\n') ? '' : '\n'}${fence}`;
+// An agent's text under a heading of `level`, or a note that it is empty.
+function agentText(text: string, level: number): string {
+  return text.trim() === '' ? '_(empty)_' : agentMarkdown(text, level);
 }
 
 /** The report as Markdown. */
@@ -43,11 +43,16 @@ export function renderMarkdown(r: RunReport): string {
     lines.push('', '## Plan', '');
     for (const s of r.plan.steps) lines.push(`- [${s.status === 'completed' ? 'x' : ' '}] ${cell(s.title)}${s.status === 'in_progress' ? ' (in progress)' : s.status === 'failed' ? ' (failed)' : ''}`);
   }
-  if (r.synthesis !== undefined) lines.push('', '## Synthesis', '', fenced(r.synthesis));
-  lines.push('', '## Results', '');
+  if (r.synthesis !== undefined) lines.push('', '## Synthesis', '', agentText(r.synthesis, 2));
+  lines.push('', '## Results');
   for (const w of r.workers) {
-    lines.push(`<details><summary>${escapeHtml(w.name)}: ${escapeHtml(w.state)}</summary>`, '');
-    lines.push(w.resultText === undefined ? `No result: ${cell(w.reason ?? 'none')}` : fenced(w.resultText), '', '</details>', '');
+    lines.push('', `### ${cell(w.name)}: ${cell(w.state)}`, '');
+    if (w.resultText === undefined) {
+      lines.push(`No result: ${cell(w.reason ?? 'none')}`);
+      continue;
+    }
+    const count = w.resultText.replace(/\n+$/, '').split('\n').length;
+    lines.push(`<details><summary>${escapeHtml(w.name)}'s answer (${count} line${count === 1 ? '' : 's'})</summary>`, '', agentText(w.resultText, 3), '', '</details>');
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }

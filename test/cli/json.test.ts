@@ -29,7 +29,7 @@ describe('JSON output', () => {
     expect((await server.cli(['status', String(plain.stdout), '--json'])).stdout).toContain('"session": "custom-one"');
   });
 
-  test('ls --json: { runs: [{ id, dir, session, socketPath, created, name?, live }] }, newest first', async ({ server }) => {
+  test('ls --json: { runs: [{ id, dir, session, socketPath, created, name?, state, live, ageSeconds, workers: { total, done, failed }, cost }] }, newest first', async ({ server }) => {
     const older = await newRun(server, ['--name', 'older']);
     const newer = await newRun(server, ['--name', 'newer']);
     await execa('tmux', ['-L', server.name, 'kill-session', '-t', `=${older.session}`], { env: cleanEnv(), extendEnv: false });
@@ -37,7 +37,10 @@ describe('JSON output', () => {
     expect(r.exitCode).toBe(0);
     const { runs } = parseOut(r);
     expect(runs.map((x: { id: string }) => x.id)).toEqual([newer.id, older.id]);
-    expect(runs[0]).toEqual({ id: newer.id, dir: newer.dir, session: newer.session, socketPath: newer.socketPath, created: expect.any(String), name: 'newer', state: 'active', live: true });
+    expect(runs[0]).toEqual({
+      id: newer.id, dir: newer.dir, session: newer.session, socketPath: newer.socketPath, created: expect.any(String), name: 'newer', state: 'active', live: true,
+      ageSeconds: expect.any(Number), workers: { total: 0, done: 0, failed: 0 }, cost: null,
+    });
     expect(runs[1]).toMatchObject({ id: older.id, name: 'older', live: false });
     expect(Date.parse(runs[0].created)).toBeGreaterThan(Date.parse(runs[1].created));
   });

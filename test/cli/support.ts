@@ -1,5 +1,5 @@
 // Shared steps for command tests: make a run, spawn a fake worker, read its files, ask status/wait for JSON.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import { fakeAgentProfile, waitUntil, type TestServer } from '../helpers/tmux-server.js';
@@ -94,4 +94,19 @@ export async function statusOf(server: TestServer, run: string, name: string): P
   const w = (await statusJson(server, run)).workers.find((x) => x.name === name);
   if (!w) throw new Error(`no worker ${name} in status`);
   return w;
+}
+
+/** Every file under a folder with its mtime (ns), for "nothing was written" checks (lock and temp files aside). */
+export function mtimes(dir: string): Record<string, bigint> {
+  const out: Record<string, bigint> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (/\.lock$|\.tmp$/.test(e.name)) continue;
+      if (e.isDirectory()) walk(p);
+      else out[p] = statSync(p, { bigint: true }).mtimeNs;
+    }
+  };
+  walk(dir);
+  return out;
 }

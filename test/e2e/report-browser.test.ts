@@ -1,6 +1,6 @@
 // The HTML report in a real headless Chromium (Debian's `chromium`; .ci/run installs it when missing):
 // a finished review and a run with a failed, a resumed and a killed worker each draw one timeline bar per
-// worker with the recorded times; a hostile result is text and runs nothing. Nothing leaves the machine:
+// worker with the recorded times, every axis label inside the picture; a hostile result is text and runs nothing. Nothing leaves the machine:
 // the page is a local file with a Content-Security-Policy, and Chromium's background networking is off.
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,6 +44,16 @@ async function open(server: TestServer, run: NewRun) {
     attempts: [...g.querySelectorAll('rect.attempt')].map((r) => r.getAttribute('data-state')!),
     marks: [...g.querySelectorAll('rect.mark')].map((r) => r.getAttribute('data-kind')!),
   })));
+  // Every axis label is drawn inside the picture (the last one once ran past its right edge).
+  const axis = await page.$eval('svg.timeline', (svg) => ({
+    width: Number(svg.getAttribute('width')),
+    labels: [...svg.querySelectorAll('g.axis text')].map((t) => {
+      const b = (t as SVGTextElement).getBBox();
+      return { text: t.textContent, left: b.x, right: b.x + b.width };
+    }),
+  }));
+  expect(axis.labels).toHaveLength(6);
+  for (const l of axis.labels) expect(l.left >= 0 && l.right <= axis.width, `axis label ${JSON.stringify(l)} inside 0..${axis.width}`).toBe(true);
   return { page, bars: bars as Bar[], errors, file };
 }
 

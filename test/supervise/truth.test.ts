@@ -1,26 +1,11 @@
 // Worker truth end to end: an answer only from the declared channel (a banner on stdout is never one), read
 // commands that write nothing, behaviour frozen at spawn, ended runs left alone, one way to name a run.
-import { cpSync, existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { fakeAgentProfile, fakeTuiProfile, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
-import { newRun, parseOut, spawnFake, workerDir, workerJson, type NewRun } from '../cli/support.js';
+import { mtimes, newRun, parseOut, spawnFake, workerDir, workerJson, type NewRun } from '../cli/support.js';
 import { eventsOf, monitorOnce, observed } from './support.js';
-
-/** Every file under a folder with its mtime (ns), for "nothing was written" checks (lock and temp files aside). */
-function mtimes(dir: string): Record<string, bigint> {
-  const out: Record<string, bigint> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (/\.lock$|\.tmp$/.test(e.name)) continue;
-      if (e.isDirectory()) walk(p);
-      else out[p] = statSync(p, { bigint: true }).mtimeNs;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const paneLog = (run: NewRun, name: string) => readFileSync(join(workerDir(run, name), 'pane.log'), 'utf8');
 
