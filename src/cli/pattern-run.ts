@@ -23,7 +23,11 @@ export const PATTERN_OPTIONS = {
   agent: { type: 'string' }, 'synth-agent': { type: 'string' }, context: { type: 'string' },
   detach: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, resume: { type: 'string' },
   name: { type: 'string' }, session: { type: 'string' }, 'run-dir': { type: 'string' }, hosts: { type: 'string' },
+  'max-parallel': { type: 'string' },
 } as const;
+
+/** The most live workers --max-parallel may allow in one run. */
+const MAX_PARALLEL = 64;
 
 /** The pattern environment for this invocation. */
 export function patternEnv(ctx: Context, values: Values): PatternEnv {
@@ -31,10 +35,15 @@ export function patternEnv(ctx: Context, values: Values): PatternEnv {
 }
 
 /** Inputs from the flags both commands share. */
-export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context' | 'hosts'> {
+export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context' | 'hosts' | 'maxParallel'> {
   const context = str(values, 'context');
   const hosts = str(values, 'hosts');
+  const most = str(values, 'max-parallel');
+  if (most !== undefined && !(/^\d+$/.test(most) && Number(most) >= 1 && Number(most) <= MAX_PARALLEL)) {
+    throw new UsageError(`Expected --max-parallel to be a whole number from 1 to ${MAX_PARALLEL}, got ${JSON.stringify(most)}`);
+  }
   return {
+    maxParallel: most === undefined ? undefined : Number(most),
     hosts: hosts === undefined ? undefined : parseHostsOption(hosts, ctx.env, ctx.cwd),
     agent: str(values, 'agent') ?? defaultAgent(ctx.env),
     synthAgent: str(values, 'synth-agent'),

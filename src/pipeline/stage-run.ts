@@ -20,7 +20,7 @@ import { gatherEvidence, settleWorker } from '../store/worker.js';
 import { runPanes } from '../supervise/host-sync.js';
 import { launchPrepared, prepareWorker } from '../supervise/launch.js';
 import { limitInTranscript } from '../supervise/limits.js';
-import type { WorkerStatus } from '../supervise/observe.js';
+import { runStatus, type WorkerStatus } from '../supervise/observe.js';
 import { placeWorkers } from '../supervise/placement.js';
 import { rerunWorker, resumeWorker, sessionIdOf } from '../supervise/restart.js';
 import { waitForWorkers } from '../supervise/wait.js';
@@ -109,9 +109,7 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
       // first, one at a time (one git repository). Every start settles before a failure is thrown, so the
       // finally below sees every copy made.
       if (stage.write && d.writers && d.wt) for (const w of pending) await writerWorktree(run, d.wt, w.name);
-      const started = await Promise.allSettled(pending.map(start));
-      const failed = started.find((r) => r.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      await startWithin(d, pending, start);
     }
     let outcome = await waitForWorkers(run, tmux, d.all, { onTick: d.onTick });
     await settleStage(run, tmux, names);
@@ -124,6 +122,33 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
   } finally {
     for (const ws of scratch) await dropScratch(ws);
   }
+}
+
+// Starts workers together, at most --max-parallel of the run's workers live at once: the rest start in order
+// as others end. Every start settles before a failure is thrown (the caller drops the copies made).
+async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: PlannedWorker) => Promise<void>): Promise<void> {
+  const limit = d.inputs.maxParallel ?? Number.POSITIVE_INFINITY;
+  const queue = [...pending];
+  let live = await liveWorkers(d);
+  while (queue.length) {
+    if (live.length >= limit) {
+      await waitForWorkers(d.run, d.tmux, live, { any: true, onTick: d.onTick });
+      live = await liveWorkers(d);
+      continue;
+    }
+    const batch = queue.splice(0, limit - live.length);
+    const started = await Promise.allSettled(batch.map(start));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+    live = await liveWorkers(d);
+  }
+}
+
+// The drive's workers that have started and not ended (an interactive worker idle at its prompt counts).
+async function liveWorkers(d: Drive): Promise<string[]> {
+  if (d.inputs.maxParallel === undefined) return [];
+  const started = new Set(d.all);
+  return (await runStatus(d.run, d.tmux)).filter((w) => started.has(w.name) && (w.state === 'pending' || w.state === 'running' || w.state === 'unreachable')).map((w) => w.name);
 }
 
 // File variables as a stage working in a copy sees them: paths inside the tree become relative to its cwd.

@@ -15,7 +15,7 @@ function agentOnly(vars: Record<string, string>): Record<string, string> {
 export const command: Command = {
   name: 'review',
   summary: 'Fan out 2-4 reviewers with different lenses over a document and merge them',
-  usage: 'review <doc> [--lenses a,b,c] [--agent NAME|PATH] [--var k=v]... [--synth-agent NAME|PATH] [--context FILE] [--hosts local,NAME...] [--no-synth] [--detach] [--dry-run] [--json]\n       orch-tmux review --resume <run>',
+  usage: 'review <doc> [--lenses a,b,c] [--agent NAME|PATH] [--var k=v]... [--synth-agent NAME|PATH] [--context FILE] [--hosts local,NAME...] [--max-parallel N] [--no-synth] [--detach] [--dry-run] [--json]\n       orch-tmux review --resume <run>',
   details: [
     'One read-only reviewer per lens (default: clarity,correctness,risks), then a synthesizer that writes',
     'synthesis.md in the run directory. --dry-run rehearses with no agent: same session, windows, prompts',
@@ -23,6 +23,7 @@ export const command: Command = {
     'goal, non_goals, constraints, pointers, decisions, success. --resume keeps finished reviewers.',
     '--var k=v fills the agent profile\'s own variables (`--agent shell --var command="python3 my_agent.py"`).',
     '--hosts local,box1: reviewers are spread over these hosts (hosts.yaml) by free slots; the synthesis runs here.',
+    '--max-parallel N: at most N workers of the run live at once; the others start, in order, as they end.',
   ].join('\n'),
   options: { ...PATTERN_OPTIONS, ...VAR_OPTION, lenses: { type: 'string' }, 'no-synth': { type: 'boolean' } },
   positionals: [0, 1],

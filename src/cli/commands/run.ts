@@ -25,9 +25,10 @@ function worktreesOption(values: Values): PatternInputs['worktrees'] {
 export const command: Command = {
   name: 'run',
   summary: 'Run a pattern (YAML pipeline): review, review-fix, scout-act-verify, split, research, options',
-  usage: 'run <pattern|file.yaml> [--var k=v]... [--agent NAME|PATH] [--synth-agent ...] [--context FILE] [--hosts local,NAME...] [--worktrees[=per-writer]] [--rounds N] [--detach] [--dry-run] [--json]\n       orch-tmux run --resume <run>',
+  usage: 'run <pattern|file.yaml> [--var k=v]... [--agent NAME|PATH] [--synth-agent ...] [--context FILE] [--hosts local,NAME...] [--max-parallel N] [--worktrees[=per-writer]] [--rounds N] [--detach] [--dry-run] [--json]\n       orch-tmux run --resume <run>',
   details: [
     'Stages fan out over lenses, sections, a count or a list; `needs:` feeds earlier results into later prompts.',
+    '--max-parallel N: at most N workers of the run live at once; a fan-out is a queue, started in order as workers end.',
     'Writing stages run one at a time in the working tree; --worktrees gives the run one git worktree instead;',
     '--worktrees=per-writer gives each writer its own (from the same start, side by side), merged in stage order',
     'onto the run\'s branch before the next stage that is not a writer; a conflict fails the run, naming the files.',
