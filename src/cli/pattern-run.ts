@@ -23,7 +23,7 @@ export const PATTERN_OPTIONS = {
   agent: { type: 'string' }, 'synth-agent': { type: 'string' }, context: { type: 'string' },
   detach: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, resume: { type: 'string' },
   name: { type: 'string' }, session: { type: 'string' }, 'run-dir': { type: 'string' }, hosts: { type: 'string' },
-  'max-parallel': { type: 'string' },
+  'max-parallel': { type: 'string' }, 'budget-usd': { type: 'string' },
 } as const;
 
 /** The most live workers --max-parallel may allow in one run. */
@@ -35,15 +35,20 @@ export function patternEnv(ctx: Context, values: Values): PatternEnv {
 }
 
 /** Inputs from the flags both commands share. */
-export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context' | 'hosts' | 'maxParallel'> {
+export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context' | 'hosts' | 'maxParallel' | 'budgetUsd'> {
   const context = str(values, 'context');
   const hosts = str(values, 'hosts');
   const most = str(values, 'max-parallel');
   if (most !== undefined && !(/^\d+$/.test(most) && Number(most) >= 1 && Number(most) <= MAX_PARALLEL)) {
     throw new UsageError(`Expected --max-parallel to be a whole number from 1 to ${MAX_PARALLEL}, got ${JSON.stringify(most)}`);
   }
+  const budget = str(values, 'budget-usd');
+  if (budget !== undefined && !(/^\d*\.?\d+$/.test(budget) && Number(budget) > 0)) {
+    throw new UsageError(`Expected --budget-usd to be an amount in US dollars above 0 (like 0.50), got ${JSON.stringify(budget)}`);
+  }
   return {
     maxParallel: most === undefined ? undefined : Number(most),
+    budgetUsd: budget === undefined ? undefined : Number(budget),
     hosts: hosts === undefined ? undefined : parseHostsOption(hosts, ctx.env, ctx.cwd),
     agent: str(values, 'agent') ?? defaultAgent(ctx.env),
     synthAgent: str(values, 'synth-agent'),
@@ -86,7 +91,7 @@ async function drive(ctx: Context, run: RunRecord, penv: PatternEnv): Promise<nu
   const { synthesis } = runOutputs(run);
   if (ctx.json) {
     printJson(ctx, {
-      run: run.id, session: run.session, dir: run.dir, ok: outcome.ok, outcome: outcome.ok ? 'ok' : 'failed', reason: outcome.reason ?? null,
+      run: run.id, session: run.session, dir: run.dir, ok: outcome.ok, outcome: outcome.outcome, reason: outcome.reason ?? null,
       outputs: outcome.outputs, synthesis: synthesis ?? null, changes: outcome.changes ?? null, attach, workers: outcome.workers,
     });
   } else {

@@ -24,7 +24,7 @@ export interface RunRecord {
 }
 
 /** How an ended run went (a later issue adds `over_budget`). */
-export type RunOutcome = 'ok' | 'failed';
+export type RunOutcome = 'ok' | 'failed' | 'over_budget';
 
 /** A run's outcome and reason, also for runs ended by earlier versions (`ok`, the `failed` state); undefined while active. */
 export function outcomeOf(run: RunRecord): { outcome: RunOutcome; reason?: string } | undefined {

@@ -8,7 +8,7 @@ import { UsageError } from '../core/errors.js';
 import type { Host } from '../core/host.js';
 import { runPaths } from '../core/paths.js';
 import { closeStep, insertSteps, newPlan, type Plan } from '../core/plan.js';
-import type { RunRecord } from '../core/run.js';
+import type { RunOutcome, RunRecord } from '../core/run.js';
 import { writeFileAtomic } from '../os/atomic.js';
 import { acquireLock } from '../os/lock.js';
 import { remoteRunDir } from '../sites/remote.js';
@@ -31,6 +31,8 @@ import { collectWriter, conflictReason, mergeWriters, readWriterWorktree } from 
 /** What a finished (or stopped) pattern run produced. */
 export interface PatternOutcome {
   ok: boolean;
+  /** over_budget when --budget-usd stopped it; failed otherwise when not ok. */
+  outcome: RunOutcome;
   /** Why it is not ok: a verdict's FAIL line, or the first worker that failed. */
   reason?: string;
   workers: WorkerStatus[];
@@ -50,8 +52,8 @@ export async function drivePatternRun(penv: PatternEnv, run: RunRecord, tmux: Tm
   } finally {
     lock.release();
   }
-  if (endRunIfFinished(run.dir, 'driver', allWorkersFinished, { ok: outcome.ok, reason: outcome.reason, outputs: outcome.outputs })) {
-    await notify(policyOf(run, penv.env), tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { ok: outcome.ok, workers: outcome.workers.map((w) => ({ name: w.name, state: w.state })) } });
+  if (endRunIfFinished(run.dir, 'driver', allWorkersFinished, { ok: outcome.ok, outcome: outcome.outcome, reason: outcome.reason, outputs: outcome.outputs })) {
+    await notify(policyOf(run, penv.env), tmux, run.session, { event: 'run_finished', run: run.id, runDir: run.dir, time: new Date().toISOString(), detail: { ok: outcome.ok, outcome: outcome.outcome, workers: outcome.workers.map((w) => ({ name: w.name, state: w.state })) } });
   }
   return outcome;
 }
@@ -73,6 +75,7 @@ async function openDrive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: 
     writers: wt && inputs.worktrees === 'per-writer' ? [] : undefined,
     userTop: (await gitTop(run.cwd))?.top ?? run.cwd,
     hostDir: (h: Host) => hostDirs.get(h.name) ?? hostDirs.set(h.name, remoteRunDir(h, run)).get(h.name)!,
+    budget: inputs.budgetUsd === undefined ? undefined : { usd: inputs.budgetUsd, spent: new Map() },
   };
 }
 
@@ -111,6 +114,14 @@ async function drive(d: Drive): Promise<PatternOutcome> {
       writeFileAtomic(path, workers.length === 1 ? readResult(run, workers[0]!.name) ?? '' : results[stage.id]!);
       outputs[stage.output] = path;
     }
+    // Past the budget: the live workers are being stopped; the drive ends here, over budget.
+    if (d.budget?.passed) {
+      await d.budget.stopping;
+      failure = d.budget.passed;
+      plan = closeStep(plan, index, 'failed', false);
+      await publishPlan(run.dir, run.session, tmux, plan, { verb: 'driver', failed: stage.id, reason: failure });
+      break;
+    }
     const kept = d.writers && stage.write ? await keepWriters(d, workers) : undefined;
     const judged = kept ? { reason: kept } : judgeStage(run, stage, ended);
     // Only a FAIL goes back (its findings are what the retry stage acts on); no verdict at all ends the drive.
@@ -136,7 +147,8 @@ async function drive(d: Drive): Promise<PatternOutcome> {
   // The last writers (a pattern that ends with writers, or stopped after them) are merged too.
   if (d.writers && !unmerged) unmerged = await mergeStep(d);
   failure ??= unmerged;
-  return finish(d, { ok: failure === undefined, reason: failure, workers: final.workers, outputs });
+  const outcome: RunOutcome = d.budget?.passed ? 'over_budget' : failure === undefined ? 'ok' : 'failed';
+  return finish(d, { ok: failure === undefined, outcome, reason: failure, workers: final.workers, outputs });
 }
 
 // Per-writer: each writer's change committed on its branch and kept as its patch, in stage order for the merge.

@@ -21,6 +21,7 @@ import { runPanes } from '../supervise/host-sync.js';
 import { launchPrepared, prepareWorker } from '../supervise/launch.js';
 import { limitInTranscript } from '../supervise/limits.js';
 import { runStatus, type WorkerStatus } from '../supervise/observe.js';
+import { checkBudget, type Budget } from './budget.js';
 import { placeWorkers } from '../supervise/placement.js';
 import { rerunWorker, resumeWorker, sessionIdOf } from '../supervise/restart.js';
 import { waitForWorkers } from '../supervise/wait.js';
@@ -53,6 +54,8 @@ export interface Drive {
   /** Every worker the drive has started or kept so far (waits cover them all). */
   all: string[];
   onTick?: (w: WorkerStatus[]) => void;
+  /** With --budget-usd: the run's limit, and once passed, why it stops. */
+  budget?: Budget;
 }
 
 /** The run's policy, or the safe defaults when a config file is broken. */
@@ -101,8 +104,9 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
       const adopted = workers.filter((w) => !pending.includes(w)).map((w) => w.name);
       if (adopted.length && pending.length) await waitForWorkers(run, tmux, adopted);
       for (const w of pending) {
+        if (d.budget?.passed) break;
         await start(w);
-        await waitForWorkers(run, tmux, [w.name]);
+        await waitForWorkers(run, tmux, [w.name], { onTick: tick(d) });
       }
     } else {
       // Readers, and per-writer writers (each in its own tree), start together. The writers' worktrees are made
@@ -111,11 +115,11 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
       if (stage.write && d.writers && d.wt) for (const w of pending) await writerWorktree(run, d.wt, w.name);
       await startWithin(d, pending, start);
     }
-    let outcome = await waitForWorkers(run, tmux, d.all, { onTick: d.onTick });
+    let outcome = await waitForWorkers(run, tmux, d.all, { onTick: tick(d) });
     await settleStage(run, tmux, names);
     // The driver applies the death policy too (resume, else rerun), so a review does not go on without a worker that can be restarted.
-    while (await restartDead(run, tmux, names, penv.env)) {
-      outcome = await waitForWorkers(run, tmux, d.all, { onTick: d.onTick });
+    while (!d.budget?.passed && (await restartDead(run, tmux, names, penv.env))) {
+      outcome = await waitForWorkers(run, tmux, d.all, { onTick: tick(d) });
       await settleStage(run, tmux, names);
     }
     return outcome.workers.filter((w) => names.includes(w.name));
@@ -130,9 +134,10 @@ async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: Planne
   const limit = d.inputs.maxParallel ?? Number.POSITIVE_INFINITY;
   const queue = [...pending];
   let live = await liveWorkers(d);
-  while (queue.length) {
+  // Past the budget, nothing more starts.
+  while (queue.length && !d.budget?.passed) {
     if (live.length >= limit) {
-      await waitForWorkers(d.run, d.tmux, live, { any: true, onTick: d.onTick });
+      await waitForWorkers(d.run, d.tmux, live, { any: true, onTick: tick(d) });
       live = await liveWorkers(d);
       continue;
     }
@@ -142,6 +147,14 @@ async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: Planne
     if (failed) throw (failed as PromiseRejectedResult).reason;
     live = await liveWorkers(d);
   }
+}
+
+// What every wait of the drive hears: the listener's progress, and the budget's check.
+function tick(d: Drive): (w: WorkerStatus[]) => void {
+  return (workers) => {
+    d.onTick?.(workers);
+    checkBudget(d.budget, d.run, d.tmux, workers);
+  };
 }
 
 // The drive's workers that have started and not ended (an interactive worker idle at its prompt counts).

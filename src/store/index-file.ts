@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateHome } from '../core/paths.js';
+import type { RunOutcome } from '../core/run.js';
 
 /** One line of index.jsonl: enough to find a run and its tmux server from anywhere. */
 export interface IndexEntry {
@@ -15,7 +16,7 @@ export interface IndexEntry {
   state?: 'active' | 'finished' | 'killed' | 'failed';
   /** When it ended and how (set with `state`; null again when it is reopened). */
   endedAt?: string | null;
-  outcome?: 'ok' | 'failed' | null;
+  outcome?: RunOutcome | null;
   /** Set by `prune --files`: the run's folder is gone, and so is the run for every reader. */
   removed?: boolean;
 }

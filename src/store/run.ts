@@ -115,8 +115,8 @@ function updateRun(dir: string, change: (run: RunRecord) => RunRecord | undefine
 function endRun(dir: string, state: 'finished' | 'killed', by: string, detail: Record<string, unknown> = {}, may: () => boolean = () => true): RunRecord | undefined {
   const ended = updateRun(dir, (run) => {
     if (run.state === state || (runEnded(run.state) && state !== 'killed') || !may()) return undefined;
-    const outcome: RunOutcome = state === 'killed' || detail.ok === false ? 'failed' : 'ok';
-    const reason = state === 'killed' ? 'killed by orch-tmux kill' : outcome === 'failed' ? String(detail.reason ?? 'a worker failed') : undefined;
+    const outcome: RunOutcome = state === 'killed' || detail.ok === false ? (detail.outcome === 'over_budget' ? 'over_budget' : 'failed') : 'ok';
+    const reason = state === 'killed' ? 'killed by orch-tmux kill' : outcome !== 'ok' ? String(detail.reason ?? 'a worker failed') : undefined;
     return { ...run, state, endedAt: new Date().toISOString(), outcome, reason, ok: undefined };
   });
   if (!ended) return undefined;

@@ -41,6 +41,8 @@ export interface RunReport {
   run: RunRecord;
   /** How the run went once it ended (ok, or failed and why); undefined while it is active. */
   outcome?: { outcome: string; reason?: string };
+  /** The run's --budget-usd, when it had one. */
+  budgetUsd?: number;
   generatedAt: string;
   start: number;
   end: number;
@@ -106,7 +108,7 @@ export function buildReport(run: RunRecord, now = Date.now()): RunReport {
   const times = [Date.parse(run.created), ...workers.flatMap((w) => w.attempts.flatMap((a) => [a.start, a.end ?? now]))].filter(Number.isFinite);
   const costs = workers.map((w) => w.cost).filter((c): c is number => typeof c === 'number');
   return {
-    run, outcome: outcomeOf(run), generatedAt: new Date(now).toISOString(), start: Math.min(...times),
+    run, outcome: outcomeOf(run), budgetUsd: typeof run.inputs?.budgetUsd === 'number' ? run.inputs.budgetUsd : undefined, generatedAt: new Date(now).toISOString(), start: Math.min(...times),
     end: run.endedAt ? Math.max(Date.parse(run.endedAt), ...times) : Math.max(now, ...times), workers,
     plan: readPlan(run.dir), synthesis: readText(join(run.dir, 'synthesis.md')),
     totalCost: costs.length ? costs.reduce((a, b) => a + b, 0) : undefined,

@@ -35,7 +35,8 @@ export const command: Command = {
       const ended = outcomeOf(run);
       report.push({
         run: run.id, name: run.name, state: run.state, outcome: ended?.outcome ?? null, reason: ended?.reason ?? null, session: run.session, dir: run.dir,
-        plan: readPlan(run.dir), policy: policyInForce(run.dir), usage: runUsage(workers), workers,
+        plan: readPlan(run.dir), policy: policyInForce(run.dir), usage: runUsage(workers),
+        ...(typeof run.inputs?.budgetUsd === 'number' ? { budget: { usd: run.inputs.budgetUsd } } : {}), workers,
       });
     }
     if (ctx.json) {
@@ -48,7 +49,7 @@ export const command: Command = {
       if (r.plan) ctx.out(`${r.plan.steps.map((s, i) => `  plan ${i + 1}. [${stepMark(s.status)}] ${s.title}`).join('\n')}\n`);
       ctx.out(r.workers.length ? workerTable(r.workers) : '  (no workers)\n');
       const { cost, tokens } = r.usage;
-      if (cost !== undefined || tokens) ctx.out(`  usage: ${[cost !== undefined ? `$${cost}` : '', tokens ? `${tokens.input} tokens in, ${tokens.output} out` : ''].filter(Boolean).join(', ')}\n`);
+      if (cost !== undefined || tokens) ctx.out(`  usage: ${[cost !== undefined ? `$${cost}` : '', tokens ? `${tokens.input} tokens in, ${tokens.output} out` : ''].filter(Boolean).join(', ')}${'budget' in r ? ` (budget $${r.budget!.usd})` : ''}\n`);
     }
     return 0;
   },

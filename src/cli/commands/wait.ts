@@ -61,7 +61,7 @@ export const command: Command = {
     }
     const ended = outcomeOf(run);
     const failed = outcome.workers.filter((w) => w.state === 'failed' || w.state === 'killed' || w.state === 'lost');
-    const code = outcome.timedOut ? 124 : failed.length || (follow && ended?.outcome === 'failed') ? 1 : 0;
+    const code = outcome.timedOut ? 124 : failed.length || (follow && ended !== undefined && ended.outcome !== 'ok') ? 1 : 0;
     if (ctx.json) {
       printJson(ctx, {
         run: run.id, state: run.state, outcome: ended?.outcome ?? null, reason: ended?.reason ?? null,

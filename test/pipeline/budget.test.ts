@@ -1,0 +1,66 @@
+// --budget-usd: agents that report their cost, a budget below what the run would spend: once the reported
+// cost passes it nothing new starts, the running workers are stopped, the run ends over_budget (exit 1),
+// and status --json and the report give the figures.
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect } from 'vitest';
+import { fixturesDir, openGate, test, waitUntil } from '../helpers/tmux-server.js';
+import { readEvents, runDirs, workerRecord } from './support.js';
+
+const jsonAgent = join(fixturesDir, 'agents', 'fake-json.yaml');
+
+describe('--budget-usd', () => {
+  test('past the budget: the running worker is stopped, the next stage never starts, the run ends over_budget with its figures', async ({ server }) => {
+    // Three workers (each reports $0.0001 when it ends) held at gates of their own, then a stage after them.
+    const pattern = join(server.dir, 'spend.yaml');
+    writeFileSync(pattern, [
+      'name: spend',
+      'stages:',
+      '  - id: part',
+      '    template: implementer',
+      '    foreach: list',
+      '    over: "a,b,c"',
+      '    vars: { task: "do {{item.id}} [[gate:{{item.id}}]]" }',
+      '  - id: sum',
+      '    template: implementer',
+      '    needs: [part]',
+      '    vars: { task: "sum up" }',
+      '',
+    ].join('\n'));
+    const running = server.cli(['run', pattern, '--agent', jsonAgent, '--budget-usd', '0.00015', '--json']);
+    const dir = await waitUntil(() => runDirs(server)[0], 'the run', 15_000);
+    const state = (name: string) => { try { return workerRecord(dir, name).state; } catch { return undefined; } };
+    await waitUntil(() => ['part-a', 'part-b', 'part-c'].every((n) => state(n) === 'running'), 'three workers running', 30_000);
+    openGate(server, 'a');
+    await waitUntil(() => state('part-a') === 'done', 'part-a done');
+    expect(readEvents(dir).some((e) => e.kind === 'run.over-budget')).toBe(false);
+    openGate(server, 'b');
+
+    const r = await running;
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    const out = JSON.parse(String(r.stdout));
+    expect(out).toMatchObject({ ok: false, outcome: 'over_budget', reason: 'over budget: $0.0002 spent of $0.00015' });
+    // c was running at the crossing: stopped. sum never started.
+    expect(state('part-c')).toBe('killed');
+    expect(existsSync(join(dir, 'workers', 'sum'))).toBe(false);
+    const crossed = readEvents(dir).find((e) => e.kind === 'run.over-budget')!;
+    expect(crossed.detail).toMatchObject({ budgetUsd: 0.00015, stopping: ['part-c'] });
+    for (const n of ['part-a', 'part-b', 'part-c']) expect(Date.parse(workerRecord(dir, n).startedAt)).toBeLessThan(Date.parse(crossed.time));
+
+    const status = JSON.parse(String((await server.cli(['status', out.run, '--json'])).stdout));
+    expect(status).toMatchObject({ state: 'finished', outcome: 'over_budget', reason: 'over budget: $0.0002 spent of $0.00015', budget: { usd: 0.00015 } });
+    expect(status.usage.cost).toBeGreaterThanOrEqual(0.0002);
+    const report = String((await server.cli(['report', out.run, '--md'])).stdout);
+    expect(report).toMatch(/state finished \(over_budget: over budget: \$0\.0002 spent of \$0\.00015\)/);
+    expect(report).toMatch(/budget \$0\.00015/);
+    const ls = JSON.parse(String((await server.cli(['ls', '--json'])).stdout));
+    expect(ls.runs[0]).toMatchObject({ id: out.run, outcome: 'over_budget' });
+  }, 120_000);
+
+  test('--budget-usd must be an amount above 0: one line, exit 2, no run', async ({ server }) => {
+    const r = await server.cli(['run', 'review', '--var', 'doc=x.md', '--budget-usd', 'ten']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe('orch-tmux run: Expected --budget-usd to be an amount in US dollars above 0 (like 0.50), got "ten"');
+    expect(runDirs(server)).toEqual([]);
+  });
+});
