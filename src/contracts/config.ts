@@ -39,11 +39,15 @@ function configSchema(z: Zod) {
         .transform((v) => String(v)).optional()
         .meta({ description: 'How long the monitor keeps an ended run\'s tmux session open (default 1h; forever: never closed; 0: at the next pass).' }),
     })),
+    concurrency: emptyMeansDefaults(z.strictObject({
+      perRun: z.number().int({ error: 'a whole number from 0 to 64' }).min(0, { error: 'a whole number from 0 to 64' }).max(64, { error: 'a whole number from 0 to 64' }).optional()
+        .meta({ description: 'At most this many workers of a pattern run live at once; the rest start in order as others end (default 0: no limit; --max-parallel overrides it).' }),
+    })),
     limits: emptyMeansDefaults(z.strictObject({
       resume: z.boolean().optional().meta({ description: 'A worker at a usage or rate limit gets `nudge` once the limit resets (default true). It is never poked while limited.' }),
       nudge: z.union([z.string(), z.number()], { error: 'text' }).transform((v) => String(v)).optional().meta({ description: 'The text sent when the limit resets.' }),
     })),
   }).superRefine((c, ctx) => {
     for (const list of ['allow', 'deny'] as const) addRegexIssues(ctx, (c.approvals[list] ?? []).map((re, i): [DataPath, string] => [['approvals', list, i], re]));
-  }).meta({ title: 'orch-tmux config', description: 'The monitor\'s policy: approvals, silence, death, ended sessions and whom to tell. Frozen into each run when it starts.' });
+  }).meta({ title: 'orch-tmux config', description: 'The monitor\'s policy: approvals, silence, death, ended sessions, concurrency and whom to tell. Frozen into each run when it starts.' });
 }

@@ -13,6 +13,8 @@ export interface Policy {
   limits: { resume: boolean; nudge: string };
   /** How long an ended run's tmux session stays open before the monitor closes it (`1h`, `7d`, `forever`). */
   sessions: { keepAfterEnd: string };
+  /** At most `perRun` workers of a pattern run live at once (0: no limit); `--max-parallel` overrides it. */
+  concurrency: { perRun: number };
   /** The silence keys some config file set: an agent profile's silence defaults give way to them. */
   silenceSet?: string[];
 }
@@ -34,5 +36,6 @@ export const DEFAULT_POLICY: Policy = {
   notify: { command: [], tmux: true },
   limits: { resume: true, nudge: 'The usage limit has reset. Continue the task from where you left off.' },
   sessions: { keepAfterEnd: '1h' },
+  concurrency: { perRun: 0 },
 };
 

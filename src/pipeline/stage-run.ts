@@ -54,6 +54,8 @@ export interface Drive {
   /** Every worker the drive has started or kept so far (waits cover them all). */
   all: string[];
   onTick?: (w: WorkerStatus[]) => void;
+  /** At most this many of the run's workers live at once: --max-parallel, else the policy's concurrency.perRun. */
+  maxParallel?: number;
   /** With --budget-usd: the run's limit, and once passed, why it stops. */
   budget?: Budget;
 }
@@ -131,7 +133,7 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
 // Starts workers together, at most --max-parallel of the run's workers live at once: the rest start in order
 // as others end. Every start settles before a failure is thrown (the caller drops the copies made).
 async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: PlannedWorker) => Promise<void>): Promise<void> {
-  const limit = d.inputs.maxParallel ?? Number.POSITIVE_INFINITY;
+  const limit = d.maxParallel ?? Number.POSITIVE_INFINITY;
   const queue = [...pending];
   let live = await liveWorkers(d);
   // Past the budget, nothing more starts.
@@ -159,7 +161,7 @@ function tick(d: Drive): (w: WorkerStatus[]) => void {
 
 // The drive's workers that have started and not ended (an interactive worker idle at its prompt counts).
 async function liveWorkers(d: Drive): Promise<string[]> {
-  if (d.inputs.maxParallel === undefined) return [];
+  if (d.maxParallel === undefined) return [];
   const started = new Set(d.all);
   return (await runStatus(d.run, d.tmux)).filter((w) => started.has(w.name) && (w.state === 'pending' || w.state === 'running' || w.state === 'unreachable')).map((w) => w.name);
 }

@@ -1,5 +1,7 @@
 // --max-parallel N: a stage fans out as a queue, at most N of the run's workers live at once (from their
 // start and exit facts), all of them done, and the results keep their order.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect } from 'vitest';
 import { fakeAgentProfile, test } from '../helpers/tmux-server.js';
 import { cliJson, workerRecord, workerText, writeWork } from './support.js';
@@ -30,6 +32,16 @@ describe('--max-parallel', () => {
     const at = parts.map((n) => merge.indexOf(`### ${n}`));
     expect(at.every((i) => i >= 0)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
+  }, 120_000);
+
+  test('concurrency.perRun in the user\'s config limits a run that gives no --max-parallel', async ({ server }) => {
+    mkdirSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux'), { recursive: true });
+    writeFileSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux', 'config.yaml'), 'concurrency: {perRun: 2}\n');
+    const doc = writeWork(server, 'six.md', ['# Six', '', ...[1, 2, 3, 4, 5, 6].flatMap((i) => [`## S${i}`, '', `Body ${i}.`, ''])].join('\n'));
+    const out = await cliJson(server, ['run', 'split', '--var', `doc=${doc}`, '--var', 'task=Read it [[sleep:300]]', '--agent', fakeAgentProfile]);
+    expect(out.ok).toBe(true);
+    const parts = [1, 2, 3, 4, 5, 6].map((i) => `part-s${i}`);
+    expect(mostAtOnce(parts.map((n): [number, number] => [Date.parse(workerRecord(out.dir, n).startedAt), Date.parse(workerRecord(out.dir, n).endedAt)]))).toBeLessThanOrEqual(2);
   }, 120_000);
 
   test('--max-parallel must be a whole number from 1 to 64: one line, exit 2, no run', async ({ server }) => {
