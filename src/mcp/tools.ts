@@ -74,6 +74,8 @@ function buildTools(z: Zod): ToolSpec[] {
     context: z.string().min(1).optional().describe('context pack: a YAML file (goal, non_goals, constraints, pointers, decisions, success)'),
     name: z.string().min(1).optional(),
     noSynth: z.boolean().optional(),
+    maxParallel: z.number().int().min(1).max(64).optional().describe('at most this many workers live at once; the rest start in order as others end'),
+    budgetUsd: z.number().positive().optional().describe('stop the run (outcome over_budget) once its agents\' reported cost passes this many US dollars'),
     dryRun: z.boolean().optional().describe('rehearse: no agent runs'),
   });
 
@@ -85,6 +87,8 @@ function buildTools(z: Zod): ToolSpec[] {
     context: z.string().min(1).optional().describe('context pack YAML file'),
     worktrees: z.union([z.boolean(), z.literal('per-writer')]).optional().describe('true: the run works in one git worktree of its own; per-writer: each writer in its own, merged after'),
     name: z.string().min(1).optional(),
+    maxParallel: z.number().int().min(1).max(64).optional().describe('at most this many workers live at once; the rest start in order as others end'),
+    budgetUsd: z.number().positive().optional().describe('stop the run (outcome over_budget) once its agents\' reported cost passes this many US dollars'),
     dryRun: z.boolean().optional(),
   });
 
@@ -142,12 +146,12 @@ function buildTools(z: Zod): ToolSpec[] {
     tool({
       name: 'review', startsWorkers: true, input: reviewInput,
       description: 'Start a review of a document: 2-4 read-only reviewers with different lenses, then a synthesis. Returns the run id at once (detached); then wait, then result of worker synth.',
-      commandLine: (a) => ({ command: 'review', options: ['--detach', ...opts({ lenses: a.lenses?.join(','), agent: a.agent, 'synth-agent': a.synthAgent, context: a.context, name: a.name, 'no-synth': a.noSynth, 'dry-run': a.dryRun })], positionals: [a.doc] }),
+      commandLine: (a) => ({ command: 'review', options: ['--detach', ...opts({ lenses: a.lenses?.join(','), agent: a.agent, 'synth-agent': a.synthAgent, context: a.context, name: a.name, 'no-synth': a.noSynth, 'max-parallel': a.maxParallel, 'budget-usd': a.budgetUsd, 'dry-run': a.dryRun })], positionals: [a.doc] }),
     }),
     tool({
       name: 'run', startsWorkers: true, input: runInput,
       description: 'Start a pattern (pipeline of stages). Returns the run id at once (detached); then wait, status, result.',
-      commandLine: (a) => ({ command: 'run', options: ['--detach', ...opts({ agent: a.agent, 'synth-agent': a.synthAgent, context: a.context, worktrees: a.worktrees, name: a.name, 'dry-run': a.dryRun }), ...varOpts(a.vars)], positionals: [a.pattern] }),
+      commandLine: (a) => ({ command: 'run', options: ['--detach', ...opts({ agent: a.agent, 'synth-agent': a.synthAgent, context: a.context, worktrees: a.worktrees, name: a.name, 'max-parallel': a.maxParallel, 'budget-usd': a.budgetUsd, 'dry-run': a.dryRun }), ...varOpts(a.vars)], positionals: [a.pattern] }),
     }),
     tool({
       name: 'new', startsWorkers: true,
