@@ -54,7 +54,12 @@ describe('result and log', () => {
     const r = await server.cli(['spawn', run.id, 'w', '--agent', 'shell', '--var', 'command=printf "last line\\n"', '--prompt', 'go']);
     expect(r.exitCode, String(r.stderr)).toBe(0);
     expect((await server.cli(['wait', run.id, 'w'])).exitCode).toBe(0);
-    await waitUntil(async () => /Pane is dead/.test(String((await server.cli(['log', run.id, 'w'])).stdout)), 'the dead pane');
+    // tmux (3.3a) writes "Pane is dead" once it has reaped the pane's process; under load it sometimes leaves
+    // it a zombie until another child of the server ends: a `run-shell true` job is such a child.
+    await waitUntil(async () => {
+      await server.tmux.run([['run-shell', 'true']]).catch(() => undefined);
+      return /Pane is dead/.test(String((await server.cli(['log', run.id, 'w'])).stdout));
+    }, 'the dead pane');
     const lines = String((await server.cli(['log', run.id, 'w'])).stdout).split('\n');
     expect(lines.at(-1)).toMatch(/^Pane is dead/);
     expect(lines.at(-2)).toBe('last line');

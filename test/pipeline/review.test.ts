@@ -160,10 +160,17 @@ describe('review with the fake agent', () => {
     expect(readFileSync(join(dir, 'synthesis.md'), 'utf8')).toBe(workerText(dir, 'synth', 'result.md'));
     expect(workerNames(dir)).toEqual([...REVIEWERS, 'synth'].sort());
     expect(readEvents(dir).filter((e) => e.kind === 'run.driving')).toHaveLength(1);
-    // Done, the driver hands its window to the board: nothing of it stays running.
+    // Done, the driver hands its window to the board: nothing of it stays running. The board's last frame
+    // starts with a blank line that tmux scrolls away when it writes "Pane is dead"; tmux (3.3a) writes that
+    // only once it has reaped the pane's process, which under load it sometimes has not (a zombie): the
+    // frame is there either way.
     let screen = '';
-    await waitUntil(async () => (screen = (await execa('tmux', ['-L', server.name, 'capture-pane', '-p', '-t', `=orch-${id}:orch`], { env: server.env, extendEnv: false })).stdout).startsWith(`${id} finished`), 'the board in the orch window', 30_000)
-      .catch((error: Error) => { throw new Error(`${error.message}; the window shows ${JSON.stringify(screen)}`); });
+    await waitUntil(async () => (screen = (await execa('tmux', ['-L', server.name, 'capture-pane', '-p', '-t', `=orch-${id}:orch`], { env: server.env, extendEnv: false })).stdout).replace(/^\n/, '').startsWith(`${id} finished`), 'the board in the orch window', 30_000)
+      .catch(async (error: Error) => {
+        const pane = (await execa('tmux', ['-L', server.name, 'display', '-p', '-t', `=orch-${id}:orch`, '#{pane_dead} #{pane_dead_status} #{pane_pid}'], { env: server.env, extendEnv: false, reject: false })).stdout;
+        const tree = (await execa('ps', ['-eo', 'pid,ppid,stat,args'], { reject: false })).stdout.split('\n').filter((l) => l.includes(id) || l.includes('board-main') || l.includes(pane.split(' ')[2] ?? '-')).join(' | ');
+        throw new Error(`${error.message}; the window shows ${JSON.stringify(screen)}; pane dead/status/pid: ${pane}; processes: ${tree}`);
+      });
     // The driver draws the last board itself, then hands the window over (respawn-pane): it is gone after that.
     await waitUntil(() => processesMentioning(`run --resume ${id}`).length === 0, 'the driver to hand its window to the board', 10_000);
     expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).state).toBe('finished');
