@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { OrchError, UsageError } from '../core/errors.js';
 import { packageRoot } from '../os/package.js';
 import { serverFromSocket } from '../tmux/run.js';
+import { setCrashRole } from '../os/crash-point.js';
 import type { Command, Context } from './command.js';
 import { GLOBAL_OPTIONS, withOptionalValues } from './options.js';
 import { checkOptions, nearest } from './unknown-option.js';
@@ -110,6 +111,7 @@ export async function main(argv: string[], ctx?: Partial<Context>): Promise<numb
     return 2;
   }
   const { command } = await entry[1]();
+  setCrashRole(name);
   // Known before parsing, so a bad option is reported in JSON too.
   c.json = rest.includes('--json');
   try {

@@ -29,7 +29,7 @@ export function runPaths(dir: string) {
     workers: join(dir, 'workers'),
     monitorState: join(dir, 'monitor.json'),
     driverEnv: join(dir, 'driver-env.json'),
-    /** Held while run.json changes (a run ends once, a spawn reopens it). */
+    /** Held while run.json or plan.json changes (a run ends once, a spawn reopens it). */
     lock: join(dir, 'run.lock'),
     driverLock: join(dir, 'driver.lock'),
     /** Ended attempts waiting for the run's settle step: one file per worker naming its launch file (workers/settler.ts). */

@@ -1,5 +1,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { basename } from 'node:path';
+import { crashPoint } from './crash-point.js';
 
 /** Writes a file so readers see the old or the new content, never a part: temp file, fsync, rename. */
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, durable = true): void {
@@ -20,6 +22,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 
     try { unlinkSync(tmp); } catch { /* already gone */ }
     throw error;
   }
+  crashPoint(`${basename(path)}:written`);
 }
 
 /** JSON, pretty-printed, written atomically; `durable: false` skips the fsync for caches rebuilt on every pass. */

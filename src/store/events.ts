@@ -1,5 +1,6 @@
 import { appendFileSync, closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { runPaths } from '../core/paths.js';
+import { crashPoint } from '../os/crash-point.js';
 
 /** One line of events.jsonl: what happened to which worker, when. */
 export interface RunEvent {
@@ -16,6 +17,7 @@ export function appendEvent(runDir: string, event: Omit<RunEvent, 'time'>): RunE
   // A line torn by a crash or a full disk must not swallow this one: start on a fresh line.
   const torn = !endsWithNewline(path);
   appendFileSync(path, `${torn ? '\n' : ''}${JSON.stringify(full)}\n`, { mode: 0o600 });
+  crashPoint(`events.jsonl:${event.kind}`);
   return full;
 }
 

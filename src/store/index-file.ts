@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateHome } from '../core/paths.js';
 import type { RunOutcome } from '../core/run.js';
+import { crashPoint } from '../os/crash-point.js';
 
 /** One line of index.jsonl: enough to find a run and its tmux server from anywhere. */
 export interface IndexEntry {
@@ -31,6 +32,7 @@ export function addToIndex(entry: IndexEntry): void {
   const path = indexPath();
   mkdirSync(join(path, '..'), { recursive: true, mode: 0o700 });
   appendFileSync(path, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+  crashPoint('index.jsonl:appended');
 }
 
 /** Forgets a run whose folder was removed (append-only: a line that says so). */

@@ -1,9 +1,10 @@
 // The policy frozen into a run when it starts (<run>/policy.json): this module owns that file. Light on
 // purpose: the permission hook (supervise/hook-main.ts) reads it on the path of an agent's approval.
-import { readFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.js';
 import { writeJsonAtomic } from '../os/atomic.js';
 import { runPaths } from '../core/paths.js';
+import { withLock } from '../os/lock.js';
+import { commitRecord, readCommitted, settleIntent } from './commit.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy-defaults.js';
 
 /** The policy in force for a run, where each key came from, and what an untrusted file was not allowed to loosen. */
@@ -20,15 +21,20 @@ export function snapshotPolicy(runDir: string, resolved: ResolvedPolicy): void {
   writeJsonAtomic(runPaths(runDir).policy, { ...resolved, time: resolved.time ?? new Date().toISOString() });
 }
 
+/** Freezes a new policy into a running run, with its event in one step (`policy --from`). */
+export function refreezePolicy(runDir: string, resolved: ResolvedPolicy, from: string): void {
+  const path = runPaths(runDir).policy;
+  withLock(runPaths(runDir).lock, () => {
+    settleIntent(runDir, path);
+    commitRecord(runDir, path, { ...resolved, time: resolved.time ?? new Date().toISOString() }, { kind: 'run.policy', detail: { from, ignored: resolved.ignored } });
+  });
+}
+
 /** The run's frozen policy; undefined for a run made before snapshots; throws when the snapshot is damaged. */
 export function readPolicySnapshot(runDir: string): ResolvedPolicy | undefined {
   const path = runPaths(runDir).policy;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
+  const text = readCommitted(runDir, path);
+  if (text === undefined) return undefined;
   try {
     const snap = JSON.parse(text) as ResolvedPolicy;
     if (!snap?.policy?.approvals || !snap.policy.silence || !snap.policy.death || !snap.policy.notify) throw new Error('missing sections');

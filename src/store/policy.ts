@@ -10,7 +10,7 @@ import { parseDuration } from '../core/format.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy-defaults.js';
 import { frozenPolicy, type ResolvedPolicy } from './policy-snapshot.js';
 export { DEFAULT_DENY, DEFAULT_POLICY, type Policy } from '../core/policy-defaults.js';
-export { readPolicySnapshot, snapshotPolicy, type ResolvedPolicy } from './policy-snapshot.js';
+export { readPolicySnapshot, refreezePolicy, snapshotPolicy, type ResolvedPolicy } from './policy-snapshot.js';
 
 
 /** The user's own config file: everything in it applies. */

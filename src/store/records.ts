@@ -1,28 +1,35 @@
 // Reading workers' records: worker.json and the run's worker folders (the store writes them).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { readCommitted } from './commit.js';
 import { runPaths, workerPaths } from '../core/paths.js';
 import type { WorkerRecord } from '../core/worker.js';
 import { runUsage, workerUsage } from '../core/usage.js';
 
-/** Reads worker.json; undefined when missing or unreadable (a damaged file is reported by the caller). */
+/** Reads worker.json as committed (store/commit.ts); undefined when missing or unreadable (a damaged file is reported by the caller). */
 export function readWorker(runDir: string, name: string): WorkerRecord | undefined {
   try {
-    return JSON.parse(readFileSync(workerPaths(runDir, name).workerJson, 'utf8')) as WorkerRecord;
+    return JSON.parse(readCommitted(runDir, workerPaths(runDir, name).workerJson) ?? '') as WorkerRecord;
   } catch {
     return undefined;
   }
 }
 
-/** Names of the run's workers, in the order their folders sort. */
+/** Names of the run's workers, in the order their folders sort: a folder whose creation never committed (no record) is no worker. */
 export function listWorkerNames(runDir: string): string[] {
   try {
     return readdirSync(runPaths(runDir).workers, { withFileTypes: true })
-      .filter((d) => d.isDirectory())
+      .filter((d) => d.isDirectory() && made(runDir, d.name))
       .map((d) => d.name)
       .sort();
   } catch {
     return [];
   }
+}
+
+// The worker's record exists (maybe damaged), or its creation's intent was committed.
+function made(runDir: string, name: string): boolean {
+  const file = workerPaths(runDir, name).workerJson;
+  return existsSync(file) || readCommitted(runDir, file) !== undefined;
 }
 
 /** The run's workers in the order they were made (a review's lenses, a pattern's stages), then by name. */

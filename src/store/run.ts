@@ -5,7 +5,8 @@ import { UsageError } from '../core/errors.js';
 import { describeIgnored, resolvePolicy, snapshotPolicy } from './policy.js';
 import { socketPathOf, Tmux, type TmuxServer } from '../tmux/index.js';
 import { writeJsonAtomic } from '../os/atomic.js';
-import { appendEvent } from './events.js';
+import { appendEvent, type RunEvent } from './events.js';
+import { commitRecord, intentOf, readCommitted, settleIntent } from './commit.js';
 import { addToIndex, readIndex, type IndexEntry } from './index-file.js';
 import { lockHolder, withLock } from '../os/lock.js';
 import { checkRunName, checkSessionName, slugOf } from '../core/names.js';
@@ -97,16 +98,18 @@ export async function createRun(o: CreateRunOptions): Promise<RunRecord> {
 
 /** Reads run.json from a run directory. */
 export function readRun(dir: string): RunRecord {
-  return JSON.parse(readFileSync(runPaths(dir).runJson, 'utf8')) as RunRecord;
+  const text = readCommitted(dir, runPaths(dir).runJson);
+  if (text === undefined) return JSON.parse(readFileSync(runPaths(dir).runJson, 'utf8')) as RunRecord; // throws what is wrong
+  return JSON.parse(text) as RunRecord;
 }
 
-// Changes run.json under the run's lock; `change` returns undefined to leave it as it is.
-function updateRun(dir: string, change: (run: RunRecord) => RunRecord | undefined): RunRecord | undefined {
+// Changes run.json and logs the change in one step (store/commit.ts), under the run's lock; `change`
+// returns undefined to leave it as it is.
+function updateRun(dir: string, change: (run: RunRecord) => RunRecord | undefined, event: (next: RunRecord) => Omit<RunEvent, 'time'>): RunRecord | undefined {
   return withLock(runPaths(dir).lock, () => {
-    const run = readRun(dir);
-    const next = change(run);
-    if (next) writeJsonAtomic(runPaths(dir).runJson, next);
-    return next;
+    settleIntent(dir, runPaths(dir).runJson);
+    const next = change(readRun(dir));
+    return next ? commitRecord(dir, runPaths(dir).runJson, next, event(next)) : undefined;
   });
 }
 
@@ -118,10 +121,10 @@ function endRun(dir: string, state: 'finished' | 'killed', by: string, detail: R
     const outcome: RunOutcome = state === 'killed' || detail.ok === false ? (detail.outcome === 'over_budget' ? 'over_budget' : 'failed') : 'ok';
     const reason = state === 'killed' ? 'killed by orch-tmux kill' : outcome !== 'ok' ? String(detail.reason ?? 'a worker failed') : undefined;
     return { ...run, state, endedAt: new Date().toISOString(), outcome, reason, ok: undefined };
-  });
+  }, () => ({ kind: state === 'killed' ? 'run.killed' : 'run.finished', detail: { by, ...detail } }));
   if (!ended) return undefined;
+  // The index follows the record (the monitor adds a line it finds missing).
   addToIndex({ ...indexEntryOf(ended), state, endedAt: ended.endedAt, outcome: ended.outcome });
-  appendEvent(dir, { kind: state === 'killed' ? 'run.killed' : 'run.finished', detail: { by, ...detail } });
   return ended;
 }
 
@@ -135,6 +138,13 @@ export function endRunIfFinished(dir: string, by: string, allFinished: (dir: str
   }
 }
 
+/** Makes final what a crash left half-done in the run's own records (run.json, plan.json, policy.json): the monitor calls it on each pass. */
+export function settleRunIntents(dir: string): void {
+  const p = runPaths(dir);
+  const left = [p.runJson, p.plan, p.policy].filter((f) => existsSync(intentOf(f)));
+  if (left.length) withLock(p.lock, () => left.forEach((f) => settleIntent(dir, f)));
+}
+
 /** Ends the run as killed (`kill <run>`). */
 export function markRunKilled(dir: string): RunRecord | undefined {
   return endRun(dir, 'killed', 'kill');
@@ -142,10 +152,9 @@ export function markRunKilled(dir: string): RunRecord | undefined {
 
 /** A new worker in a finished run makes it active again; a resumed one too, in a killed run (`evenKilled`). True when it was reopened. */
 export function reopenRun(dir: string, evenKilled = false): boolean {
-  const reopened = updateRun(dir, (run) => (run.state === 'finished' || run.state === 'failed' || (evenKilled && run.state === 'killed') ? { ...run, state: 'active', endedAt: undefined, ok: undefined, outcome: undefined, reason: undefined } : undefined));
+  const reopened = updateRun(dir, (run) => (run.state === 'finished' || run.state === 'failed' || (evenKilled && run.state === 'killed') ? { ...run, state: 'active', endedAt: undefined, ok: undefined, outcome: undefined, reason: undefined } : undefined), () => ({ kind: 'run.reopened' }));
   if (!reopened) return false;
   addToIndex({ ...indexEntryOf(reopened), state: 'active', endedAt: null, outcome: null });
-  appendEvent(dir, { kind: 'run.reopened' });
   return true;
 }
 

@@ -8,6 +8,9 @@ import { readLaunchFile } from '../runner/codec.js';
 import type { WorkerRecord } from '../core/worker.js';
 import { drainSettleQueue, settleLaunch, type Shown } from './settle-queue.js';
 import { SETTLE_LINGER_MS } from '../core/timing.js';
+import { setCrashRole } from '../os/crash-point.js';
+
+setCrashRole('settle');
 
 process.stdout.on('error', () => undefined);
 process.stderr.on('error', () => undefined);

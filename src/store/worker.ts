@@ -3,11 +3,13 @@
 // worker's lock and logged in events.jsonl in the same step. Runners report facts; this turns them into
 // state. Read commands never call in here.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { writeFileAtomic, writeJsonAtomic } from '../os/atomic.js';
 import { appendEvent } from './events.js';
+import { commitRecord, intentOf, readCommitted, settleIntent } from './commit.js';
 import { withLock } from '../os/lock.js';
-import { workerPaths } from '../core/paths.js';
+import { runPaths, workerPaths } from '../core/paths.js';
+import { START_GRACE_MS } from '../core/timing.js';
 import { agentFailure, agentReport, readAnswer, readFallback } from './answer.js';
 import { readFacts } from '../runner/facts.js';
 import { alive } from '../os/process.js';
@@ -27,17 +29,18 @@ export class RefusedTransition extends Error {
   }
 }
 
-// Writes the record one version on, then its event: both under the worker's lock.
+// Writes the record one version on; a change of state together with its event (the commit point).
 function commit(prev: WorkerRecord, next: WorkerRecord, by: string, detail: Record<string, unknown> = {}): WorkerRecord {
   const written = { ...next, version: (prev.version ?? 0) + 1 };
-  writeJsonAtomic(workerPaths(prev.runDir, prev.name).workerJson, written);
-  if (next.state !== prev.state) {
-    // A rerun's start is a start (the task from its prompt again); a resume's continues a session.
-    const kind = next.state === 'running' ? (next.resumes > 0 && next.restart !== 'rerun' ? 'worker.resumed' : 'worker.started')
-      : next.state === 'pending' ? (next.restart === 'rerun' ? 'worker.rerun' : 'worker.resume') : `worker.${next.state}`;
-    appendEvent(prev.runDir, { worker: prev.name, kind, detail: { from: prev.state, to: next.state, version: written.version, by, ...detail } });
+  const path = workerPaths(prev.runDir, prev.name).workerJson;
+  if (next.state === prev.state) {
+    writeJsonAtomic(path, written);
+    return written;
   }
-  return written;
+  // A rerun's start is a start (the task from its prompt again); a resume's continues a session.
+  const kind = next.state === 'running' ? (next.resumes > 0 && next.restart !== 'rerun' ? 'worker.resumed' : 'worker.started')
+    : next.state === 'pending' ? (next.restart === 'rerun' ? 'worker.rerun' : 'worker.resume') : `worker.${next.state}`;
+  return commitRecord(prev.runDir, path, written, { worker: prev.name, kind, detail: { from: prev.state, to: next.state, version: written.version, by, ...detail } });
 }
 
 function refuse(rec: WorkerRecord, to: WorkerState, by: string): never {
@@ -48,6 +51,7 @@ function refuse(rec: WorkerRecord, to: WorkerState, by: string): never {
 /** Runs `change` on the current record under the worker's lock; `fallback` stands in for a damaged file. */
 export function update(runDir: string, name: string, change: (rec: WorkerRecord) => WorkerRecord | undefined, fallback?: WorkerRecord): WorkerRecord | undefined {
   return withLock(workerPaths(runDir, name).lock, () => {
+    settleIntent(runDir, workerPaths(runDir, name).workerJson);
     const rec = readWorker(runDir, name) ?? fallback;
     if (!rec) return undefined;
     return change(rec) ?? rec;
@@ -65,9 +69,7 @@ export function transition(runDir: string, name: string, to: WorkerState, fields
 /** Records a new worker (pending): its folder exists, nothing runs yet. */
 export function createWorker(rec: WorkerRecord): WorkerRecord {
   const written = { ...rec, state: 'pending' as const, version: 1 };
-  writeJsonAtomic(workerPaths(rec.runDir, rec.name).workerJson, written);
-  appendEvent(rec.runDir, { worker: rec.name, kind: 'worker.created', detail: { agent: rec.agent, version: 1 } });
-  return written;
+  return commitRecord(rec.runDir, workerPaths(rec.runDir, rec.name).workerJson, written, { worker: rec.name, kind: 'worker.created', detail: { agent: rec.agent, version: 1 } });
 }
 
 /** The evidence the truth is derived from, gathered now (files and processes; tmux panes are the caller's). */
@@ -118,13 +120,41 @@ function interruptedBecause(rec: WorkerRecord): string | undefined {
 export function settleWorker(runDir: string, name: string, o: { panes: Panes; by: string; fallback?: WorkerRecord; exit?: ExitFact; attempt?: number }): WorkerRecord | undefined {
   // Nothing to change (the common case for the monitor): no lock, no write, no file event for watchers.
   const seen = readWorker(runDir, name);
-  if (seen && (FINISHED.has(seen.state) || deriveTruth(seen, gatherEvidence(seen, o.panes, Date.now(), o.exit)).state === seen.state)) return seen;
+  // An intent a crash left (store/commit.ts) is made final by this writer, even when nothing else changes.
+  if (seen && !existsSync(intentOf(workerPaths(runDir, name).workerJson)) && (FINISHED.has(seen.state) || deriveTruth(seen, gatherEvidence(seen, o.panes, Date.now(), o.exit)).state === seen.state)) return seen;
   return update(runDir, name, (rec) => {
     // A runner settles only its own attempt: one left over from before a resume changes nothing.
     if (FINISHED.has(rec.state) || (o.attempt !== undefined && o.attempt !== rec.resumes)) return undefined;
     const truth = deriveTruth(rec, gatherEvidence(rec, o.panes, Date.now(), o.exit));
     return apply(rec, truth, o.by);
   }, o.fallback);
+}
+
+/**
+ * Removes the folders of workers whose creation a crash cut short (no record was committed), as a failed
+ * spawn removes its own: once the starter named in the intent is gone, or, with no intent, once the folder
+ * is older than a start may take. The monitor calls it; returns the names removed.
+ */
+export function removeUnmadeWorkers(runDir: string, nowMs = Date.now()): string[] {
+  let folders: string[];
+  try {
+    folders = readdirSync(runPaths(runDir).workers, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+  return folders.filter((name) => {
+    const paths = workerPaths(runDir, name);
+    if (existsSync(paths.workerJson) || readCommitted(runDir, paths.workerJson) !== undefined) return false;
+    let starter: number | undefined;
+    try {
+      starter = (JSON.parse(readFileSync(intentOf(paths.workerJson), 'utf8')) as WorkerRecord).starterPid;
+    } catch {
+      starter = undefined;
+    }
+    const gone = starter !== undefined ? !alive(starter) : nowMs - (statSync(paths.dir, { throwIfNoEntry: false })?.mtimeMs ?? nowMs) > START_GRACE_MS;
+    if (gone) rmSync(paths.dir, { recursive: true, force: true });
+    return gone;
+  });
 }
 
 /** True when every worker of the run has finished (the run may end). */

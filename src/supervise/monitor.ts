@@ -7,14 +7,14 @@ import { resolve } from 'node:path';
 import { writeJsonAtomic } from '../os/atomic.js';
 import { appendEvent } from '../store/events.js';
 import { addToIndex, readIndex, type IndexEntry } from '../store/index-file.js';
-import { endRunIfFinished, readRun } from '../store/run.js';
+import { endRunIfFinished, readRun, settleRunIntents } from '../store/run.js';
 import { NoServerError, socketPathOf, Tmux, type TmuxServer } from '../tmux/index.js';
 import { clearInterrupted, killWorker, markInterrupted } from './kill.js';
 import { FINISHED, type WorkerRecord, type DerivedState } from '../core/worker.js';
 import { rerunWorker, resumeWorker, sessionIdOf } from './restart.js';
 import { sendMessage } from './send.js';
 import { PANE_FIELDS, paneInfo, paneMap, type PaneInfo, type PaneMap } from '../core/panes.js';
-import { allWorkersFinished, gatherEvidence, settleWorker } from '../store/worker.js';
+import { allWorkersFinished, gatherEvidence, removeUnmadeWorkers, settleWorker } from '../store/worker.js';
 import { deriveTruth } from '../core/truth.js';
 import type { Classification } from '../core/classify.js';
 import { captureScreen } from './screen.js';
@@ -99,6 +99,7 @@ async function discover(explicit: TmuxServer, env: NodeJS.ProcessEnv, count: () 
     for (const dir of dirs) {
       if (ended.has(dir)) continue;
       try {
+        settleRunIntents(dir);
         const run = readRun(dir);
         if (runEnded(run.state)) addToIndex({ id: run.id, dir: run.dir, session: run.session, socketPath: run.socketPath, created: run.created, state: run.state, endedAt: run.endedAt });
         else runs.push(run);
@@ -178,6 +179,7 @@ interface RunPass {
 }
 
 async function superviseRun(run: RunRecord, tmux: Tmux, panes: PaneMap | 'gone', env: NodeJS.ProcessEnv, nowMs: number, count: () => void): Promise<RunObservation> {
+  for (const name of removeUnmadeWorkers(run.dir, nowMs)) appendEvent(run.dir, { kind: 'run.unmade-worker-removed', detail: { name, by: 'monitor' } });
   const pass: RunPass = { run, tmux, panes, env, nowMs, count, policy: runPolicy(run, env), messages: [] };
   // Remote workers' facts home and their hosts' panes noted, before any of them is judged.
   await syncHosts(run);

@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import { appendEvent } from '../../store/events.js';
 import { findRun } from '../../store/run.js';
-import { describeIgnored, readPolicySnapshot, resolvePolicy, snapshotPolicy, type ResolvedPolicy } from '../../store/policy.js';
+import { describeIgnored, readPolicySnapshot, refreezePolicy, resolvePolicy, type ResolvedPolicy } from '../../store/policy.js';
 import { printJson, str, type Command } from '../command.js';
 
 /** `orch-tmux policy`: the policy frozen into a run, where each key came from; `--from FILE` freezes a new one. */
@@ -23,8 +22,7 @@ export const command: Command = {
     let resolved: ResolvedPolicy | undefined;
     if (from !== undefined) {
       resolved = resolvePolicy(run.cwd, ctx.env, resolve(ctx.cwd, from));
-      snapshotPolicy(run.dir, resolved);
-      appendEvent(run.dir, { kind: 'run.policy', detail: { from, ignored: resolved.ignored } });
+      refreezePolicy(run.dir, resolved, from);
       for (const line of describeIgnored(resolved.ignored)) ctx.err(`${line}\n`);
     }
     resolved ??= readPolicySnapshot(run.dir) ?? resolvePolicy(run.cwd, ctx.env);
