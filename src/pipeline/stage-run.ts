@@ -20,6 +20,8 @@ import { gatherEvidence, settleWorker } from '../store/worker.js';
 import { runPanes } from '../supervise/host-sync.js';
 import { launchPrepared, prepareWorker } from '../supervise/launch.js';
 import { limitInTranscript } from '../supervise/limits.js';
+import { notify } from '../supervise/notify.js';
+import { recordQuotaWall, wallAhead } from '../supervise/quota.js';
 import { runStatus, type WorkerStatus } from '../supervise/observe.js';
 import { checkBudget, type Budget } from './budget.js';
 import { placeWorkers } from '../supervise/placement.js';
@@ -107,6 +109,7 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
       if (adopted.length && pending.length) await waitForWorkers(run, tmux, adopted);
       for (const w of pending) {
         if (d.budget?.passed) break;
+        await pauseAtWall(d);
         await start(w);
         await waitForWorkers(run, tmux, [w.name], { onTick: tick(d) });
       }
@@ -143,12 +146,34 @@ async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: Planne
       live = await liveWorkers(d);
       continue;
     }
+    if (await pauseAtWall(d)) {
+      live = await liveWorkers(d);
+      continue;
+    }
     const batch = queue.splice(0, limit - live.length);
     const started = await Promise.allSettled(batch.map(start));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     live = await liveWorkers(d);
   }
+}
+
+// Nothing new starts into a usage limit a worker of this run met (supervise/quota.ts): the queue waits for the
+// reset, and the first to see a wall tells people once per run. True when it waited.
+async function pauseAtWall(d: Drive): Promise<boolean> {
+  const agent = d.profiles.main.name;
+  const ended = (await runStatus(d.run, d.tmux)).filter((w) => d.all.includes(w.name) && (w.state === 'failed' || w.state === 'lost'));
+  for (const w of ended) {
+    const rec = readWorker(d.run.dir, w.name);
+    const resetsAt = rec && rec.agent === agent ? limitInTranscript(rec)?.resetsAt : undefined;
+    if (resetsAt === undefined || resetsAt <= Date.now() || !recordQuotaWall(d.run.dir, { agent, resetsAt, worker: w.name })) continue;
+    await notify(policyOf(d.run, d.penv.env), d.tmux, d.run.session, { event: 'rate_limited', run: d.run.id, worker: w.name, runDir: d.run.dir, time: new Date().toISOString(), detail: { resetsAt: new Date(resetsAt).toISOString(), agent, by: 'driver' } });
+  }
+  const until = wallAhead(d.run.dir, agent);
+  if (until === undefined) return false;
+  appendEvent(d.run.dir, { kind: 'driver.paused', detail: { agent, until: new Date(until).toISOString() } });
+  while (Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(until - Date.now(), LIMIT_WAIT_STEP_MS)));
+  return true;
 }
 
 // What every wait of the drive hears: the listener's progress, and the budget's check.

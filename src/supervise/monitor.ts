@@ -20,6 +20,7 @@ import type { Classification } from '../core/classify.js';
 import { captureScreen } from './screen.js';
 import { judge } from '../core/evidence.js';
 import { limitInTranscript } from './limits.js';
+import { recordQuotaWall, wallAhead } from './quota.js';
 import { newestHookLine } from '../runner/hooks.js';
 import { runPaths } from '../core/paths.js';
 import { DEFAULT_POLICY, loadPolicy, workerPolicy } from '../store/policy.js';
@@ -233,8 +234,12 @@ async function superviseWorker(pass: RunPass, name: string, mem: WorkerMemory): 
   if (mem.reported === 'unreachable' && truth.state !== 'unreachable') mem.reported = undefined;
   const policy = workerPolicy(pass.policy, rec);
   const screen = truth.state === 'running' && truth.pane && !truth.pane.dead ? await readScreen(pass, rec, truth.pane, mem, policy, obs) : undefined;
-  // A worker that died at a usage limit is resumed after the reset, not into the same limit.
-  const limit = truth.state === 'failed' || truth.state === 'lost' ? limitInTranscript(rec) : undefined;
+  // A worker that died at a usage limit is resumed after the reset, not into the same limit, nor into a later
+  // one another worker of its agent met (the run's wall).
+  const dead = truth.state === 'failed' || truth.state === 'lost';
+  const own = dead ? limitInTranscript(rec) : undefined;
+  const wall = dead ? wallAhead(pass.run.dir, rec.agent, nowMs) : undefined;
+  const limit = wall !== undefined && !(own?.resetsAt !== undefined && own.resetsAt >= wall) ? { resetsAt: wall } : own;
   const input = {
     worker: rec, state: truth.state, screen, memory: mem, policy, nowMs, activityMs: truth.pane?.activity,
     sessionId: sessionIdOf(rec), canResume: Boolean(rec.resumeArgv) && !rec.rehearsal, limit,
@@ -337,6 +342,12 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
     case 'notify': {
       if (action.event === 'waiting_approval' || action.event === 'waiting_gate') mem.notified = action.detail.fingerprint as string;
       if (action.event === 'rate_limited') mem.limitTold = action.detail.resetsAt ? Date.parse(action.detail.resetsAt as string) : 0;
+      // A wall the run was told of already (another worker of this agent met it) is not told again.
+      const wall = action.event === 'rate_limited' && mem.limitTold ? { agent: rec.agent, resetsAt: mem.limitTold, worker: rec.name } : undefined;
+      if (wall && !recordQuotaWall(run.dir, wall)) {
+        event('monitor.notified', { event: action.event, already: 'run.quota-wall' });
+        return `notify:${action.event}:told`;
+      }
       await tell(action.event, action.detail);
       event('monitor.notified', { event: action.event });
       if (['done', 'failed', 'killed', 'lost', 'unreachable'].includes(action.event)) mem.reported = action.event;

@@ -55,6 +55,27 @@ describe('usage limits', () => {
     expect(readFileSync(join(workerDir(run, 'x'), 'result.md'), 'utf8')).toContain('finished after the reset');
   });
 
+  test('two exec workers of one agent at one limit: the run is told once, and neither is resumed before the later reset', async ({ server }) => {
+    const run = await newRun(server);
+    await writePolicy(server, run, {});
+    await spawnFake(server, run.id, 'a', 'work [[ratelimit:3]] [[reply:a after the reset]]');
+    await spawnFake(server, run.id, 'b', 'work [[ratelimit:4]] [[reply:b after the reset]]');
+    await waitUntil(() => ['a', 'b'].every((n) => workerJson(run, n).state === 'failed' && existsSync(join(workerDir(run, n), 'exit-0.facts'))), 'both exits at the limit');
+    const pass = await monitorOnce(server);
+    expect([...observed(pass, 'a')!.actions, ...observed(pass, 'b')!.actions].sort()).toEqual(['notify:rate_limited', 'notify:rate_limited:told']);
+    const later = Math.max(...eventsOf(run, 'run.quota-wall').map((e) => Date.parse(String(e.detail?.resetsAt))));
+    // Before the later reset: a's own limit may be over, but the run's wall is not; nobody is told again.
+    if (Date.now() < later) {
+      const between = await monitorOnce(server);
+      for (const n of ['a', 'b']) expect(observed(between, n)!.actions.filter((a) => a.startsWith('resume')), n).toEqual([]);
+    }
+    await waitUntil(() => Date.now() > later, 'the later reset');
+    const after = await monitorOnce(server);
+    for (const n of ['a', 'b']) expect(observed(after, n)!.actions, n).toEqual(['resume:1']);
+    expect((await server.cli(['wait', run.id, '--timeout', '20'])).exitCode).toBe(0);
+    expect(notices(server).filter((n) => n.event === 'rate_limited')).toHaveLength(1);
+  });
+
   test.for([
     ['Try again at 2026-12-02T10:00:05.000Z.', Date.parse('2026-12-02T10:00:05.000Z')],
     ['You\'ve hit your usage limit. Try again in 2 hours 13 minutes.', 2 * 3_600_000 + 13 * 60_000],

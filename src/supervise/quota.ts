@@ -1,0 +1,40 @@
+// A usage limit is the account's, not one worker's: once a worker of an agent meets one with a reset time,
+// the run knows the wall (`run.quota-wall` in events.jsonl) and starts no worker of that agent into it until
+// the reset. The pattern driver and the monitor both record and read walls here, so a run gets one notice
+// for a wall however many of its workers meet it.
+
+import { readEvents, appendEvent } from '../store/events.js';
+import { withLock } from '../os/lock.js';
+import { runPaths } from '../core/paths.js';
+
+/** One wall: which agent, until when, and who met it first. */
+export interface QuotaWall {
+  agent: string;
+  resetsAt: number;
+  worker: string;
+}
+
+// The walls the run has recorded, in order.
+function walls(runDir: string): QuotaWall[] {
+  return readEvents(runDir).filter((e) => e.kind === 'run.quota-wall').map((e) => ({ agent: String(e.detail?.agent), resetsAt: Date.parse(String(e.detail?.resetsAt)), worker: String(e.worker) }));
+}
+
+/**
+ * Records a wall a worker met. Workers of one agent meet the same wall at slightly different times, so a
+ * wall is news only when none of the agent's is ahead: true then (the caller tells people). A later reset
+ * than the one known is recorded (the queue waits for it) without telling again.
+ */
+export function recordQuotaWall(runDir: string, wall: QuotaWall, nowMs = Date.now()): boolean {
+  return withLock(runPaths(runDir).lock, () => {
+    const ahead = wallAhead(runDir, wall.agent, nowMs);
+    if (ahead !== undefined && ahead >= wall.resetsAt) return false;
+    appendEvent(runDir, { worker: wall.worker, kind: 'run.quota-wall', detail: { agent: wall.agent, resetsAt: new Date(wall.resetsAt).toISOString() } });
+    return ahead === undefined;
+  });
+}
+
+/** When the agent's latest wall in this run resets, if that is still ahead. */
+export function wallAhead(runDir: string, agent: string, nowMs = Date.now()): number | undefined {
+  const latest = Math.max(...walls(runDir).filter((w) => w.agent === agent).map((w) => w.resetsAt), Number.NEGATIVE_INFINITY);
+  return latest > nowMs ? latest : undefined;
+}
