@@ -12,8 +12,10 @@ import { startGeminiStub } from './gemini-stub.mjs';
 /** A running API stub: what it was asked, the user texts of each model request, and how to stop it. */
 export interface AgentStub {
   baseUrl: string;
-  /** Claude stub: answers the requests held by [[hold-once]]. */
-  release?(): void;
+  /** Claude stub: answers the requests held by [[hold-once]]. Gemini stub: answers the one held by [[hold:NAME]]. */
+  release?(name?: string): void;
+  /** Gemini stub: whether the request carrying [[hold:NAME]] is waiting for release(NAME). */
+  held?(name: string): boolean;
   requests: { method: string; url: string; body: unknown }[];
   turns(): string[][];
   close(): Promise<void>;
