@@ -39,14 +39,20 @@ export async function claudeFor(server: TestServer): Promise<AgentEnv> {
   return { stub, home, work: join(server.dir, 'work'), env };
 }
 
+/** The ~/.gemini/settings.json geminiFor writes. */
+export const geminiSettings = {
+  security: { auth: { selectedType: 'gemini-api-key' } },
+  general: { disableAutoUpdate: true },
+  privacy: { usageStatisticsEnabled: false },
+  telemetry: { enabled: false },
+} as const;
+
 /** Gemini CLI against the stub: API-key auth selected in its settings, no telemetry or update checks. */
 export async function geminiFor(server: TestServer): Promise<AgentEnv> {
   const stub = (await startGeminiStub()) as AgentStub;
   const home = server.env.HOME!;
   mkdirSync(join(home, '.gemini'), { recursive: true });
-  writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify({
-    security: { auth: { selectedType: 'gemini-api-key' } }, general: { disableAutoUpdate: true }, privacy: { usageStatisticsEnabled: false }, telemetry: { enabled: false },
-  }));
+  writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify(geminiSettings));
   const env = { ...server.env, GEMINI_API_KEY: 'stub-key', GOOGLE_GEMINI_BASE_URL: stub.baseUrl, PATH: `${inject('geminiDir' as never)}:${server.env.PATH}` };
   return { stub, home, work: join(server.dir, 'work'), env };
 }
