@@ -42,12 +42,17 @@ export async function claudeFor(server: TestServer): Promise<AgentEnv> {
 /** The ~/.gemini/settings.json geminiFor writes. */
 export const geminiSettings = {
   security: { auth: { selectedType: 'gemini-api-key' } },
-  general: { disableAutoUpdate: true },
+  general: { disableAutoUpdate: true, sessionRetention: { enabled: false } },
   privacy: { usageStatisticsEnabled: false },
   telemetry: { enabled: false },
 } as const;
 
-/** Gemini CLI against the stub: API-key auth selected in its settings, no telemetry or update checks. */
+/**
+ * Gemini CLI against the stub: API-key auth selected in its settings, no telemetry or update checks, and
+ * its session cleanup off. On every start gemini deletes the session files of its project folder that hold
+ * no user turn yet, another gemini's just-started session included: two workers started together (a
+ * review's reviewers) could lose one's file (test/e2e/gemini-sessions.test.ts pins it; GEMINI-NOTES.md).
+ */
 export async function geminiFor(server: TestServer): Promise<AgentEnv> {
   const stub = (await startGeminiStub()) as AgentStub;
   const home = server.env.HOME!;

@@ -97,7 +97,7 @@ describe('gemini session files, two geminis started together in one folder', () 
     }
   });
 
-  test('general.sessionRetention.enabled false: A keeps its file and header, finishes, and --resume of A continues it', async ({ server }) => {
+  test('general.sessionRetention.enabled false (as geminiFor writes): A keeps its file and header, finishes, and --resume of A continues it', async ({ server }) => {
     const g = await geminiFor(server);
     try {
       writeSettings(g, { enabled: false });
