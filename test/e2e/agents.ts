@@ -12,8 +12,10 @@ import { startGeminiStub } from './gemini-stub.mjs';
 /** A running API stub: what it was asked, the user texts of each model request, and how to stop it. */
 export interface AgentStub {
   baseUrl: string;
-  /** Claude stub: answers the requests held by [[hold-once]]. */
-  release?(): void;
+  /** Claude stub: answers the requests held by [[hold-once]]. Gemini stub: answers the one held by [[hold:NAME]]. */
+  release?(name?: string): void;
+  /** Gemini stub: whether the request carrying [[hold:NAME]] is waiting for release(NAME). */
+  held?(name: string): boolean;
   requests: { method: string; url: string; body: unknown }[];
   turns(): string[][];
   close(): Promise<void>;
@@ -37,14 +39,25 @@ export async function claudeFor(server: TestServer): Promise<AgentEnv> {
   return { stub, home, work: join(server.dir, 'work'), env };
 }
 
-/** Gemini CLI against the stub: API-key auth selected in its settings, no telemetry or update checks. */
+/** The ~/.gemini/settings.json geminiFor writes. */
+export const geminiSettings = {
+  security: { auth: { selectedType: 'gemini-api-key' } },
+  general: { disableAutoUpdate: true, sessionRetention: { enabled: false } },
+  privacy: { usageStatisticsEnabled: false },
+  telemetry: { enabled: false },
+} as const;
+
+/**
+ * Gemini CLI against the stub: API-key auth selected in its settings, no telemetry or update checks, and
+ * its session cleanup off. On every start gemini deletes the session files of its project folder that hold
+ * no user turn yet, another gemini's just-started session included: two workers started together (a
+ * review's reviewers) could lose one's file (test/e2e/gemini-sessions.test.ts pins it; GEMINI-NOTES.md).
+ */
 export async function geminiFor(server: TestServer): Promise<AgentEnv> {
   const stub = (await startGeminiStub()) as AgentStub;
   const home = server.env.HOME!;
   mkdirSync(join(home, '.gemini'), { recursive: true });
-  writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify({
-    security: { auth: { selectedType: 'gemini-api-key' } }, general: { disableAutoUpdate: true }, privacy: { usageStatisticsEnabled: false }, telemetry: { enabled: false },
-  }));
+  writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify(geminiSettings));
   const env = { ...server.env, GEMINI_API_KEY: 'stub-key', GOOGLE_GEMINI_BASE_URL: stub.baseUrl, PATH: `${inject('geminiDir' as never)}:${server.env.PATH}` };
   return { stub, home, work: join(server.dir, 'work'), env };
 }

@@ -1,17 +1,23 @@
 // Loopback stub of the Gemini API (`models/*:streamGenerateContent?alt=sse`, `generateContent`,
 // `countTokens`), enough to drive the real Gemini CLI offline. Directives in the first user text steer it:
-// [[reply:TEXT]] [[write:PATH|TEXT]] (a write_file call) [[hang]] [[hang-once]]; the default reply is
-// "stub reply" (+ " for lens x" when the prompt has a line "LENS: x").
+// [[reply:TEXT]] [[write:PATH|TEXT]] (a write_file call) [[hang]] [[hang-once]]; [[hold:NAME]] (the first
+// request whose user text carries it, gemini's routing request, before gemini records the user's turn, waits
+// until the test calls release(NAME), then is answered as usual; held(NAME) says whether it is waiting); the
+// default reply is "stub reply" (+ " for lens x" when the prompt has a line "LENS: x").
 import { createServer } from 'node:http';
 import { closeLoopback, listenLoopback, sendJson } from './loopback.mjs';
 
 const DIRECTIVE = /\[\[(reply|write|hang-once|hang)(?::([\s\S]*?))?\]\]/;
+const HOLD = /\[\[hold:([A-Za-z0-9_-]+)\]\]/;
 
-// Starts the stub on 127.0.0.1 (port 0) and resolves to { port, baseUrl, requests, turns(), close() }.
+// Starts the stub on 127.0.0.1 (port 0) and resolves to { port, baseUrl, requests, turns(), held(), release(), close() }.
 export async function startGeminiStub() {
   const requests = [];
   const hanging = new Set();
   const hungOnce = new Set();
+  // [[hold:NAME]]: the names seen, and the answers waiting for release(NAME).
+  const holdsSeen = new Set();
+  const holding = new Map();
 
   const server = createServer((req, res) => {
     const chunks = [];
@@ -31,6 +37,16 @@ export async function startGeminiStub() {
     if (/:countTokens$/.test(path)) return sendJson(res, 200, { totalTokens: 10 });
     const stream = /:streamGenerateContent$/.test(path);
     if (req.method !== 'POST' || !body || !(stream || /:generateContent$/.test(path))) return sendJson(res, 404, { error: { code: 404, message: `stub has no route ${req.method} ${path}`, status: 'NOT_FOUND' } });
+    const hold = HOLD.exec(userTexts(body.contents).join('\n'))?.[1];
+    if (hold && !holdsSeen.has(hold)) {
+      holdsSeen.add(hold);
+      hanging.add(res);
+      holding.set(hold, () => {
+        hanging.delete(res);
+        respond(res, body, stream);
+      });
+      return;
+    }
     respond(res, body, stream);
   }
 
@@ -92,7 +108,15 @@ export async function startGeminiStub() {
   // The user texts of every generate request, one list per request.
   const turns = () => requests.filter((q) => /generateContent/i.test(q.url ?? '') && q.body?.contents).map((q) => userTexts(q.body.contents));
 
-  return { port, baseUrl: `http://127.0.0.1:${port}`, requests, turns, close };
+  // [[hold:NAME]]: whether its request is waiting, and answering it.
+  const held = (name) => holding.has(name);
+  const release = (name) => {
+    const go = holding.get(name);
+    holding.delete(name);
+    go?.();
+  };
+
+  return { port, baseUrl: `http://127.0.0.1:${port}`, requests, turns, held, release, close };
 }
 
 export function userTexts(contents) {

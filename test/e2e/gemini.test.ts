@@ -33,9 +33,11 @@ describe('gemini', () => {
         const worker = JSON.parse(readFileSync(join(dir, 'worker.json'), 'utf8'));
         expect(worker).toMatchObject({ state: 'done', resultSource: 'json' });
         expect(readFileSync(join(dir, 'result.md'), 'utf8')).toBe(`stub reply for lens ${title}`);
-        // gemini's own word on its session: its JSON. (Its session file is checked in the kill -9 test: with two
-        // reviewers starting at once, one file was once missing on a fresh clone; not understood yet.)
+        // gemini's own word on its session: its JSON, and its session file. With gemini's default settings one
+        // reviewer's start could delete the other's file before its first turn (gemini-sessions.test.ts pins
+        // it): geminiFor turns that cleanup off, so each reviewer keeps its file.
         expect(JSON.parse(readFileSync(join(dir, 'stdout.txt'), 'utf8')).session_id).toBe(worker.sessionId);
+        expect(geminiSessionFiles(gemini.home, worker.sessionId), `${name}'s session file, its header naming its id`).toHaveLength(1);
         expect(worker.argv).toEqual(expect.arrayContaining(['--session-id', worker.sessionId]));
         const prompt = readFileSync(join(dir, 'prompt.md'), 'utf8');
         expect(turns.some((t) => t.includes(prompt)), `${name}'s prompt reached the API byte for byte`).toBe(true);
