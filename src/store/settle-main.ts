@@ -8,7 +8,7 @@ import { readLaunchFile } from '../runner/codec.js';
 import type { WorkerRecord } from '../core/worker.js';
 import { drainSettleQueue, settleLaunch, type Shown } from './settle-queue.js';
 import { SETTLE_LINGER_MS } from '../core/timing.js';
-import { setCrashRole } from '../os/crash-point.js';
+import { crashPoint, setCrashRole } from '../os/crash-point.js';
 
 setCrashRole('settle');
 
@@ -29,6 +29,7 @@ async function main(file: string, locked: boolean): Promise<void> {
     say(error); // still queued: the drain tries it once more
   }
   show(own);
+  crashPoint('tmux:states-shown');
   await drainSettleQueue(runDir, show, { inherited: locked, lingerMs: SETTLE_LINGER_MS });
 }
 

@@ -1,3 +1,4 @@
+import { crashPoint } from '../os/crash-point.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fillArgv, resolveProgram } from '../agents/resolve.js';
@@ -191,6 +192,7 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
       env: { ORCH_TMUX_WORKER: `${run.id}/${record.name}` },
       command,
     });
+    crashPoint('tmux:window-opened');
   } catch (error) {
     rmSync(paths.dir, { recursive: true, force: true });
     if (error instanceof TargetNotFoundError || error instanceof NoServerError) {

@@ -187,7 +187,8 @@ async function serverEnv(server: TestServer, name: string, value: string | undef
 
 let traces = 0;
 const crashEnv = (server: TestServer, trace: string, at?: string) => ({ ...server.env, NODE_ENV: 'test', ORCH_TMUX_CRASH_TRACE: trace, ORCH_TMUX_CRASH_AT: at });
-const traced = (trace: string, role: string) => (existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter((l) => l.startsWith(`${role}:`)) : []);
+// The points a role passed, in order (each line is `ROLE:POINT#N TIME`).
+const traced = (trace: string, role: string) => (existsSync(trace) ? readFileSync(trace, 'utf8').split('\n').filter((l) => l.startsWith(`${role}:`)).map((l) => l.split(' ')[0]!) : []);
 
 // The points a scenario's writer passes where it writes a file of record, in order.
 async function pointsOf(server: TestServer, s: Scenario): Promise<string[]> {
