@@ -23,7 +23,7 @@ export const PATTERN_OPTIONS = {
   agent: { type: 'string' }, 'synth-agent': { type: 'string' }, context: { type: 'string' },
   detach: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, resume: { type: 'string' },
   name: { type: 'string' }, session: { type: 'string' }, 'run-dir': { type: 'string' }, hosts: { type: 'string' },
-  'max-parallel': { type: 'string' }, 'budget-usd': { type: 'string' },
+  'max-parallel': { type: 'string' }, 'budget-usd': { type: 'string' }, 'budget-tokens': { type: 'string' },
 } as const;
 
 /** The most live workers --max-parallel may allow in one run. */
@@ -35,7 +35,7 @@ export function patternEnv(ctx: Context, values: Values): PatternEnv {
 }
 
 /** Inputs from the flags both commands share. */
-export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context' | 'hosts' | 'maxParallel' | 'budgetUsd'> {
+export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context' | 'hosts' | 'maxParallel' | 'budgetUsd' | 'budgetTokens'> {
   const context = str(values, 'context');
   const hosts = str(values, 'hosts');
   const most = str(values, 'max-parallel');
@@ -46,9 +46,14 @@ export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 
   if (budget !== undefined && !(/^\d*\.?\d+$/.test(budget) && Number(budget) > 0)) {
     throw new UsageError(`Expected --budget-usd to be an amount in US dollars above 0 (like 0.50), got ${JSON.stringify(budget)}`);
   }
+  const tokens = str(values, 'budget-tokens');
+  if (tokens !== undefined && !(/^\d+$/.test(tokens) && Number(tokens) >= 1)) {
+    throw new UsageError(`Expected --budget-tokens to be a whole number of tokens above 0 (like 200000), got ${JSON.stringify(tokens)}`);
+  }
   return {
     maxParallel: most === undefined ? undefined : Number(most),
     budgetUsd: budget === undefined ? undefined : Number(budget),
+    budgetTokens: tokens === undefined ? undefined : Number(tokens),
     hosts: hosts === undefined ? undefined : parseHostsOption(hosts, ctx.env, ctx.cwd),
     agent: str(values, 'agent') ?? defaultAgent(ctx.env),
     synthAgent: str(values, 'synth-agent'),

@@ -1,7 +1,7 @@
-// A pattern run's spending limit (--budget-usd): the workers' reported cost is added up as they end; once it
-// passes the limit nothing new starts, the live workers are stopped (interrupt, then kill after the grace
-// period), and the run ends over_budget. Usage arrives with each worker's end, so a run may overshoot by
-// what its running workers spend before they stop.
+// A pattern run's spending limits (--budget-usd, --budget-tokens): what the workers reported is added up as
+// they end; once it passes a limit nothing new starts, the live workers are stopped (interrupt, then kill
+// after the grace period), and the run ends over_budget. Usage arrives with each worker's end, so a run may
+// overshoot by what its running workers spend before they stop.
 import type { RunRecord } from '../core/run.js';
 import { KILL_GRACE_DEFAULT_S } from '../core/timing.js';
 import { appendEvent } from '../store/events.js';
@@ -9,11 +9,14 @@ import { killWorker } from '../supervise/kill.js';
 import type { WorkerStatus } from '../supervise/observe.js';
 import type { Tmux } from '../tmux/index.js';
 
-/** The limit as the drive keeps it: once passed, why the run stops, and the stopping of its live workers. */
+/** The limits as the drive keeps them: once one is passed, why the run stops, and the stopping of its live workers. */
 export interface Budget {
-  usd: number;
-  /** What each worker reported, from every status the drive's waits saw (each wait sees some of them). */
+  usd?: number;
+  /** Input and output tokens (cache reads are not counted). */
+  tokens?: number;
+  /** What each worker reported, from every status the drive's waits saw (each wait sees some of them): USD, and tokens. */
   spent: Map<string, number>;
+  used: Map<string, number>;
   passed?: string;
   stopping?: Promise<void>;
 }
@@ -23,14 +26,21 @@ export function usd(n: number): string {
   return `$${Number(n.toPrecision(4))}`;
 }
 
-/** Adds up what the drive's workers reported; the first time it passes the limit, stops the live ones. */
+const sum = (m: Map<string, number>) => [...m.values()].reduce((n, c) => n + c, 0);
+
+/** Adds up what the drive's workers reported; the first time it passes a limit, stops the live ones. */
 export function checkBudget(b: Budget | undefined, run: RunRecord, tmux: Tmux, workers: WorkerStatus[]): void {
   if (!b || b.passed) return;
-  for (const w of workers) if (w.cost !== undefined) b.spent.set(w.name, w.cost);
-  const spent = [...b.spent.values()].reduce((n, c) => n + c, 0);
-  if (spent <= b.usd) return;
-  b.passed = `over budget: ${usd(spent)} spent of ${usd(b.usd)}`;
+  for (const w of workers) {
+    if (w.cost !== undefined) b.spent.set(w.name, w.cost);
+    if (w.tokens) b.used.set(w.name, w.tokens.input + w.tokens.output);
+  }
+  const spent = sum(b.spent);
+  const used = sum(b.used);
+  if (b.usd !== undefined && spent > b.usd) b.passed = `over budget: ${usd(spent)} spent of ${usd(b.usd)}`;
+  else if (b.tokens !== undefined && used > b.tokens) b.passed = `over budget: ${used} tokens used of ${b.tokens}`;
+  else return;
   const live = workers.filter((w) => w.state === 'pending' || w.state === 'running').map((w) => w.name);
-  appendEvent(run.dir, { kind: 'run.over-budget', detail: { spentUsd: spent, budgetUsd: b.usd, stopping: live } });
+  appendEvent(run.dir, { kind: 'run.over-budget', detail: { spentUsd: spent, budgetUsd: b.usd ?? null, usedTokens: used, budgetTokens: b.tokens ?? null, stopping: live } });
   b.stopping = Promise.all(live.map((name) => killWorker(run, tmux, name, KILL_GRACE_DEFAULT_S * 1000).catch(() => undefined))).then(() => undefined);
 }

@@ -33,6 +33,8 @@ export interface PatternInputs {
   labels?: Record<string, string>;
   /** --budget-usd: past this reported cost nothing new starts, the live workers stop, and the run ends over_budget. */
   budgetUsd?: number;
+  /** --budget-tokens: the same for the input and output tokens the agents reported (cache reads not counted). */
+  budgetTokens?: number;
   /** --max-parallel: at most this many of the run's workers live at once; the rest wait their turn, in order. */
   maxParallel?: number;
   /** --rounds: how many times a verdict stage may send its FAIL back to its `verdict.retry` stage (1: never). */

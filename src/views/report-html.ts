@@ -94,7 +94,7 @@ export function renderHtml(r: RunReport): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title><style>${CSS}</style></head><body>
 <h1>${escapeHtml(title)}</h1>
-<p class="meta">${escapeHtml([r.run.pattern ? `pattern ${r.run.pattern}` : '', `state ${r.run.state}${r.outcome ? ` (${r.outcome.outcome}${r.outcome.reason ? `: ${r.outcome.reason}` : ''})` : ''}`, `created ${r.run.created}`, `${r.workers.length} workers`, `duration ${formatDuration(r.end - r.start)}`, r.totalCost !== undefined ? `cost $${r.totalCost.toFixed(4)}` : '', r.budgetUsd !== undefined ? `budget $${r.budgetUsd}` : '', `in ${r.run.cwd}`].filter(Boolean).join(' · '))}</p>
+<p class="meta">${escapeHtml([r.run.pattern ? `pattern ${r.run.pattern}` : '', `state ${r.run.state}${r.outcome ? ` (${r.outcome.outcome}${r.outcome.reason ? `: ${r.outcome.reason}` : ''})` : ''}`, `created ${r.run.created}`, `${r.workers.length} workers`, `duration ${formatDuration(r.end - r.start)}`, r.totalCost !== undefined ? `cost $${r.totalCost.toFixed(4)}` : '', r.budgetUsd !== undefined ? `budget $${r.budgetUsd}` : '', r.budgetTokens !== undefined ? `tokens ${r.totalTokens ?? 0} of ${r.budgetTokens}` : '', `in ${r.run.cwd}`].filter(Boolean).join(' · '))}</p>
 <h2>Timeline</h2>
 ${timeline(r)}
 <h2>Workers</h2>

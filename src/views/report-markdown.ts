@@ -22,7 +22,7 @@ export function renderMarkdown(r: RunReport): string {
   const lines = [
     `# orch-tmux run ${cell(r.run.id)}`,
     '',
-    [r.run.pattern ? `pattern ${r.run.pattern}` : '', `state ${r.run.state}${r.outcome ? ` (${r.outcome.outcome}${r.outcome.reason ? `: ${r.outcome.reason}` : ''})` : ''}`, `created ${r.run.created}`, `${r.workers.length} workers`, `duration ${formatDuration(r.end - r.start)}`, r.totalCost !== undefined ? `cost $${r.totalCost.toFixed(4)}` : '', r.budgetUsd !== undefined ? `budget $${r.budgetUsd}` : ''].filter(Boolean).map(cell).join(' · '),
+    [r.run.pattern ? `pattern ${r.run.pattern}` : '', `state ${r.run.state}${r.outcome ? ` (${r.outcome.outcome}${r.outcome.reason ? `: ${r.outcome.reason}` : ''})` : ''}`, `created ${r.run.created}`, `${r.workers.length} workers`, `duration ${formatDuration(r.end - r.start)}`, r.totalCost !== undefined ? `cost $${r.totalCost.toFixed(4)}` : '', r.budgetUsd !== undefined ? `budget $${r.budgetUsd}` : '', r.budgetTokens !== undefined ? `tokens ${r.totalTokens ?? 0} of ${r.budgetTokens}` : ''].filter(Boolean).map(cell).join(' · '),
     '',
     '## Workers',
     '',

@@ -41,8 +41,9 @@ export interface RunReport {
   run: RunRecord;
   /** How the run went once it ended (ok, or failed and why); undefined while it is active. */
   outcome?: { outcome: string; reason?: string };
-  /** The run's --budget-usd, when it had one. */
+  /** The run's --budget-usd and --budget-tokens, where it had them. */
   budgetUsd?: number;
+  budgetTokens?: number;
   generatedAt: string;
   start: number;
   end: number;
@@ -50,6 +51,8 @@ export interface RunReport {
   plan?: Plan;
   synthesis?: string;
   totalCost?: number;
+  /** Input and output tokens the workers reported (cache reads apart). */
+  totalTokens?: number;
 }
 
 const MARKS: Record<string, Mark['kind']> = {
@@ -108,9 +111,11 @@ export function buildReport(run: RunRecord, now = Date.now()): RunReport {
   const times = [Date.parse(run.created), ...workers.flatMap((w) => w.attempts.flatMap((a) => [a.start, a.end ?? now]))].filter(Number.isFinite);
   const costs = workers.map((w) => w.cost).filter((c): c is number => typeof c === 'number');
   return {
-    run, outcome: outcomeOf(run), budgetUsd: typeof run.inputs?.budgetUsd === 'number' ? run.inputs.budgetUsd : undefined, generatedAt: new Date(now).toISOString(), start: Math.min(...times),
+    run, outcome: outcomeOf(run), budgetUsd: typeof run.inputs?.budgetUsd === 'number' ? run.inputs.budgetUsd : undefined,
+    budgetTokens: typeof run.inputs?.budgetTokens === 'number' ? run.inputs.budgetTokens : undefined, generatedAt: new Date(now).toISOString(), start: Math.min(...times),
     end: run.endedAt ? Math.max(Date.parse(run.endedAt), ...times) : Math.max(now, ...times), workers,
     plan: readPlan(run.dir), synthesis: readText(join(run.dir, 'synthesis.md')),
     totalCost: costs.length ? costs.reduce((a, b) => a + b, 0) : undefined,
+    totalTokens: workers.some((w) => w.tokens) ? workers.reduce((n, w) => n + (w.tokens ? w.tokens.input + w.tokens.output : 0), 0) : undefined,
   };
 }

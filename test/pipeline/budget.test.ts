@@ -57,6 +57,37 @@ describe('--budget-usd', () => {
     expect(ls.runs[0]).toMatchObject({ id: out.run, outcome: 'over_budget' });
   }, 120_000);
 
+  test('--budget-tokens: past the reported input and output tokens the run stops the same way, with its figures', async ({ server }) => {
+    // Each worker reports 10 input and 5 output tokens when it ends: two of them pass 20.
+    const pattern = join(server.dir, 'use.yaml');
+    writeFileSync(pattern, ['name: use', 'stages:', '  - id: part', '    template: implementer', '    foreach: list', '    over: "a,b,c"', '    vars: { task: "do {{item.id}} [[gate:{{item.id}}]]" }', ''].join('\n'));
+    const running = server.cli(['run', pattern, '--agent', jsonAgent, '--budget-tokens', '20', '--json']);
+    const dir = await waitUntil(() => runDirs(server)[0], 'the run', 15_000);
+    const state = (name: string) => { try { return workerRecord(dir, name).state; } catch { return undefined; } };
+    await waitUntil(() => ['part-a', 'part-b', 'part-c'].every((n) => state(n) === 'running'), 'three workers running', 30_000);
+    openGate(server, 'a');
+    await waitUntil(() => state('part-a') === 'done', 'part-a done');
+    expect(readEvents(dir).some((e) => e.kind === 'run.over-budget')).toBe(false);
+    openGate(server, 'b');
+    const r = await running;
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    const out = JSON.parse(String(r.stdout));
+    expect(out).toMatchObject({ ok: false, outcome: 'over_budget', reason: 'over budget: 30 tokens used of 20' });
+    expect(state('part-c')).toBe('killed');
+    expect(readEvents(dir).find((e) => e.kind === 'run.over-budget')!.detail).toMatchObject({ usedTokens: 30, budgetTokens: 20, stopping: ['part-c'] });
+    const status = JSON.parse(String((await server.cli(['status', out.run, '--json'])).stdout));
+    expect(status).toMatchObject({ outcome: 'over_budget', budget: { tokens: 20 } });
+    expect(status.usage.tokens.input + status.usage.tokens.output).toBeGreaterThanOrEqual(30);
+    expect(String((await server.cli(['report', out.run, '--md'])).stdout)).toMatch(/tokens \d+ of 20/);
+  }, 120_000);
+
+  test('--budget-tokens must be a whole number above 0: one line, exit 2, no run', async ({ server }) => {
+    const r = await server.cli(['run', 'review', '--var', 'doc=x.md', '--budget-tokens', '1.5']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toBe('orch-tmux run: Expected --budget-tokens to be a whole number of tokens above 0 (like 200000), got "1.5"');
+    expect(runDirs(server)).toEqual([]);
+  });
+
   test('--budget-usd must be an amount above 0: one line, exit 2, no run', async ({ server }) => {
     const r = await server.cli(['run', 'review', '--var', 'doc=x.md', '--budget-usd', 'ten']);
     expect(r.exitCode).toBe(2);

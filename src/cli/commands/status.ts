@@ -36,7 +36,7 @@ export const command: Command = {
       report.push({
         run: run.id, name: run.name, state: run.state, outcome: ended?.outcome ?? null, reason: ended?.reason ?? null, session: run.session, dir: run.dir,
         plan: readPlan(run.dir), policy: policyInForce(run.dir), usage: runUsage(workers),
-        ...(typeof run.inputs?.budgetUsd === 'number' ? { budget: { usd: run.inputs.budgetUsd } } : {}), workers,
+        ...budgetOf(run), workers,
       });
     }
     if (ctx.json) {
@@ -86,4 +86,11 @@ export function workerTable(workers: WorkerStatus[]): string {
 export function restartText(w: Pick<WorkerStatus, 'resumes' | 'reruns'>): string {
   const part = (n: number | undefined, word: string) => (n ? `${n} ${word}${n === 1 ? '' : 's'}` : '');
   return [part(w.resumes, 'resume'), part(w.reruns, 'rerun')].filter(Boolean).join(', ');
+}
+
+// The run's --budget-usd and --budget-tokens, where it had either.
+function budgetOf(run: RunRecord): { budget?: { usd?: number; tokens?: number } } {
+  const { budgetUsd: usd, budgetTokens: tokens } = (run.inputs ?? {}) as { budgetUsd?: unknown; budgetTokens?: unknown };
+  const budget = { ...(typeof usd === 'number' ? { usd } : {}), ...(typeof tokens === 'number' ? { tokens } : {}) };
+  return Object.keys(budget).length ? { budget } : {};
 }
