@@ -41,7 +41,9 @@ function configSchema(z: Zod) {
     })),
     concurrency: emptyMeansDefaults(z.strictObject({
       perRun: z.number().int({ error: 'a whole number from 0 to 64' }).min(0, { error: 'a whole number from 0 to 64' }).max(64, { error: 'a whole number from 0 to 64' }).optional()
-        .meta({ description: 'At most this many workers of a pattern run live at once; the rest start in order as others end (default 0: no limit; --max-parallel overrides it).' }),
+        .meta({ description: 'At most this many workers of a run live at once: a pattern run\'s stages start the rest in order as others end (--max-parallel overrides it), `spawn` queues them (default 0: no limit).' }),
+      global: z.number().int({ error: 'a whole number from 0 to 1024' }).min(0, { error: 'a whole number from 0 to 1024' }).max(1024, { error: 'a whole number from 0 to 1024' }).optional()
+        .meta({ description: 'At most this many workers live across all runs, checked when a worker starts: over it, `spawn` queues the worker and a pattern run\'s stage waits (default 0: no limit).' }),
     })),
     limits: emptyMeansDefaults(z.strictObject({
       resume: z.boolean().optional().meta({ description: 'A worker at a usage or rate limit gets `nudge` once the limit resets (default true). It is never poked while limited.' }),

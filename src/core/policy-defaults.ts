@@ -13,8 +13,9 @@ export interface Policy {
   limits: { resume: boolean; nudge: string };
   /** How long an ended run's tmux session stays open before the monitor closes it (`1h`, `7d`, `forever`). */
   sessions: { keepAfterEnd: string };
-  /** At most `perRun` workers of a pattern run live at once (0: no limit); `--max-parallel` overrides it. */
-  concurrency: { perRun: number };
+  /** At most `perRun` workers of a run live at once (`--max-parallel` overrides it for a pattern run), and
+   * `global` across all runs; 0: no limit. Over a limit, `spawn` queues the worker. */
+  concurrency: { perRun: number; global?: number };
   /** The silence keys some config file set: an agent profile's silence defaults give way to them. */
   silenceSet?: string[];
 }
@@ -36,6 +37,6 @@ export const DEFAULT_POLICY: Policy = {
   notify: { command: [], tmux: true },
   limits: { resume: true, nudge: 'The usage limit has reset. Continue the task from where you left off.' },
   sessions: { keepAfterEnd: '1h' },
-  concurrency: { perRun: 0 },
+  concurrency: { perRun: 0, global: 0 },
 };
 

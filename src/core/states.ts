@@ -3,6 +3,8 @@ import type { WorkerState } from './worker.js';
 
 /** Every transition the store makes; anything else is refused and logged, never written. */
 export const TRANSITIONS: Readonly<Record<WorkerState, readonly WorkerState[]>> = {
+  // Started once a slot is free (its window opens), or killed before that.
+  queued: ['pending', 'killed'],
   pending: ['running', 'failed', 'killed', 'lost'],
   running: ['done', 'failed', 'killed', 'lost'],
   failed: ['pending'],

@@ -40,6 +40,8 @@ export const REMOTE_FACT_CLOCK_MS = 1_000;
 export const POKE_ECHO_MS = 1_000;
 /** A screen must have changed this long after a hook line to count as news the hook did not report. */
 export const HOOK_SCREEN_SLACK_MS = 1_000;
+/** A pattern run's stage whose next worker waits for a slot other runs hold (concurrency.global) looks again this often. */
+export const QUEUE_POLL_MS = 1_000;
 /** The longest single sleep while a driver waits for a usage limit to reset (then it looks again). */
 export const LIMIT_WAIT_STEP_MS = 3_600_000;
 /** A notify command is stopped after this long. */

@@ -69,6 +69,8 @@ export function deriveTruth(rec: WorkerRecord, e: Evidence): Truth {
   const known = e.panes instanceof Map ? e.panes : undefined;
   const pane = paneId ? known?.get(paneId) : undefined;
   if (FINISHED.has(rec.state)) return { state: rec.state, reason: rec.reason, pane };
+  // Waiting for a slot: nothing runs, nothing to look at.
+  if (rec.state === 'queued') return { state: 'queued' };
   if (exit) return { ...judgeExit(exit, e), pane, start, exit };
   // Its host does not answer: whatever happens there is unknown until it does (never lost for that).
   if (e.panes === 'unreachable') return { state: 'unreachable', reason: e.unreachable ?? `host ${rec.host?.name ?? '?'} is unreachable`, start };

@@ -4,8 +4,9 @@ import type { StatePatterns } from './classify.js';
 import type { HookSpec } from './hooks.js';
 import type { Host } from './host.js';
 
-/** Where a worker is in its life; `lost` means the run dir says running but tmux has no such pane. */
-export type WorkerState = 'pending' | 'running' | 'done' | 'failed' | 'killed' | 'lost';
+/** Where a worker is in its life; `queued` waits for a free slot under a concurrency limit (no window yet);
+ * `lost` means the run dir says running but tmux has no such pane. */
+export type WorkerState = 'queued' | 'pending' | 'running' | 'done' | 'failed' | 'killed' | 'lost';
 
 /** A state as status derives it: a recorded one, or `unreachable` (never recorded): its host does not answer, so nothing is known. */
 export type DerivedState = WorkerState | 'unreachable';
@@ -80,6 +81,8 @@ export interface WorkerRecord {
   createdMs?: number;
   /** When it last became pending (a resume); createdAt otherwise. */
   pendingSince?: string;
+  /** A queued worker's runner command, prepared at spawn (its launch and environment files are written then). */
+  queuedCommand?: string[];
   /** The process that made it pending (spawn, resume); if it dies with no live pane, nobody will start it. */
   starterPid?: number;
   startedAt?: string;

@@ -58,7 +58,8 @@ function tightens(section: string, key: string, value: unknown, current: unknown
     // Closing ended sessions sooner only tidies up; keeping them longer (or forever) is the user's to choose.
     case 'sessions.keepAfterEnd': return (parseDuration(value as string) ?? Infinity) < (parseDuration(current as string) ?? Infinity);
     // Fewer workers at once only slows a run down; more is the user's to choose.
-    case 'concurrency.perRun': return (value as number) > 0 && ((current as number) === 0 || (value as number) < (current as number));
+    case 'concurrency.perRun':
+    case 'concurrency.global': return (value as number) > 0 && (!current || (value as number) < (current as number));
     default: return false; // allow lists, the poke text and the notify command only loosen or run things
   }
 }

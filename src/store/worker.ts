@@ -39,7 +39,7 @@ function commit(prev: WorkerRecord, next: WorkerRecord, by: string, detail: Reco
   }
   // A rerun's start is a start (the task from its prompt again); a resume's continues a session.
   const kind = next.state === 'running' ? (next.resumes > 0 && next.restart !== 'rerun' ? 'worker.resumed' : 'worker.started')
-    : next.state === 'pending' ? (next.restart === 'rerun' ? 'worker.rerun' : 'worker.resume') : `worker.${next.state}`;
+    : next.state === 'pending' ? (prev.state === 'queued' ? 'worker.dequeued' : next.restart === 'rerun' ? 'worker.rerun' : 'worker.resume') : `worker.${next.state}`;
   return commitRecord(prev.runDir, path, written, { worker: prev.name, kind, detail: { from: prev.state, to: next.state, version: written.version, by, ...detail } });
 }
 
@@ -66,10 +66,11 @@ export function transition(runDir: string, name: string, to: WorkerState, fields
   });
 }
 
-/** Records a new worker (pending): its folder exists, nothing runs yet. */
+/** Records a new worker, pending (its folder exists, nothing runs yet) or queued (waiting for a slot). */
 export function createWorker(rec: WorkerRecord): WorkerRecord {
-  const written = { ...rec, state: 'pending' as const, version: 1 };
-  return commitRecord(rec.runDir, workerPaths(rec.runDir, rec.name).workerJson, written, { worker: rec.name, kind: 'worker.created', detail: { agent: rec.agent, version: 1 } });
+  const state = rec.state === 'queued' ? 'queued' as const : 'pending' as const;
+  const written = { ...rec, state, version: 1 };
+  return commitRecord(rec.runDir, workerPaths(rec.runDir, rec.name).workerJson, written, { worker: rec.name, kind: 'worker.created', detail: { agent: rec.agent, state, version: 1 } });
 }
 
 /** The evidence the truth is derived from, gathered now (files and processes; tmux panes are the caller's). */
@@ -251,6 +252,11 @@ export function markRestarting(runDir: string, name: string, restart: Restart, b
       ...(restart.kind === 'resume' ? { sessionId: restart.sessionId } : { because: rec.reason ?? null, ...(fresh ? { sessionId: fresh } : {}) }),
     });
   });
+}
+
+/** Notes the pane a dequeued worker's window opened in (its start fact will say so too). */
+export function notePane(runDir: string, name: string, paneId: string, by: string): void {
+  update(runDir, name, (rec) => (rec.state === 'pending' && !rec.paneId ? commit(rec, { ...rec, paneId, queuedCommand: undefined }, by) : undefined));
 }
 
 /** Writes a whole record again (the runner repairing a damaged worker.json from its copy). */

@@ -43,6 +43,16 @@ export function clearInterrupted(runDir: string, name: string): void {
 export async function killWorker(run: RunRecord, tmux: Tmux, name: string, graceMs: number): Promise<DerivedState> {
   const rec = readWorker(run.dir, name);
   if (!rec || FINISHED.has(rec.state)) return rec?.state ?? 'lost';
+  // Never started: nothing runs to stop.
+  if (rec.state === 'queued') {
+    appendEvent(run.dir, { worker: name, kind: 'worker.kill', detail: { graceMs } });
+    try {
+      return transition(run.dir, name, 'killed', { reason: 'killed by orch-tmux kill (while queued)', endedAt: new Date().toISOString(), queuedCommand: undefined }, 'kill')?.state ?? 'killed';
+    } catch (error) {
+      if (!(error instanceof RefusedTransition)) throw error;
+      return killWorker(run, tmux, name, graceMs); // started meanwhile: stopped the usual way
+    }
+  }
   await tmux.hasSession(run.session); // tmux missing is a usage error before anything is written
   // A fact from the user: the store reads an attempt that ends after this as killed.
   writeFileSync(workerPaths(run.dir, name).killRequested, new Date().toISOString(), { mode: 0o600 });

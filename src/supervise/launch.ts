@@ -162,8 +162,9 @@ export async function spawnWorker(o: SpawnWorkerOptions): Promise<WorkerRecord> 
   return launchPrepared(o.tmux, o.run, record, o.prompt, o.env ?? process.env, o.startTimeoutMs);
 }
 
-/** Writes the prepared worker's files and opens its window; on failure removes what it made. */
-export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerRecord, prompt: string | Uint8Array, env: NodeJS.ProcessEnv, startTimeoutMs = START_TIMEOUT_MS): Promise<WorkerRecord> {
+/** Writes the prepared worker's files and opens its window (or, `queued`, records it waiting for a slot with
+ * its runner command prepared: supervise/queue.ts); on failure removes what it made. */
+export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerRecord, prompt: string | Uint8Array, env: NodeJS.ProcessEnv, startTimeoutMs = START_TIMEOUT_MS, queued = false): Promise<WorkerRecord> {
   const paths = workerPaths(run.dir, record.name);
   let created: { paneId: string } | undefined;
   try {
@@ -182,6 +183,11 @@ export async function launchPrepared(tmux: Tmux, run: RunRecord, record: WorkerR
     if (record.hooks) for (const [file, text] of Object.entries(installHooks(record.hooks, hookTarget(run, record.name)).files)) writeFileAtomic(file, text);
     // A writer's workspace as its first attempt begins: a rerun needs it unchanged (resume.ts).
     if (writes(record) && !record.host && !record.rehearsal) record.workspacePrint = await workspacePrint(record.cwd);
+    if (queued) {
+      const waiting = createWorker({ ...record, state: 'queued', queuedCommand: prepareRunner(record, { attempt: 0, env: forwardedEnv(env, record.host, record.forwardEnv) }) });
+      if (reopenRun(run.dir)) await reviveBoard(run, tmux);
+      return waiting;
+    }
     createWorker(record);
     if (reopenRun(run.dir)) await reviveBoard(run, tmux);
     const command = prepareRunner(record, { attempt: 0, env: forwardedEnv(env, record.host, record.forwardEnv) });

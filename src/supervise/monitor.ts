@@ -21,6 +21,7 @@ import { captureScreen } from './screen.js';
 import { judge } from '../core/evidence.js';
 import { limitInTranscript } from './limits.js';
 import { recordQuotaWall, wallAhead } from './quota.js';
+import { startQueued } from './queue.js';
 import { newestHookLine } from '../runner/hooks.js';
 import { runPaths } from '../core/paths.js';
 import { DEFAULT_POLICY, loadPolicy, workerPolicy } from '../store/policy.js';
@@ -181,6 +182,7 @@ interface RunPass {
 
 async function superviseRun(run: RunRecord, tmux: Tmux, panes: PaneMap | 'gone', env: NodeJS.ProcessEnv, nowMs: number, count: () => void): Promise<RunObservation> {
   for (const name of removeUnmadeWorkers(run.dir, nowMs)) appendEvent(run.dir, { kind: 'run.unmade-worker-removed', detail: { name, by: 'monitor' } });
+  await startQueued(run, tmux, env, 'monitor');
   const pass: RunPass = { run, tmux, panes, env, nowMs, count, policy: runPolicy(run, env), messages: [] };
   // Remote workers' facts home and their hosts' panes noted, before any of them is judged.
   await syncHosts(run);

@@ -29,7 +29,7 @@ export interface BoardView {
 }
 
 const LOOK: Record<string, { symbol: string; colour: number }> = {
-  pending: { symbol: '…', colour: 90 }, running: { symbol: '▶', colour: 34 }, approval: { symbol: '?', colour: 33 },
+  queued: { symbol: '⋯', colour: 90 }, pending: { symbol: '…', colour: 90 }, running: { symbol: '▶', colour: 34 }, approval: { symbol: '?', colour: 33 },
   done: { symbol: '✓', colour: 32 }, failed: { symbol: '✗', colour: 31 }, killed: { symbol: '■', colour: 35 },
   lost: { symbol: '!', colour: 31 }, rate_limited: { symbol: '⏸', colour: 33 }, stalled: { symbol: '~', colour: 33 },
 };
@@ -46,7 +46,7 @@ function pad(text: string, width: number): string {
 }
 
 
-const ORDER = ['running', 'approval', 'rate_limited', 'stalled', 'pending', 'done', 'failed', 'killed', 'lost'];
+const ORDER = ['running', 'approval', 'rate_limited', 'stalled', 'pending', 'queued', 'done', 'failed', 'killed', 'lost'];
 
 /** The board's lines for a terminal `width` columns wide and `height` rows high (rows past it are counted). */
 export function renderBoard(v: BoardView, width: number, colour: boolean, height = Infinity): string[] {

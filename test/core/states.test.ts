@@ -4,8 +4,9 @@ import { describe, expect, test } from 'vitest';
 import { allowed, TRANSITIONS } from '../../src/core/states.js';
 import type { WorkerState } from '../../src/core/worker.js';
 
-const STATES: WorkerState[] = ['pending', 'running', 'done', 'failed', 'killed', 'lost'];
+const STATES: WorkerState[] = ['queued', 'pending', 'running', 'done', 'failed', 'killed', 'lost'];
 const ALLOWED = new Set([
+  'queued>pending', 'queued>killed',
   'pending>running', 'pending>failed', 'pending>killed', 'pending>lost',
   'running>done', 'running>failed', 'running>killed', 'running>lost',
   'failed>pending', 'lost>pending', 'killed>pending',

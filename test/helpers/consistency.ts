@@ -67,7 +67,7 @@ export function inconsistencies(runDir: string, indexFile: string): string[] {
     const last = mine.at(-1);
     if (!last) problems.push(`${name}: a record (${String(rec.state)}) with no event`);
     else {
-      const state = last.kind === 'worker.created' ? 'pending' : last.detail!.to;
+      const state = last.kind === 'worker.created' ? (last.detail!.state ?? 'pending') : last.detail!.to;
       if (state !== rec.state || last.detail!.version !== rec.version) problems.push(`${name}: record ${String(rec.state)} v${String(rec.version)}, last event ${String(state)} v${String(last.detail!.version)}`);
     }
     if (rec.commit && !committed.has(rec.commit)) problems.push(`${name}: record's commit ${String(rec.commit)} has no event`);

@@ -1,9 +1,9 @@
 // --max-parallel N: a stage fans out as a queue, at most N of the run's workers live at once (from their
 // start and exit facts), all of them done, and the results keep their order.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { fakeAgentProfile, test } from '../helpers/tmux-server.js';
+import { fakeAgentProfile, openGate, test, waitUntil } from '../helpers/tmux-server.js';
 import { cliJson, workerRecord, workerText, writeWork } from './support.js';
 
 // The most workers whose [startedAt, endedAt] intervals overlap at one moment (an end before a start at a tie).
@@ -42,6 +42,25 @@ describe('--max-parallel', () => {
     expect(out.ok).toBe(true);
     const parts = [1, 2, 3, 4, 5, 6].map((i) => `part-s${i}`);
     expect(mostAtOnce(parts.map((n): [number, number] => [Date.parse(workerRecord(out.dir, n).startedAt), Date.parse(workerRecord(out.dir, n).endedAt)]))).toBeLessThanOrEqual(2);
+  }, 120_000);
+
+  test('concurrency.global 2 with another run\'s worker live: the split runs one part at a time until that worker ends, never more than 2 live in all', async ({ server }) => {
+    mkdirSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux'), { recursive: true });
+    writeFileSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux', 'config.yaml'), 'concurrency: {global: 2}\n');
+    const other = JSON.parse(String((await server.cli(['new', '--json'])).stdout)) as { id: string; dir: string };
+    expect((await server.cli(['spawn', other.id, 'g', '--agent', fakeAgentProfile, '--prompt', '[[gate:g]] [[reply:g]]'])).exitCode).toBe(0);
+    const doc = writeWork(server, 'four.md', ['# Four', '', ...[1, 2, 3, 4].flatMap((i) => [`## S${i}`, '', `Body ${i}.`, ''])].join('\n'));
+    const running = cliJson(server, ['run', 'split', '--var', `doc=${doc}`, '--var', 'task=Read it [[sleep:300]]', '--agent', fakeAgentProfile]);
+    const runs = join(server.dir, 'runs');
+    const split = await waitUntil(() => readdirSync(runs).find((d) => d !== basename(other.dir) && existsSync(join(runs, d, 'workers', 'part-s2', 'result.md'))), 'the split\'s second part done', 60_000);
+    openGate(server, 'g');
+    const out = await running;
+    expect(out.ok).toBe(true);
+    const parts = [1, 2, 3, 4].map((i) => `part-s${i}`);
+    const span = (dir: string, n: string): [number, number] => [Date.parse(workerRecord(dir, n).startedAt), Date.parse(workerRecord(dir, n).endedAt)];
+    expect(join(runs, split)).toBe(out.dir);
+    expect(mostAtOnce([span(other.dir, 'g'), ...parts.map((n) => span(out.dir, n))])).toBeLessThanOrEqual(2);
+    expect(parts.map((n) => workerRecord(out.dir, n).state)).toEqual(parts.map(() => 'done'));
   }, 120_000);
 
   test('--max-parallel must be a whole number from 1 to 64: one line, exit 2, no run', async ({ server }) => {

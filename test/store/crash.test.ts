@@ -216,7 +216,7 @@ async function statusAgreesWithEvents(server: TestServer, run: NewRun, at: strin
   for (const w of status.workers) {
     if ((w as { recorded?: boolean }).recorded === false) continue;
     const last = events.filter((e) => e.worker === w.name && typeof e.detail?.version === 'number' && e.kind !== 'worker.refused').at(-1);
-    const logged = last?.kind === 'worker.created' ? 'pending' : last?.detail?.to;
+    const logged = last?.kind === 'worker.created' ? ((last.detail as { state?: string }).state ?? 'pending') : last?.detail?.to;
     expect(w.state, `${at}: status of ${w.name} against its last event`).toBe(logged);
   }
 }

@@ -53,9 +53,9 @@ describe('state machine (real files)', () => {
       });
     }
   }
-  test('the table is the one DESIGN describes: done is final; failed, lost (and killed, by hand) go back to pending', () => {
+  test('the table is the one DESIGN describes: done is final; failed, lost (and killed, by hand) go back to pending; queued starts or is killed', () => {
     expect(TRANSITIONS).toEqual({
-      pending: ['running', 'failed', 'killed', 'lost'], running: ['done', 'failed', 'killed', 'lost'],
+      queued: ['pending', 'killed'], pending: ['running', 'failed', 'killed', 'lost'], running: ['done', 'failed', 'killed', 'lost'],
       failed: ['pending'], lost: ['pending'], killed: ['pending'], done: [],
     });
   });

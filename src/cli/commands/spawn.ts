@@ -4,7 +4,11 @@ import { findHost, loadHosts } from '../../sites/hosts.js';
 import { remoteRunDir } from '../../sites/remote.js';
 import { findRun, tmuxForRun } from '../../store/run.js';
 import { launchPrepared, prepareWorker } from '../../supervise/launch.js';
-import { printJson, str, type Command } from '../command.js';
+import { freeSlots, startQueued } from '../../supervise/queue.js';
+import type { RunRecord } from '../../core/run.js';
+import type { WorkerRecord } from '../../core/worker.js';
+import type { Tmux } from '../../tmux/index.js';
+import { printJson, str, type Command, type Context } from '../command.js';
 import { agentOption, profilePlaceholders, readUserFile } from '../inputs.js';
 import { parseVars, VAR_OPTION } from '../options.js';
 
@@ -22,6 +26,8 @@ export const command: Command = {
     '--dry-run: rehearse: the window shows the prompt and command; no agent runs.',
     '--host NAME: run it on a host of hosts.yaml (`orch-tmux hosts`), in the run\'s session there; its',
     'facts and answer are brought home, so every other command works as for a local worker.',
+    'Over concurrency.perRun or concurrency.global (config), a worker is not started but `queued`: spawn',
+    'returns at once; the next spawn into the run or monitor pass that finds a free slot starts it.',
   ].join('\n'),
   options: {
     'prompt-file': { type: 'string' }, prompt: { type: 'string' }, template: { type: 'string' }, ...VAR_OPTION,
@@ -62,9 +68,10 @@ export const command: Command = {
         return { prompt, name: workerName };
       });
       const there = await onHost();
-      const started = await Promise.all(planned.map((p) => launchPrepared(tmux, run, prepareWorker({ ...common, ...there, name: p.name, prompt: p.prompt }), p.prompt, ctx.env)));
+      const free = await slotsFor(ctx, run, tmux, host !== undefined || common.rehearsal);
+      const started = await Promise.all(planned.map((p, i) => launchPrepared(tmux, run, prepareWorker({ ...common, ...there, name: p.name, prompt: p.prompt }), p.prompt, ctx.env, undefined, i >= free)));
       if (ctx.json) printJson(ctx, { run: run.id, workers: started.map((w) => ({ worker: w.name, state: w.state, paneId: w.paneId, agentPid: w.agentPid, dir: `${run.dir}/workers/${w.name}` })) });
-      else ctx.out(started.map((w) => `${run.id}/${w.name} ${w.state} (pane ${w.paneId ?? '?'})\n`).join(''));
+      else ctx.out(started.map((w) => said(run, w)).join(''));
       return 0;
     }
     let prompt: string | Buffer;
@@ -80,9 +87,23 @@ export const command: Command = {
     }
     if (prompt.length === 0 && profile.prompt !== 'none') throw new UsageError('The prompt is empty: give the agent something to do');
     prepareWorker({ ...common, name: name!, prompt });
-    const worker = await launchPrepared(tmux, run, prepareWorker({ ...common, ...(await onHost()), name: name!, prompt }), prompt, ctx.env);
+    const free = await slotsFor(ctx, run, tmux, host !== undefined || common.rehearsal);
+    const worker = await launchPrepared(tmux, run, prepareWorker({ ...common, ...(await onHost()), name: name!, prompt }), prompt, ctx.env, undefined, free < 1);
     if (ctx.json) printJson(ctx, { run: run.id, worker: worker.name, state: worker.state, paneId: worker.paneId, agentPid: worker.agentPid, dir: `${run.dir}/workers/${worker.name}` });
-    else ctx.out(`${run.id}/${worker.name} ${worker.state} (pane ${worker.paneId ?? '?'})\n`);
+    else ctx.out(said(run, worker));
     return 0;
   },
 };
+
+// How many of this call's workers may start now: the run's queued ones go first (supervise/queue.ts).
+// Workers on a host and rehearsals are not queued.
+async function slotsFor(ctx: Context, run: RunRecord, tmux: Tmux, unlimited: boolean): Promise<number> {
+  if (unlimited) return Number.POSITIVE_INFINITY;
+  await startQueued(run, tmux, ctx.env, 'spawn');
+  return freeSlots(run, ctx.env);
+}
+
+// One line per worker: started (its pane), or queued.
+function said(run: RunRecord, w: WorkerRecord): string {
+  return w.state === 'queued' ? `${run.id}/${w.name} queued (starts when a slot is free: concurrency limits)\n` : `${run.id}/${w.name} ${w.state} (pane ${w.paneId ?? '?'})\n`;
+}
