@@ -18,7 +18,7 @@ function hostsSchema(z: Zod) {
     forward: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'an environment variable name' })).optional()
       .meta({ description: 'Names of the caller\'s environment variables sent to agents on this host, besides each agent profile\'s forwardEnv; nothing else of the caller\'s environment goes there.' }),
     maxWorkers: z.number().int({ error: 'a whole number, 1 or more' }).min(1, { error: 'a whole number, 1 or more' }).optional()
-      .meta({ description: 'Free slots for --hosts placement: workers go where the most are free (default 8; a preference, not a cap).' }),
+      .meta({ description: 'Free slots for --hosts placement: workers go where the most are free, and a run starts no more there than this at once (default 8).' }),
   });
   return z.strictObject({
     hosts: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { error: 'a host name of letters, digits, . _ -' }).refine((n) => n !== 'local', { error: '`local` is this machine and cannot be redefined' }), host).nullish()

@@ -9,7 +9,7 @@ import { workerPaths } from '../core/paths.js';
 import { shouldRerun, shouldResume, type DecideInput } from '../core/policy.js';
 import { DEFAULT_POLICY, type Policy } from '../core/policy-defaults.js';
 import type { RunRecord } from '../core/run.js';
-import { LIMIT_WAIT_STEP_MS } from '../core/timing.js';
+import { LIMIT_WAIT_STEP_MS, QUEUE_POLL_MS } from '../core/timing.js';
 import { deriveTruth } from '../core/truth.js';
 import type { DerivedState } from '../core/worker.js';
 import { workerTmux } from '../sites/remote.js';
@@ -22,9 +22,10 @@ import { launchPrepared, prepareWorker } from '../supervise/launch.js';
 import { limitInTranscript } from '../supervise/limits.js';
 import { notify } from '../supervise/notify.js';
 import { recordQuotaWall, wallAhead } from '../supervise/quota.js';
+import { globalRoom } from '../supervise/queue.js';
 import { runStatus, type WorkerStatus } from '../supervise/observe.js';
 import { checkBudget, type Budget } from './budget.js';
-import { placeWorkers } from '../supervise/placement.js';
+import { hostRoom, placeWorkers } from '../supervise/placement.js';
 import { rerunWorker, resumeWorker, sessionIdOf } from '../supervise/restart.js';
 import { waitForWorkers } from '../supervise/wait.js';
 import type { Tmux } from '../tmux/index.js';
@@ -82,7 +83,12 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
   // Under --hosts, a stage that only reads (not the synthesis, no writers, no scratch copy) is spread over the hosts.
   const spread = inputs.hosts?.length && !stage.write && !stage.scratch && stage.agent !== 'synth' && !d.wt;
   const where = stage.host ? [stage.host] : spread ? inputs.hosts! : [];
-  const placed = where.length ? placeWorkers(run.dir, pending.map((w) => w.name), where, penv.env, penv.cwd) : new Map<string, Host | undefined>();
+  // Placed as they start (hosts' maxWorkers are caps: a batch is no larger than the hosts' free slots).
+  const placed = new Map<string, Host | undefined>();
+  const hosts: Hosts | undefined = where.length ? {
+    room: () => hostRoom(run.dir, where, penv.env, penv.cwd),
+    place: (names) => { for (const [n, h] of placeWorkers(run.dir, names, where, penv.env, penv.cwd)) placed.set(n, h); },
+  } : undefined;
   const scratch: Workspace[] = [];
   const start = async (w: PlannedWorker) => {
     // A verifier gets a throw-away copy made now (after the writers) of the tree they wrote: the user's, or
@@ -118,7 +124,7 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
       // first, one at a time (one git repository). Every start settles before a failure is thrown, so the
       // finally below sees every copy made.
       if (stage.write && d.writers && d.wt) for (const w of pending) await writerWorktree(run, d.wt, w.name);
-      await startWithin(d, pending, start);
+      await startWithin(d, pending, start, hosts);
     }
     let outcome = await waitForWorkers(run, tmux, d.all, { onTick: tick(d) });
     await settleStage(run, tmux, names);
@@ -135,26 +141,39 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
 
 // Starts workers together, at most --max-parallel of the run's workers live at once: the rest start in order
 // as others end. Every start settles before a failure is thrown (the caller drops the copies made).
-async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: PlannedWorker) => Promise<void>): Promise<void> {
+async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: PlannedWorker) => Promise<void>, hosts?: Hosts): Promise<void> {
   const limit = d.maxParallel ?? Number.POSITIVE_INFINITY;
   const queue = [...pending];
-  let live = await liveWorkers(d);
+  const limited = d.maxParallel !== undefined || hosts !== undefined || globalRoom(d.run, d.penv.env) !== Number.POSITIVE_INFINITY;
+  const liveNow = async () => (limited ? liveWorkers(d) : []);
+  let live = await liveNow();
   // Past the budget, nothing more starts.
   while (queue.length && !d.budget?.passed) {
-    if (live.length >= limit) {
+    // Full by this run's own workers (--max-parallel, the hosts' maxWorkers): one of them ends first.
+    const own = Math.min(limit - live.length, hosts?.room() ?? Number.POSITIVE_INFINITY);
+    if (own <= 0 && live.length) {
       await waitForWorkers(d.run, d.tmux, live, { any: true, onTick: tick(d) });
-      live = await liveWorkers(d);
+      live = await liveNow();
       continue;
     }
     if (await pauseAtWall(d)) {
-      live = await liveWorkers(d);
+      live = await liveNow();
       continue;
     }
-    const batch = queue.splice(0, limit - live.length);
+    // concurrency.global: slots other runs hold free up without a word to this drive, so it looks again.
+    const room = Math.min(own, globalRoom(d.run, d.penv.env));
+    if (room <= 0) {
+      if (live.length) await waitForWorkers(d.run, d.tmux, live, { any: true, timeoutMs: QUEUE_POLL_MS, onTick: tick(d) });
+      else await new Promise((r) => setTimeout(r, QUEUE_POLL_MS));
+      live = await liveNow();
+      continue;
+    }
+    const batch = queue.splice(0, room);
+    hosts?.place(batch.map((w) => w.name));
     const started = await Promise.allSettled(batch.map(start));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    live = await liveWorkers(d);
+    live = await liveNow();
   }
 }
 
@@ -184,9 +203,14 @@ function tick(d: Drive): (w: WorkerStatus[]) => void {
   };
 }
 
+/** Where a stage under --hosts places its workers: the hosts' free slots now, and a host for each of a batch. */
+interface Hosts {
+  room: () => number;
+  place: (names: string[]) => void;
+}
+
 // The drive's workers that have started and not ended (an interactive worker idle at its prompt counts).
 async function liveWorkers(d: Drive): Promise<string[]> {
-  if (d.maxParallel === undefined) return [];
   const started = new Set(d.all);
   return (await runStatus(d.run, d.tmux)).filter((w) => started.has(w.name) && (w.state === 'pending' || w.state === 'running' || w.state === 'unreachable')).map((w) => w.name);
 }

@@ -1,5 +1,6 @@
 // Where a pattern's workers run under --hosts: each on the listed host with the most free slots (its
 // maxWorkers minus this run's live workers there and those placed before it), the list's order breaking ties.
+// maxWorkers is a cap: the pattern driver starts no more than the listed hosts' free slots at once.
 import { UsageError } from '../core/errors.js';
 import { FINISHED } from '../core/worker.js';
 import { findHost, LOCAL, loadHosts } from '../sites/hosts.js';
@@ -18,17 +19,29 @@ export function parseHostsOption(text: string, env: NodeJS.ProcessEnv, cwd: stri
   return [...new Set(names)];
 }
 
-/** Picks a host for each worker name, in order; undefined means this machine. */
-export function placeWorkers(runDir: string, names: readonly string[], hostNames: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Map<string, Host | undefined> {
+// The listed hosts and how many of this run's live workers each has.
+function hostsInUse(runDir: string, hostNames: readonly string[], env: NodeJS.ProcessEnv, cwd: string) {
   const known = loadHosts(env, cwd);
   const hosts = hostNames.map((n) => ({ name: n, host: findHost(n, known) }));
   const used = new Map<string, number>(hostNames.map((n) => [n, 0]));
   for (const w of listWorkerNames(runDir)) {
     const rec = readWorker(runDir, w);
-    if (!rec || FINISHED.has(rec.state)) continue;
+    if (!rec || FINISHED.has(rec.state) || rec.state === 'queued') continue;
     const at = rec.host?.name ?? LOCAL;
     if (used.has(at)) used.set(at, used.get(at)! + 1);
   }
+  return { hosts, used };
+}
+
+/** How many more of this run's workers the listed hosts take now (their maxWorkers, this machine's LOCAL_SLOTS). */
+export function hostRoom(runDir: string, hostNames: readonly string[], env: NodeJS.ProcessEnv, cwd: string): number {
+  const { hosts, used } = hostsInUse(runDir, hostNames, env, cwd);
+  return hosts.reduce((n, h) => n + Math.max(0, (h.host?.maxWorkers ?? LOCAL_SLOTS) - used.get(h.name)!), 0);
+}
+
+/** Picks a host for each worker name, in order; undefined means this machine. */
+export function placeWorkers(runDir: string, names: readonly string[], hostNames: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Map<string, Host | undefined> {
+  const { hosts, used } = hostsInUse(runDir, hostNames, env, cwd);
   const out = new Map<string, Host | undefined>();
   for (const name of names) {
     const free = (h: { name: string; host?: Host }) => (h.host?.maxWorkers ?? LOCAL_SLOTS) - used.get(h.name)!;

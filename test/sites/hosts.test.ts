@@ -64,6 +64,22 @@ describe('hosts', () => {
     });
   }, 90_000);
 
+  test('a host\'s maxWorkers is a cap: a split of 3 over --hosts loop with maxWorkers 1 runs its parts there one at a time, all done', async ({ server, skip }) => {
+    await onHost(server, skip, async () => {
+      writeFileSync(join(server.dir, 'work', 'three.md'), ['# Three', '', ...[1, 2, 3].flatMap((i) => [`## S${i}`, '', `Body ${i}.`, ''])].join('\n'));
+      const r = await server.cli(['run', 'split', '--var', 'doc=three.md', '--var', 'task=Read it [[sleep:600]]', '--hosts', 'loop', '--agent', fakeAgentProfile, '--json']);
+      expect(r.exitCode, String(r.stderr)).toBe(0);
+      const out = parseOut<{ dir: string; run: string }>(r);
+      const st = await status(server, out.run);
+      const parts = st.workers.filter((w) => w.name.startsWith('part-'));
+      expect(parts.map((w) => [w.host, w.state])).toEqual([['loop', 'done'], ['loop', 'done'], ['loop', 'done']]);
+      // Each part started after the one before it ended (fact times from the host are whole seconds: ties allowed).
+      const rec = (n: string) => JSON.parse(readFileSync(join(out.dir, 'workers', n, 'worker.json'), 'utf8')) as { startedAt: string; endedAt: string };
+      const spans = ['part-s1', 'part-s2', 'part-s3'].map((n) => [Date.parse(rec(n).startedAt), Date.parse(rec(n).endedAt)]).sort((a, b) => a[0]! - b[0]!);
+      for (let i = 1; i < spans.length; i++) expect(spans[i]![0]!).toBeGreaterThanOrEqual(spans[i - 1]![1]!);
+    }, '    maxWorkers: 1\n');
+  }, 90_000);
+
   test('a pattern stage with `host:` runs all its workers there; a write stage with host is refused (exit 2), and so is an unknown host', async ({ server, skip }) => {
     await onHost(server, skip, async (sshd) => {
       const stages = (extra: string) => [
