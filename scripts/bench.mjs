@@ -174,7 +174,7 @@ async function benchStartup() {
   };
   fig('startup', {
     cliVersionMs: ms(version), nodeBareMs: ms(bare), tmuxClientMs: ms(client), tmuxWakeMs: ms(wake),
-    cliVersionCpuS: await cpuOf([node, cli, '--version']), settleImportCpuS: await cpuOf([node, path.join(dist, 'store', 'settle-main.js')]), nodeBareCpuS: await cpuOf([node, '-e', '0']),
+    cliVersionCpuS: await cpuOf([node, cli, '--version']), settleImportCpuS: await cpuOf([node, path.join(dist, 'supervise', 'settle-main.js')]), nodeBareCpuS: await cpuOf([node, '-e', '0']),
   });
 }
 

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
-const programs = ['cli.js', 'store/settle-main.js', 'views/board-main.js', 'supervise/hook-main.js'];
+const programs = ['cli.js', 'supervise/settle-main.js', 'views/board-main.js', 'supervise/hook-main.js'];
 rmSync(join(dist, 'chunks'), { recursive: true, force: true }); // a previous build's chunks
 
 // zod in one CommonJS file, required by contract.ts only when a file is checked (from node_modules it is

@@ -21,7 +21,7 @@ export const templatesDir = join(packageRoot, 'templates');
 export const runnerScript = join(packageRoot, 'scripts', 'orch-runner');
 
 /** The step the runner starts after an attempt ended: the store settles the worker. */
-export const settleScript = join(packageRoot, 'dist', 'store', 'settle-main.js');
+export const settleScript = join(packageRoot, 'dist', 'supervise', 'settle-main.js');
 
 /** zod in one file (scripts/bundle.mjs makes it), required only when a contract file is checked. */
 export const zodBundle = join(packageRoot, 'dist', 'chunks', 'zod.cjs');

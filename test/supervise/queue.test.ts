@@ -1,6 +1,6 @@
 // Concurrency limits for spawn: over concurrency.global (the user's config) a spawned worker is `queued` at
-// once (no window), shows so in status, and starts when a slot is free: at the next spawn into the run or
-// monitor pass; a queued worker can be killed without ever starting.
+// once (no window), shows so in status, and starts when a slot is free: by the settle step that recorded an
+// end in its run, the next spawn into the run, or a monitor pass; a queued worker is killed without starting.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
@@ -39,7 +39,7 @@ describe('spawn over a concurrency limit', () => {
     expect(Date.parse(String(workerJson(two, 'c').startedAt))).toBeGreaterThan(Date.parse(String(workerJson(one, 'a').endedAt)));
   });
 
-  test('concurrency.perRun 1: spawn --worker a=F --worker b=F starts a and queues b; a later spawn starts b first once a is done; a queued worker is killed without a window', async ({ server }) => {
+  test('concurrency.perRun 1: spawn --worker a=F --worker b=F starts a and queues b; a\'s end starts b; a queued worker is killed without a window', async ({ server }) => {
     userConfig(server, 'concurrency: {perRun: 1}\n');
     const run = await newRun(server);
     const fake = join(import.meta.dirname, '..', 'fixtures', 'agents', 'fake.yaml');
@@ -51,7 +51,10 @@ describe('spawn over a concurrency limit', () => {
     expect(workerJson(run, 'b').state).toBe('queued');
     openGate(server, 'a');
     expect((await server.cli(['wait', run.id, 'a', '--timeout', '20'])).exitCode).toBe(0);
-    // The next spawn starts the queued b first; its own worker then waits behind b.
+    // The settle step that recorded a's end gives its slot to b (no monitor, no spawn).
+    await waitUntil(() => workerJson(run, 'b').state !== 'queued', 'b to leave the queue');
+    expect(eventsOf(run, 'worker.dequeued', 'b')).toMatchObject([{ detail: { by: 'settle' } }]);
+    // b holds the slot: the next spawn's worker waits behind it.
     await spawnFake(server, run.id, 'c', '[[reply:c]]');
     expect(['pending', 'running']).toContain(workerJson(run, 'b').state);
     expect(workerJson(run, 'c').state).toBe('queued');
