@@ -33,6 +33,9 @@ export interface AgentProfile {
   /** The agent's own flags that turn web search on; a whole `{{webSearch}}` item expands to them for
    * stages that ask for it (researchers) and to nothing otherwise. */
   webSearch?: string[];
+  /** The agent's own flags that cap one session's spending in US dollars (Claude Code's `--max-budget-usd`): a
+   * whole `{{budgetUsd}}` item expands to them and what is left of the run's --budget-usd, to nothing without one. */
+  budgetUsd?: string[];
   /** Lifecycle hooks: how to install them for one worker (a whole `{{hooks}}` item) and what its events mean. */
   hooks?: HookSpec;
   /** Silence defaults (seconds) for this agent, under whatever the user's policy files say. */
@@ -60,7 +63,7 @@ export type SandboxMode = (typeof SANDBOX_MODES)[number];
 export const PLACEHOLDER = /\{\{\s*(@?)([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** Placeholders every profile may use in `command` and `resume`; `--var` names add to them. */
-export const PROFILE_PLACEHOLDERS = ['promptFile', 'lastMessageFile', 'workerDir', 'runDir', 'cwd', 'sandbox', 'webSearch', 'hooks', 'sessionId', 'newSessionId'] as const;
+export const PROFILE_PLACEHOLDERS = ['promptFile', 'lastMessageFile', 'workerDir', 'runDir', 'cwd', 'sandbox', 'webSearch', 'budgetUsd', 'hooks', 'sessionId', 'newSessionId'] as const;
 
 /** Checks a parsed profile (a built-in's or a test's object: no line to name) against the contract. */
 export function validateProfile(raw: unknown, source: string, baseDir: string): AgentProfile {

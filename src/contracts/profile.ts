@@ -42,7 +42,7 @@ function profileSchema(z: Zod) {
     name: z.string().min(1).meta({ description: 'The agent\'s name.' }),
     description: z.string().optional(),
     mode: z.enum(['exec', 'interactive']).default('exec').meta({ description: 'exec: one-shot, exits when done | interactive: a long-lived TUI.' }),
-    command: strings.min(1).meta({ description: 'The argv; placeholders: {{promptFile}}, {{lastMessageFile}}, {{workerDir}}, {{runDir}}, {{cwd}}, {{sandbox}}, {{webSearch}}, {{hooks}}, {{sessionId}}, {{newSessionId}}, any --var; "{{@name}}" expands to several words.' }),
+    command: strings.min(1).meta({ description: 'The argv; placeholders: {{promptFile}}, {{lastMessageFile}}, {{workerDir}}, {{runDir}}, {{cwd}}, {{sandbox}}, {{webSearch}}, {{budgetUsd}}, {{hooks}}, {{sessionId}}, {{newSessionId}}, any --var; "{{@name}}" expands to several words.' }),
     prompt: z.enum(['stdin', 'arg', 'file', 'none']).default('stdin').meta({ description: 'stdin | arg (last argv item) | file ({{promptFile}} in command) | none.' }),
     lastMessage: z.enum(['file', 'stdout', 'pane', 'json', 'jsonl']).default('stdout').meta({ description: 'Where the answer is: file ({{lastMessageFile}}) | stdout | pane | json | jsonl (with `json:` paths).' }),
     json: jsonPaths.optional().meta({ description: 'Paths (.a.b, .a[0]) into the agent\'s JSON output, for lastMessage json or jsonl; result is required.' }),
@@ -60,6 +60,7 @@ function profileSchema(z: Zod) {
     keys: emptyMeansDefaults(agentKeys).meta({ description: 'tmux key names for approve, deny, interrupt, submit.' }),
     sandbox: sandbox.optional().meta({ description: 'Our sandbox modes to the agent\'s own flags; a whole "{{sandbox}}" item expands to them.' }),
     webSearch: strings.optional().meta({ description: 'The agent\'s own flags that turn web search on; a whole "{{webSearch}}" item expands to them for stages that ask for it.' }),
+    budgetUsd: strings.optional().meta({ description: 'The agent\'s own flags that cap one session\'s spending in US dollars (Claude Code: [--max-budget-usd]); a whole "{{budgetUsd}}" item expands to them and what is left of the run\'s --budget-usd when the worker starts, to nothing without a budget.' }),
     hooks: z.strictObject({
       install: z.enum(HOOK_INSTALLERS).meta({ description: 'How the agent loads hooks for one invocation: codex (-c hooks.<Event>=...) | claude (--settings FILE).' }),
       events: z.record(z.string().regex(/^[A-Za-z]+$/, { error: 'an event name like SessionStart' }), z.enum(HOOK_FACTS)).meta({ description: 'The agent\'s events to our facts: session, working, tool, approval (decided by the run\'s policy), turn_done.' }),

@@ -28,6 +28,11 @@ export function usd(n: number): string {
 
 const sum = (m: Map<string, number>) => [...m.values()].reduce((n, c) => n + c, 0);
 
+/** What is left of the run's --budget-usd (never below 0); undefined without one. */
+export function remainingUsd(b: Budget | undefined): number | undefined {
+  return b?.usd === undefined ? undefined : Math.max(0, b.usd - sum(b.spent));
+}
+
 /** Adds up what the drive's workers reported; the first time it passes a limit, stops the live ones. */
 export function checkBudget(b: Budget | undefined, run: RunRecord, tmux: Tmux, workers: WorkerStatus[]): void {
   if (!b || b.passed) return;

@@ -24,7 +24,7 @@ import { notify } from '../supervise/notify.js';
 import { recordQuotaWall, wallAhead } from '../supervise/quota.js';
 import { globalRoom } from '../supervise/queue.js';
 import { runStatus, type WorkerStatus } from '../supervise/observe.js';
-import { checkBudget, type Budget } from './budget.js';
+import { checkBudget, remainingUsd, type Budget } from './budget.js';
 import { hostRoom, placeWorkers } from '../supervise/placement.js';
 import { rerunWorker, resumeWorker, sessionIdOf } from '../supervise/restart.js';
 import { waitForWorkers } from '../supervise/wait.js';
@@ -102,9 +102,11 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
     const profile = stage.agent === 'synth' ? d.profiles.synth : d.profiles.main;
     if (stage.web && !profile.webSearch) warnOnce(d, `agent ${profile.name} has no web search in its profile (webSearch:), so stage ${stage.id} works without it`);
     const host = placed.get(w.name);
+    // What is left of --budget-usd as this worker starts, from the ends recorded so far.
+    if (d.budget?.usd !== undefined) checkBudget(d.budget, run, tmux, await runStatus(run, tmux));
     const record = prepareWorker({
       run, tmux, name: w.name, prompt, profile, cwd: host ? undefined : ws?.cwd ?? run.cwd, sandbox: sandboxOf(stage), webSearch: stage.web,
-      rehearsal: inputs.dryRun, allowNested: true, env: penv.env, vars: d.forAgents, host, hostDir: host ? await d.hostDir(host) : undefined,
+      rehearsal: inputs.dryRun, allowNested: true, env: penv.env, vars: d.forAgents, host, hostDir: host ? await d.hostDir(host) : undefined, budgetUsd: remainingUsd(d.budget),
     });
     await launchPrepared(tmux, run, record, prompt, penv.env);
   };

@@ -41,6 +41,8 @@ export interface SpawnWorkerOptions {
   sandbox?: string;
   /** Turn on the agent's web search (its profile's `webSearch:` flags). */
   webSearch?: boolean;
+  /** What is left of the run's --budget-usd: a whole `{{budgetUsd}}` item passes it to the agent (its profile's `budgetUsd:` flags). */
+  budgetUsd?: number;
   rehearsal?: boolean;
   allowNested?: boolean;
   /** The caller's environment: checked for PATH and nesting, and handed to the worker. */
@@ -83,8 +85,8 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
   // Hooks report through our Node program, which a host does not have: a remote worker is judged by its screen.
   const hookSpec = remote ? undefined : p.hooks;
   const hooks = hookSpec ? installHooks(hookSpec, hookTarget(o.run, name)).argv : [];
-  let argv = fillArgv(withSandbox(p.command, p, sandbox, o.webSearch, hooks), values, p);
-  const resumeArgv = p.resume ? fillArgv(withSandbox(p.resume, p, sandbox, o.webSearch, hooks), { ...values, sessionId: '{{sessionId}}' }, p) : undefined;
+  let argv = fillArgv(withSandbox(p.command, p, sandbox, o.webSearch, hooks, o.budgetUsd), values, p);
+  const resumeArgv = p.resume ? fillArgv(withSandbox(p.resume, p, sandbox, o.webSearch, hooks, o.budgetUsd), { ...values, sessionId: '{{sessionId}}' }, p) : undefined;
   const choosesId = p.command.some((a) => a.includes('{{newSessionId}}'));
   if (!o.rehearsal && !remote) argv = resolveProgram(argv, p, env);
   const size = typeof o.prompt === 'string' ? Buffer.byteLength(o.prompt) : o.prompt.length;
@@ -123,11 +125,13 @@ export function hookTarget(run: RunRecord, name: string): HookTarget {
 }
 
 /** An argv with a whole `{{sandbox}}` item replaced by the profile's own flags for that mode, where it maps
- * them, a whole `{{webSearch}}` item by its web-search flags when wanted (by nothing otherwise), and a whole
+ * them, a whole `{{webSearch}}` item by its web-search flags when wanted (by nothing otherwise), a whole
+ * `{{budgetUsd}}` item by its budget flags and the amount left (by nothing without a budget), and a whole
  * `{{hooks}}` item by what installs the worker's hooks. */
-export function withSandbox(argv: readonly string[], p: AgentProfile, mode: string, webSearch = false, hooks: string[] = []): string[] {
+export function withSandbox(argv: readonly string[], p: AgentProfile, mode: string, webSearch = false, hooks: string[] = [], budgetUsd?: number): string[] {
   const whole = (name: string) => new RegExp(`^\\{\\{\\s*${name}\\s*\\}\\}$`);
-  let out = argv.flatMap((a) => (whole('webSearch').test(a) ? (webSearch ? p.webSearch ?? [] : []) : whole('hooks').test(a) ? hooks : [a]));
+  const budget = budgetUsd !== undefined && p.budgetUsd ? [...p.budgetUsd, String(Number(budgetUsd.toFixed(6)))] : [];
+  let out = argv.flatMap((a) => (whole('webSearch').test(a) ? (webSearch ? p.webSearch ?? [] : []) : whole('hooks').test(a) ? hooks : whole('budgetUsd').test(a) ? budget : [a]));
   if (!p.sandbox || !out.some((a) => whole('sandbox').test(a))) return out;
   const flags = p.sandbox[mode as keyof typeof p.sandbox];
   if (!flags) throw new UsageError(`Agent ${p.name} has no flags for --sandbox ${mode}: use ${Object.keys(p.sandbox).join(', ')}, or add ${mode} to its profile's sandbox map`);

@@ -87,7 +87,7 @@ interface BadFile {
   schemaRejects: boolean;
 }
 
-const PROFILE_KEYS = 'name, description, mode, command, prompt, lastMessage, json, sessionId, resume, resumePrompt, sessionMissing, env, forwardEnv, states, keys, sandbox, webSearch, hooks, silence, rerun, exitCodes, proven';
+const PROFILE_KEYS = 'name, description, mode, command, prompt, lastMessage, json, sessionId, resume, resumePrompt, sessionMissing, env, forwardEnv, states, keys, sandbox, webSearch, budgetUsd, hooks, silence, rerun, exitCodes, proven';
 const STAGE_KEYS = 'id, template, foreach, over, name, vars, needs, write, scratch, web, agent, output, host, verdict';
 const BAD_YAML = /^bad YAML: .+ \(column \d+\)$/;
 

@@ -57,6 +57,20 @@ describe('--budget-usd', () => {
     expect(ls.runs[0]).toMatchObject({ id: out.run, outcome: 'over_budget' });
   }, 120_000);
 
+  test('what is left of --budget-usd reaches an agent whose profile has a {{budgetUsd}} item, as its own flags; nothing without a budget', async ({ server }) => {
+    const pattern = join(server.dir, 'two.yaml');
+    writeFileSync(pattern, ['name: two', 'stages:', '  - id: first', '    template: implementer', '    vars: { task: "one" }', '  - id: second', '    template: implementer', '    needs: [first]', '    vars: { task: "two" }', ''].join('\n'));
+    const r = await server.cli(['run', pattern, '--agent', jsonAgent, '--budget-usd', '1', '--json']);
+    expect(r.exitCode, String(r.stderr)).toBe(0);
+    const dir = JSON.parse(String(r.stdout)).dir as string;
+    const flag = (name: string) => { const argv = workerRecord(dir, name).argv; const i = argv.indexOf('--max-budget-usd'); return i < 0 ? undefined : argv[i + 1]; };
+    // The first worker reported $0.0001: the second starts with what is left.
+    expect([flag('first'), flag('second')]).toEqual(['1', '0.9999']);
+    const without = await server.cli(['run', pattern, '--agent', jsonAgent, '--json']);
+    expect(without.exitCode, String(without.stderr)).toBe(0);
+    expect(workerRecord(JSON.parse(String(without.stdout)).dir, 'first').argv).not.toContain('--max-budget-usd');
+  }, 120_000);
+
   test('--budget-tokens: past the reported input and output tokens the run stops the same way, with its figures', async ({ server }) => {
     // Each worker reports 10 input and 5 output tokens when it ends: two of them pass 20.
     const pattern = join(server.dir, 'use.yaml');
