@@ -12,6 +12,7 @@ import { applyHint } from '../pipeline/workspace.js';
 import { TemplateRegistry, templateDirs } from '../agents/templates.js';
 import { runPaths, runsRoot } from '../core/paths.js';
 import { ensureSession, findRun, tmuxForRun } from '../store/run.js';
+import { resolvePolicy } from '../store/policy.js';
 import { forwardedEnv } from '../supervise/launch.js';
 import { writeEnvFile } from '../runner/codec.js';
 import { printJson, str, type Context, type Values } from './command.js';
@@ -23,7 +24,7 @@ export const PATTERN_OPTIONS = {
   agent: { type: 'string' }, 'synth-agent': { type: 'string' }, context: { type: 'string' },
   detach: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, resume: { type: 'string' },
   name: { type: 'string' }, session: { type: 'string' }, 'run-dir': { type: 'string' }, hosts: { type: 'string' },
-  'max-parallel': { type: 'string' }, 'budget-usd': { type: 'string' }, 'budget-tokens': { type: 'string' },
+  'max-parallel': { type: 'string' }, 'budget-usd': { type: 'string' }, 'budget-tokens': { type: 'string' }, 'budget-minutes': { type: 'string' },
 } as const;
 
 /** The most live workers --max-parallel may allow in one run. */
@@ -35,7 +36,7 @@ export function patternEnv(ctx: Context, values: Values): PatternEnv {
 }
 
 /** Inputs from the flags both commands share. */
-export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context' | 'hosts' | 'maxParallel' | 'budgetUsd' | 'budgetTokens'> {
+export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 'agent' | 'synthAgent' | 'dryRun' | 'context' | 'hosts' | 'maxParallel' | 'budgetUsd' | 'budgetTokens' | 'budgetMinutes'> {
   const context = str(values, 'context');
   const hosts = str(values, 'hosts');
   const most = str(values, 'max-parallel');
@@ -50,10 +51,17 @@ export function sharedInputs(ctx: Context, values: Values): Pick<PatternInputs, 
   if (tokens !== undefined && !(/^\d+$/.test(tokens) && Number(tokens) >= 1)) {
     throw new UsageError(`Expected --budget-tokens to be a whole number of tokens above 0 (like 200000), got ${JSON.stringify(tokens)}`);
   }
+  const minutes = str(values, 'budget-minutes');
+  if (minutes !== undefined && !(/^\d*\.?\d+$/.test(minutes) && Number(minutes) > 0)) {
+    throw new UsageError(`Expected --budget-minutes to be a number of minutes above 0 (like 90), got ${JSON.stringify(minutes)}`);
+  }
+  // Without the flags, the config's budget (0: none) applies; a project file may only lower it until trusted.
+  const byConfig = configBudget(ctx);
   return {
     maxParallel: most === undefined ? undefined : Number(most),
-    budgetUsd: budget === undefined ? undefined : Number(budget),
-    budgetTokens: tokens === undefined ? undefined : Number(tokens),
+    budgetUsd: budget === undefined ? byConfig.usd : Number(budget),
+    budgetTokens: tokens === undefined ? byConfig.tokens : Number(tokens),
+    budgetMinutes: minutes === undefined ? byConfig.minutes : Number(minutes),
     hosts: hosts === undefined ? undefined : parseHostsOption(hosts, ctx.env, ctx.cwd),
     agent: str(values, 'agent') ?? defaultAgent(ctx.env),
     synthAgent: str(values, 'synth-agent'),
@@ -143,4 +151,10 @@ async function detach(ctx: Context, run: RunRecord): Promise<number> {
   if (ctx.json) printJson(ctx, { run: run.id, session: run.session, dir: run.dir, detached: true });
   else ctx.out(`${run.id}\n`);
   return 0;
+}
+
+// The budget in the caller's config files (`budget: {usd, tokens, minutes}`; 0 or unset: none).
+function configBudget(ctx: Context): { usd?: number; tokens?: number; minutes?: number } {
+  const b = resolvePolicy(ctx.cwd, ctx.env).policy.budget;
+  return { usd: b?.usd || undefined, tokens: b?.tokens || undefined, minutes: b?.minutes || undefined };
 }

@@ -45,6 +45,14 @@ function configSchema(z: Zod) {
       global: z.number().int({ error: 'a whole number from 0 to 1024' }).min(0, { error: 'a whole number from 0 to 1024' }).max(1024, { error: 'a whole number from 0 to 1024' }).optional()
         .meta({ description: 'At most this many workers live across all runs, checked when a worker starts: over it, `spawn` queues the worker and a pattern run\'s stage waits (default 0: no limit).' }),
     })),
+    budget: emptyMeansDefaults(z.strictObject({
+      usd: z.number().min(0, { error: 'an amount in US dollars, 0 or more' }).optional()
+        .meta({ description: 'The --budget-usd of every pattern run that gives none (default 0: no budget).' }),
+      tokens: z.number().int({ error: 'a whole number of tokens, 0 or more' }).min(0, { error: 'a whole number of tokens, 0 or more' }).optional()
+        .meta({ description: 'The --budget-tokens of every pattern run that gives none (default 0: no budget).' }),
+      minutes: z.number().min(0, { error: 'a number of minutes, 0 or more' }).optional()
+        .meta({ description: 'The --budget-minutes of every pattern run that gives none (default 0: no budget).' }),
+    })),
     limits: emptyMeansDefaults(z.strictObject({
       resume: z.boolean().optional().meta({ description: 'A worker at a usage or rate limit gets `nudge` once the limit resets (default true). It is never poked while limited.' }),
       nudge: z.union([z.string(), z.number()], { error: 'text' }).transform((v) => String(v)).optional().meta({ description: 'The text sent when the limit resets.' }),

@@ -16,6 +16,8 @@ export interface Policy {
   /** At most `perRun` workers of a run live at once (`--max-parallel` overrides it for a pattern run), and
    * `global` across all runs; 0: no limit. Over a limit, `spawn` queues the worker. */
   concurrency: { perRun: number; global?: number };
+  /** The spending limits of a pattern run that gives no --budget-* flag (0: none). */
+  budget?: { usd: number; tokens: number; minutes: number };
   /** The silence keys some config file set: an agent profile's silence defaults give way to them. */
   silenceSet?: string[];
 }
@@ -38,5 +40,6 @@ export const DEFAULT_POLICY: Policy = {
   limits: { resume: true, nudge: 'The usage limit has reset. Continue the task from where you left off.' },
   sessions: { keepAfterEnd: '1h' },
   concurrency: { perRun: 0, global: 0 },
+  budget: { usd: 0, tokens: 0, minutes: 0 },
 };
 

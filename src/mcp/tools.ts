@@ -77,6 +77,7 @@ function buildTools(z: Zod): ToolSpec[] {
     maxParallel: z.number().int().min(1).max(64).optional().describe('at most this many workers live at once; the rest start in order as others end'),
     budgetUsd: z.number().positive().optional().describe('stop the run (outcome over_budget) once its agents\' reported cost passes this many US dollars'),
     budgetTokens: z.number().int().positive().optional().describe('stop the run (outcome over_budget) once its agents\' reported input and output tokens pass this many'),
+    budgetMinutes: z.number().positive().optional().describe('stop the run (outcome over_budget) once its ended workers\' summed wall time passes this many minutes'),
     dryRun: z.boolean().optional().describe('rehearse: no agent runs'),
   });
 
@@ -91,6 +92,7 @@ function buildTools(z: Zod): ToolSpec[] {
     maxParallel: z.number().int().min(1).max(64).optional().describe('at most this many workers live at once; the rest start in order as others end'),
     budgetUsd: z.number().positive().optional().describe('stop the run (outcome over_budget) once its agents\' reported cost passes this many US dollars'),
     budgetTokens: z.number().int().positive().optional().describe('stop the run (outcome over_budget) once its agents\' reported input and output tokens pass this many'),
+    budgetMinutes: z.number().positive().optional().describe('stop the run (outcome over_budget) once its ended workers\' summed wall time passes this many minutes'),
     dryRun: z.boolean().optional(),
   });
 
@@ -148,12 +150,12 @@ function buildTools(z: Zod): ToolSpec[] {
     tool({
       name: 'review', startsWorkers: true, input: reviewInput,
       description: 'Start a review of a document: 2-4 read-only reviewers with different lenses, then a synthesis. Returns the run id at once (detached); then wait, then result of worker synth.',
-      commandLine: (a) => ({ command: 'review', options: ['--detach', ...opts({ lenses: a.lenses?.join(','), agent: a.agent, 'synth-agent': a.synthAgent, context: a.context, name: a.name, 'no-synth': a.noSynth, 'max-parallel': a.maxParallel, 'budget-usd': a.budgetUsd, 'budget-tokens': a.budgetTokens, 'dry-run': a.dryRun })], positionals: [a.doc] }),
+      commandLine: (a) => ({ command: 'review', options: ['--detach', ...opts({ lenses: a.lenses?.join(','), agent: a.agent, 'synth-agent': a.synthAgent, context: a.context, name: a.name, 'no-synth': a.noSynth, 'max-parallel': a.maxParallel, 'budget-usd': a.budgetUsd, 'budget-tokens': a.budgetTokens, 'budget-minutes': a.budgetMinutes, 'dry-run': a.dryRun })], positionals: [a.doc] }),
     }),
     tool({
       name: 'run', startsWorkers: true, input: runInput,
       description: 'Start a pattern (pipeline of stages). Returns the run id at once (detached); then wait, status, result.',
-      commandLine: (a) => ({ command: 'run', options: ['--detach', ...opts({ agent: a.agent, 'synth-agent': a.synthAgent, context: a.context, worktrees: a.worktrees, name: a.name, 'max-parallel': a.maxParallel, 'budget-usd': a.budgetUsd, 'budget-tokens': a.budgetTokens, 'dry-run': a.dryRun }), ...varOpts(a.vars)], positionals: [a.pattern] }),
+      commandLine: (a) => ({ command: 'run', options: ['--detach', ...opts({ agent: a.agent, 'synth-agent': a.synthAgent, context: a.context, worktrees: a.worktrees, name: a.name, 'max-parallel': a.maxParallel, 'budget-usd': a.budgetUsd, 'budget-tokens': a.budgetTokens, 'budget-minutes': a.budgetMinutes, 'dry-run': a.dryRun }), ...varOpts(a.vars)], positionals: [a.pattern] }),
     }),
     tool({
       name: 'new', startsWorkers: true,

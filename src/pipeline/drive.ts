@@ -75,7 +75,8 @@ async function openDrive(penv: PatternEnv, run: RunRecord, tmux: Tmux, onTick?: 
     writers: wt && inputs.worktrees === 'per-writer' ? [] : undefined,
     userTop: (await gitTop(run.cwd))?.top ?? run.cwd,
     hostDir: (h: Host) => hostDirs.get(h.name) ?? hostDirs.set(h.name, remoteRunDir(h, run)).get(h.name)!,
-    budget: inputs.budgetUsd === undefined && inputs.budgetTokens === undefined ? undefined : { usd: inputs.budgetUsd, tokens: inputs.budgetTokens, spent: new Map(), used: new Map() },
+    budget: inputs.budgetUsd === undefined && inputs.budgetTokens === undefined && inputs.budgetMinutes === undefined ? undefined
+      : { usd: inputs.budgetUsd, tokens: inputs.budgetTokens, minutes: inputs.budgetMinutes, spent: new Map(), used: new Map(), took: new Map() },
     // A run's policy snapshot from before concurrency existed has none: no limit.
     maxParallel: inputs.maxParallel ?? (policyOf(run, penv.env).concurrency?.perRun || undefined),
   };

@@ -35,6 +35,8 @@ export interface PatternInputs {
   budgetUsd?: number;
   /** --budget-tokens: the same for the input and output tokens the agents reported (cache reads not counted). */
   budgetTokens?: number;
+  /** --budget-minutes: the same for the workers' summed wall time (for agents that report no usage). */
+  budgetMinutes?: number;
   /** --max-parallel: at most this many of the run's workers live at once; the rest wait their turn, in order. */
   maxParallel?: number;
   /** --rounds: how many times a verdict stage may send its FAIL back to its `verdict.retry` stage (1: never). */

@@ -102,8 +102,6 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
     const profile = stage.agent === 'synth' ? d.profiles.synth : d.profiles.main;
     if (stage.web && !profile.webSearch) warnOnce(d, `agent ${profile.name} has no web search in its profile (webSearch:), so stage ${stage.id} works without it`);
     const host = placed.get(w.name);
-    // What is left of --budget-usd as this worker starts, from the ends recorded so far.
-    if (d.budget?.usd !== undefined) checkBudget(d.budget, run, tmux, await runStatus(run, tmux));
     const record = prepareWorker({
       run, tmux, name: w.name, prompt, profile, cwd: host ? undefined : ws?.cwd ?? run.cwd, sandbox: sandboxOf(stage), webSearch: stage.web,
       rehearsal: inputs.dryRun, allowNested: true, env: penv.env, vars: d.forAgents, host, hostDir: host ? await d.hostDir(host) : undefined, budgetUsd: remainingUsd(d.budget),
@@ -116,6 +114,7 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
       const adopted = workers.filter((w) => !pending.includes(w)).map((w) => w.name);
       if (adopted.length && pending.length) await waitForWorkers(run, tmux, adopted);
       for (const w of pending) {
+        await freshBudget(d);
         if (d.budget?.passed) break;
         await pauseAtWall(d);
         await start(w);
@@ -150,7 +149,7 @@ async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: Planne
   const liveNow = async () => (limited ? liveWorkers(d) : []);
   let live = await liveNow();
   // Past the budget, nothing more starts.
-  while (queue.length && !d.budget?.passed) {
+  while (queue.length && !(await freshBudget(d))) {
     // Full by this run's own workers (--max-parallel, the hosts' maxWorkers): one of them ends first.
     const own = Math.min(limit - live.length, hosts?.room() ?? Number.POSITIVE_INFINITY);
     if (own <= 0 && live.length) {
@@ -195,6 +194,14 @@ async function pauseAtWall(d: Drive): Promise<boolean> {
   appendEvent(d.run.dir, { kind: 'driver.paused', detail: { agent, until: new Date(until).toISOString() } });
   while (Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(until - Date.now(), LIMIT_WAIT_STEP_MS)));
   return true;
+}
+
+// The budget checked against the ends recorded so far (a wait's last look may have come before the usage
+// was recorded), before anything more starts; true when it is passed. What is left of --budget-usd then
+// reaches the next worker's {{budgetUsd}}.
+async function freshBudget(d: Drive): Promise<boolean> {
+  if (d.budget && !d.budget.passed) checkBudget(d.budget, d.run, d.tmux, await runStatus(d.run, d.tmux));
+  return Boolean(d.budget?.passed);
 }
 
 // What every wait of the drive hears: the listener's progress, and the budget's check.

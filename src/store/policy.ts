@@ -59,7 +59,10 @@ function tightens(section: string, key: string, value: unknown, current: unknown
     case 'sessions.keepAfterEnd': return (parseDuration(value as string) ?? Infinity) < (parseDuration(current as string) ?? Infinity);
     // Fewer workers at once only slows a run down; more is the user's to choose.
     case 'concurrency.perRun':
-    case 'concurrency.global': return (value as number) > 0 && (!current || (value as number) < (current as number));
+    case 'concurrency.global':
+    case 'budget.usd':
+    case 'budget.tokens':
+    case 'budget.minutes': return (value as number) > 0 && (!current || (value as number) < (current as number));
     default: return false; // allow lists, the poke text and the notify command only loosen or run things
   }
 }

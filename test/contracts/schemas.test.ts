@@ -109,7 +109,7 @@ const BAD_FILES: BadFile[] = [
   { contract: 'pattern', what: 'a file that is not a mapping', text: 'just text\n', line: 1, message: 'a pattern is a YAML mapping (expected a mapping with keys name, description, variables, stages, got "just text")', schemaRejects: true },
   { contract: 'config', what: 'bad YAML syntax', text: 'approvals:\n  mode: auto\n  deny: [a, b\n', line: 4, message: BAD_YAML, schemaRejects: false },
   { contract: 'config', what: 'an unknown key', text: 'approvals:\n  mode: auto\n  alow: [x]\n', line: 3, message: 'unknown key `approvals.alow` (known: mode, allow, deny)', schemaRejects: true },
-  { contract: 'config', what: 'an unknown section', text: 'aprovals:\n  mode: auto\n', line: 1, message: 'unknown key `aprovals` (known: approvals, silence, death, notify, sessions, concurrency, limits)', schemaRejects: true },
+  { contract: 'config', what: 'an unknown section', text: 'aprovals:\n  mode: auto\n', line: 1, message: 'unknown key `aprovals` (known: approvals, silence, death, notify, sessions, concurrency, budget, limits)', schemaRejects: true },
   { contract: 'config', what: 'a wrong type', text: 'silence:\n  pokeAfter: soon\n', line: 2, message: '`silence.pokeAfter` has the wrong type (expected a number of seconds, 0 or more, got "soon")', schemaRejects: true },
   { contract: 'config', what: 'a number out of range', text: 'silence:\n  killAfter: -5\n', line: 2, message: '`silence.killAfter` is too small (expected a number of seconds, 0 or more, got -5)', schemaRejects: true },
   { contract: 'config', what: 'an unknown value', text: 'approvals:\n  mode: yolo\n', line: 2, message: '`approvals.mode` has an unknown value (expected notify, auto or deny, got "yolo")', schemaRejects: true },

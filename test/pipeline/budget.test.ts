@@ -1,10 +1,10 @@
 // --budget-usd: agents that report their cost, a budget below what the run would spend: once the reported
 // cost passes it nothing new starts, the running workers are stopped, the run ends over_budget (exit 1),
 // and status --json and the report give the figures.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { fixturesDir, openGate, test, waitUntil } from '../helpers/tmux-server.js';
+import { fakeAgentProfile, fixturesDir, openGate, test, waitUntil } from '../helpers/tmux-server.js';
 import { readEvents, runDirs, workerRecord } from './support.js';
 
 const jsonAgent = join(fixturesDir, 'agents', 'fake-json.yaml');
@@ -93,6 +93,39 @@ describe('--budget-usd', () => {
     expect(status).toMatchObject({ outcome: 'over_budget', budget: { tokens: 20 } });
     expect(status.usage.tokens.input + status.usage.tokens.output).toBeGreaterThanOrEqual(30);
     expect(String((await server.cli(['report', out.run, '--md'])).stdout)).toMatch(/tokens \d+ of 20/);
+  }, 120_000);
+
+  test('--budget-minutes for agents that report no usage: past the workers\' summed wall time the run stops; with --budget-usd too, the workers that reported no cost are named', async ({ server }) => {
+    const pattern = join(server.dir, 'slow.yaml');
+    writeFileSync(pattern, ['name: slow', 'stages:', '  - id: part', '    template: implementer', '    foreach: list', '    over: "a,b"', '    vars: { task: "do {{item.id}} [[gate:{{item.id}}]]" }', '  - id: sum', '    template: implementer', '    needs: [part]', '    vars: { task: "sum up" }', ''].join('\n'));
+    const running = server.cli(['run', pattern, '--agent', fakeAgentProfile, '--budget-minutes', '0.0001', '--budget-usd', '5', '--json']);
+    const dir = await waitUntil(() => runDirs(server)[0], 'the run', 15_000);
+    const state = (name: string) => { try { return workerRecord(dir, name).state; } catch { return undefined; } };
+    await waitUntil(() => ['part-a', 'part-b'].every((n) => state(n) === 'running'), 'two workers running', 30_000);
+    openGate(server, 'a');
+    const r = await running;
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    const out = JSON.parse(String(r.stdout));
+    expect(out).toMatchObject({ outcome: 'over_budget', reason: expect.stringMatching(/^over budget: [\d.]+ worker-minutes of 0\.0001$/) });
+    expect(state('part-b')).toBe('killed');
+    expect(existsSync(join(dir, 'workers', 'sum'))).toBe(false);
+    expect(readEvents(dir).find((e) => e.kind === 'run.over-budget')!.detail).toMatchObject({ budgetMinutes: 0.0001, unpriced: ['part-a'], stopping: ['part-b'] });
+    const status = JSON.parse(String((await server.cli(['status', out.run, '--json'])).stdout));
+    expect(status.budget).toMatchObject({ usd: 5, minutes: 0.0001 });
+    expect([...status.budget.unpriced].sort()).toEqual(['part-a', 'part-b']);
+  }, 120_000);
+
+  test('budget in the user\'s config: a run that gives no --budget-* flag keeps it (status says so) and stops past it', async ({ server }) => {
+    mkdirSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux'), { recursive: true });
+    writeFileSync(join(server.env.XDG_CONFIG_HOME!, 'orch-tmux', 'config.yaml'), 'budget: {tokens: 20}\n');
+    const pattern = join(server.dir, 'use2.yaml');
+    writeFileSync(pattern, ['name: use2', 'stages:', '  - id: part', '    template: implementer', '    foreach: list', '    over: "a,b"', '    vars: { task: "do {{item.id}}" }', '  - id: sum', '    template: implementer', '    needs: [part]', '    vars: { task: "sum up" }', ''].join('\n'));
+    const r = await server.cli(['run', pattern, '--agent', jsonAgent, '--json']);
+    expect(r.exitCode, String(r.stderr)).toBe(1);
+    const out = JSON.parse(String(r.stdout));
+    expect(out).toMatchObject({ outcome: 'over_budget', reason: 'over budget: 30 tokens used of 20' });
+    expect(existsSync(join(out.dir, 'workers', 'sum'))).toBe(false);
+    expect(JSON.parse(String((await server.cli(['status', out.run, '--json'])).stdout)).budget).toEqual({ tokens: 20 });
   }, 120_000);
 
   test('--budget-tokens must be a whole number above 0: one line, exit 2, no run', async ({ server }) => {

@@ -9,6 +9,7 @@ import { formatAgo } from '../../core/format.js';
 import { runUsage } from '../../core/usage.js';
 import { outcomeOf, runEnded, type RunRecord } from '../../core/run.js';
 import { stepMark } from '../../core/plan.js';
+import { FINISHED } from '../../core/worker.js';
 
 // The policy frozen into the run (null for a run made before snapshots; an error text when damaged).
 function policyInForce(runDir: string): ResolvedPolicy | { error: string } | null {
@@ -36,7 +37,7 @@ export const command: Command = {
       report.push({
         run: run.id, name: run.name, state: run.state, outcome: ended?.outcome ?? null, reason: ended?.reason ?? null, session: run.session, dir: run.dir,
         plan: readPlan(run.dir), policy: policyInForce(run.dir), usage: runUsage(workers),
-        ...budgetOf(run), workers,
+        ...budgetOf(run, workers), workers,
       });
     }
     if (ctx.json) {
@@ -88,9 +89,14 @@ export function restartText(w: Pick<WorkerStatus, 'resumes' | 'reruns'>): string
   return [part(w.resumes, 'resume'), part(w.reruns, 'rerun')].filter(Boolean).join(', ');
 }
 
-// The run's --budget-usd and --budget-tokens, where it had either.
-function budgetOf(run: RunRecord): { budget?: { usd?: number; tokens?: number } } {
-  const { budgetUsd: usd, budgetTokens: tokens } = (run.inputs ?? {}) as { budgetUsd?: unknown; budgetTokens?: unknown };
-  const budget = { ...(typeof usd === 'number' ? { usd } : {}), ...(typeof tokens === 'number' ? { tokens } : {}) };
+// The run's --budget-usd, --budget-tokens and --budget-minutes, where it had any; with a USD budget, the
+// ended workers whose agents reported no cost (they count as $0).
+function budgetOf(run: RunRecord, workers: WorkerStatus[]): { budget?: { usd?: number; tokens?: number; minutes?: number; unpriced?: string[] } } {
+  const { budgetUsd: usd, budgetTokens: tokens, budgetMinutes: minutes } = (run.inputs ?? {}) as { budgetUsd?: unknown; budgetTokens?: unknown; budgetMinutes?: unknown };
+  const unpriced = typeof usd === 'number' ? workers.filter((w) => FINISHED.has(w.state) && w.cost === undefined).map((w) => w.name) : [];
+  const budget = {
+    ...(typeof usd === 'number' ? { usd } : {}), ...(typeof tokens === 'number' ? { tokens } : {}), ...(typeof minutes === 'number' ? { minutes } : {}),
+    ...(unpriced.length ? { unpriced } : {}),
+  };
   return Object.keys(budget).length ? { budget } : {};
 }
