@@ -65,6 +65,9 @@ export interface WorkerRecord {
   env: Record<string, string>;
   /** The caller's variables its agent may get on a host (the profile's forwardEnv and the host's forward), frozen at spawn. */
   forwardEnv?: string[];
+  /** Which account the agent spends from, where it can be told: a hash of its profile's forwardEnv values
+   * (API keys, endpoints) in the caller's environment, never the values. Workers meet usage limits per account. */
+  account?: string;
   socketPath: string;
   /** The host it runs on (frozen at spawn), and the run's folder there; absent for this machine. */
   host?: Host;

@@ -18,7 +18,7 @@ import { loadPolicy } from '../store/policy.js';
 import { readWorker } from '../store/records.js';
 import { gatherEvidence, settleWorker } from '../store/worker.js';
 import { runPanes } from '../supervise/host-sync.js';
-import { launchPrepared, prepareWorker } from '../supervise/launch.js';
+import { accountOf, launchPrepared, prepareWorker } from '../supervise/launch.js';
 import { limitInTranscript } from '../supervise/limits.js';
 import { notify } from '../supervise/notify.js';
 import { recordQuotaWall, wallAhead } from '../supervise/quota.js';
@@ -182,14 +182,15 @@ async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: Planne
 // reset, and the first to see a wall tells people once per run. True when it waited.
 async function pauseAtWall(d: Drive): Promise<boolean> {
   const agent = d.profiles.main.name;
+  const account = accountOf(d.profiles.main, d.penv.env);
   const ended = (await runStatus(d.run, d.tmux)).filter((w) => d.all.includes(w.name) && (w.state === 'failed' || w.state === 'lost'));
   for (const w of ended) {
     const rec = readWorker(d.run.dir, w.name);
-    const resetsAt = rec && rec.agent === agent ? limitInTranscript(rec)?.resetsAt : undefined;
-    if (resetsAt === undefined || resetsAt <= Date.now() || !recordQuotaWall(d.run.dir, { agent, resetsAt, worker: w.name })) continue;
+    const resetsAt = rec && rec.agent === agent && rec.account === account ? limitInTranscript(rec)?.resetsAt : undefined;
+    if (resetsAt === undefined || resetsAt <= Date.now() || !recordQuotaWall(d.run.dir, { agent, account, resetsAt, worker: w.name })) continue;
     await notify(policyOf(d.run, d.penv.env), d.tmux, d.run.session, { event: 'rate_limited', run: d.run.id, worker: w.name, runDir: d.run.dir, time: new Date().toISOString(), detail: { resetsAt: new Date(resetsAt).toISOString(), agent, by: 'driver' } });
   }
-  const until = wallAhead(d.run.dir, agent);
+  const until = wallAhead(d.run.dir, agent, account);
   if (until === undefined) return false;
   appendEvent(d.run.dir, { kind: 'driver.paused', detail: { agent, until: new Date(until).toISOString() } });
   while (Date.now() < until) await new Promise((r) => setTimeout(r, Math.min(until - Date.now(), LIMIT_WAIT_STEP_MS)));

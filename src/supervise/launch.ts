@@ -1,5 +1,5 @@
 import { crashPoint } from '../os/crash-point.js';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fillArgv, resolveProgram } from '../agents/resolve.js';
 import type { AgentProfile } from '../agents/profile.js';
@@ -100,10 +100,18 @@ export function prepareWorker(o: SpawnWorkerOptions): WorkerRecord {
     silence: p.silence, exitCodes: p.exitCodes, sessionId: choosesId ? newSessionId : undefined, newSessionId: choosesId ? newSessionId : undefined,
     sessionIdRegex: p.sessionId?.regex, hooks: hookSpec, states: p.states, keys: p.keys, cwd, env: { ...p.env, ...o.host?.env }, socketPath: o.run.socketPath,
     forwardEnv: remote ? [...new Set([...(p.forwardEnv ?? []), ...o.host!.forward])] : undefined,
+    account: accountOf(p, env),
     host: o.host, hostDir: o.hostDir,
     rehearsal: o.rehearsal || undefined, state: 'pending', createdAt: new Date().toISOString(), createdMs: performance.timeOrigin + performance.now(), starterPid: process.pid, resumes: 0, version: 0,
     noRerun: p.rerun === false || undefined,
   };
+}
+
+/** Which account an agent of this profile spends from in this environment: a short hash of its forwardEnv
+ * variables' values (API keys, endpoints), undefined when none is set; a usage limit is met per account. */
+export function accountOf(p: Pick<AgentProfile, 'forwardEnv'>, env: NodeJS.ProcessEnv): string | undefined {
+  const set = (p.forwardEnv ?? []).filter((k) => env[k]).map((k) => `${k}=${env[k]}`);
+  return set.length ? createHash('sha256').update(set.join('\0')).digest('hex').slice(0, 12) : undefined;
 }
 
 /** A worker that may change its workspace (workspace-write or danger-full-access). */

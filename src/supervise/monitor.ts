@@ -240,7 +240,7 @@ async function superviseWorker(pass: RunPass, name: string, mem: WorkerMemory): 
   // one another worker of its agent met (the run's wall).
   const dead = truth.state === 'failed' || truth.state === 'lost';
   const own = dead ? limitInTranscript(rec) : undefined;
-  const wall = dead ? wallAhead(pass.run.dir, rec.agent, nowMs) : undefined;
+  const wall = dead ? wallAhead(pass.run.dir, rec.agent, rec.account, nowMs) : undefined;
   const limit = wall !== undefined && !(own?.resetsAt !== undefined && own.resetsAt >= wall) ? { resetsAt: wall } : own;
   const input = {
     worker: rec, state: truth.state, screen, memory: mem, policy, nowMs, activityMs: truth.pane?.activity,
@@ -345,7 +345,7 @@ async function act(action: Action, run: RunRecord, tmux: Tmux, rec: WorkerRecord
       if (action.event === 'waiting_approval' || action.event === 'waiting_gate') mem.notified = action.detail.fingerprint as string;
       if (action.event === 'rate_limited') mem.limitTold = action.detail.resetsAt ? Date.parse(action.detail.resetsAt as string) : 0;
       // A wall the run was told of already (another worker of this agent met it) is not told again.
-      const wall = action.event === 'rate_limited' && mem.limitTold ? { agent: rec.agent, resetsAt: mem.limitTold, worker: rec.name } : undefined;
+      const wall = action.event === 'rate_limited' && mem.limitTold ? { agent: rec.agent, account: rec.account, resetsAt: mem.limitTold, worker: rec.name } : undefined;
       if (wall && !recordQuotaWall(run.dir, wall)) {
         event('monitor.notified', { event: action.event, already: 'run.quota-wall' });
         return `notify:${action.event}:told`;

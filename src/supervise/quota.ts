@@ -7,16 +7,19 @@ import { readEvents, appendEvent } from '../store/events.js';
 import { withLock } from '../os/lock.js';
 import { runPaths } from '../core/paths.js';
 
-/** One wall: which agent, until when, and who met it first. */
+/** One wall: which agent and account (supervise/launch.ts accountOf; none when it cannot be told), until when, and who met it first. */
 export interface QuotaWall {
   agent: string;
+  account?: string;
   resetsAt: number;
   worker: string;
 }
 
 // The walls the run has recorded, in order.
 function walls(runDir: string): QuotaWall[] {
-  return readEvents(runDir).filter((e) => e.kind === 'run.quota-wall').map((e) => ({ agent: String(e.detail?.agent), resetsAt: Date.parse(String(e.detail?.resetsAt)), worker: String(e.worker) }));
+  return readEvents(runDir).filter((e) => e.kind === 'run.quota-wall').map((e) => ({
+    agent: String(e.detail?.agent), account: typeof e.detail?.account === 'string' ? e.detail.account : undefined, resetsAt: Date.parse(String(e.detail?.resetsAt)), worker: String(e.worker),
+  }));
 }
 
 /**
@@ -26,15 +29,15 @@ function walls(runDir: string): QuotaWall[] {
  */
 export function recordQuotaWall(runDir: string, wall: QuotaWall, nowMs = Date.now()): boolean {
   return withLock(runPaths(runDir).lock, () => {
-    const ahead = wallAhead(runDir, wall.agent, nowMs);
+    const ahead = wallAhead(runDir, wall.agent, wall.account, nowMs);
     if (ahead !== undefined && ahead >= wall.resetsAt) return false;
-    appendEvent(runDir, { worker: wall.worker, kind: 'run.quota-wall', detail: { agent: wall.agent, resetsAt: new Date(wall.resetsAt).toISOString() } });
+    appendEvent(runDir, { worker: wall.worker, kind: 'run.quota-wall', detail: { agent: wall.agent, ...(wall.account ? { account: wall.account } : {}), resetsAt: new Date(wall.resetsAt).toISOString() } });
     return ahead === undefined;
   });
 }
 
-/** When the agent's latest wall in this run resets, if that is still ahead. */
-export function wallAhead(runDir: string, agent: string, nowMs = Date.now()): number | undefined {
-  const latest = Math.max(...walls(runDir).filter((w) => w.agent === agent).map((w) => w.resetsAt), Number.NEGATIVE_INFINITY);
+/** When the latest wall of this agent and account in this run resets, if that is still ahead. */
+export function wallAhead(runDir: string, agent: string, account: string | undefined, nowMs = Date.now()): number | undefined {
+  const latest = Math.max(...walls(runDir).filter((w) => w.agent === agent && w.account === account).map((w) => w.resetsAt), Number.NEGATIVE_INFINITY);
   return latest > nowMs ? latest : undefined;
 }

@@ -76,6 +76,22 @@ describe('usage limits', () => {
     expect(notices(server).filter((n) => n.event === 'rate_limited')).toHaveLength(1);
   });
 
+  test('the same agent on two accounts (another API key: here another value of a forwardEnv variable) meets two walls: each is told', async ({ server }) => {
+    const run = await newRun(server);
+    await writePolicy(server, run, {});
+    await spawnFake(server, run.id, 'a', 'work [[ratelimit:3]] [[reply:a]]');
+    const other = { ...server.env, FAKE_AGENT_HOME: join(server.dir, 'other-account') };
+    const b = await server.cli(['spawn', run.id, 'b', '--agent', join(import.meta.dirname, '..', 'fixtures', 'agents', 'fake.yaml'), '--prompt', 'work [[ratelimit:3]] [[reply:b]]'], { env: other });
+    expect(b.exitCode, String(b.stderr)).toBe(0);
+    expect(workerJson(run, 'a').account).not.toBe(workerJson(run, 'b').account);
+    expect(JSON.stringify(workerJson(run, 'b'))).not.toContain(join(server.dir, 'other-account'));
+    await waitUntil(() => ['a', 'b'].every((n) => workerJson(run, n).state === 'failed' && existsSync(join(workerDir(run, n), 'exit-0.facts'))), 'both exits at the limit');
+    const pass = await monitorOnce(server);
+    expect([observed(pass, 'a')!.actions, observed(pass, 'b')!.actions]).toEqual([['notify:rate_limited'], ['notify:rate_limited']]);
+    expect(new Set(eventsOf(run, 'run.quota-wall').map((e) => e.detail?.account)).size).toBe(2);
+    await server.cli(['kill', run.id, '--grace', '0']);
+  });
+
   test.for([
     ['Try again at 2026-12-02T10:00:05.000Z.', Date.parse('2026-12-02T10:00:05.000Z')],
     ['You\'ve hit your usage limit. Try again in 2 hours 13 minutes.', 2 * 3_600_000 + 13 * 60_000],
