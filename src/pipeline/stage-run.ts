@@ -114,9 +114,9 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
       const adopted = workers.filter((w) => !pending.includes(w)).map((w) => w.name);
       if (adopted.length && pending.length) await waitForWorkers(run, tmux, adopted);
       for (const w of pending) {
-        await freshBudget(d);
-        if (d.budget?.passed) break;
-        await pauseAtWall(d);
+        const seen = await runStatus(run, tmux);
+        if (budgetPassed(d, seen)) break;
+        await pauseAtWall(d, seen);
         await start(w);
         await waitForWorkers(run, tmux, [w.name], { onTick: tick(d) });
       }
@@ -140,25 +140,23 @@ export async function runStage(d: Drive, sr: StageRun, needs: Record<string, str
   }
 }
 
-// Starts workers together, at most --max-parallel of the run's workers live at once: the rest start in order
-// as others end. Every start settles before a failure is thrown (the caller drops the copies made).
+// Starts workers together, at most --max-parallel of the run's workers live at once (and within
+// concurrency.global and the hosts' free slots): the rest start in order as others end. Each round takes
+// one look at the run, which the budget, the usage-limit walls and the live count all read. Every start
+// settles before a failure is thrown (the caller drops the copies made).
 async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: PlannedWorker) => Promise<void>, hosts?: Hosts): Promise<void> {
   const limit = d.maxParallel ?? Number.POSITIVE_INFINITY;
   const queue = [...pending];
-  const limited = d.maxParallel !== undefined || hosts !== undefined || globalRoom(d.run, d.penv.env) !== Number.POSITIVE_INFINITY;
-  const liveNow = async () => (limited ? liveWorkers(d) : []);
-  let live = await liveNow();
-  // Past the budget, nothing more starts.
-  while (queue.length && !(await freshBudget(d))) {
+  while (queue.length) {
+    const seen = await runStatus(d.run, d.tmux);
+    // Past the budget, nothing more starts.
+    if (budgetPassed(d, seen)) return;
+    if (await pauseAtWall(d, seen)) continue;
+    const live = liveIn(d, seen);
     // Full by this run's own workers (--max-parallel, the hosts' maxWorkers): one of them ends first.
     const own = Math.min(limit - live.length, hosts?.room() ?? Number.POSITIVE_INFINITY);
     if (own <= 0 && live.length) {
       await waitForWorkers(d.run, d.tmux, live, { any: true, onTick: tick(d) });
-      live = await liveNow();
-      continue;
-    }
-    if (await pauseAtWall(d)) {
-      live = await liveNow();
       continue;
     }
     // concurrency.global: slots other runs hold free up without a word to this drive, so it looks again.
@@ -166,7 +164,6 @@ async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: Planne
     if (room <= 0) {
       if (live.length) await waitForWorkers(d.run, d.tmux, live, { any: true, timeoutMs: QUEUE_POLL_MS, onTick: tick(d) });
       else await new Promise((r) => setTimeout(r, QUEUE_POLL_MS));
-      live = await liveNow();
       continue;
     }
     const batch = queue.splice(0, room);
@@ -174,16 +171,15 @@ async function startWithin(d: Drive, pending: PlannedWorker[], start: (w: Planne
     const started = await Promise.allSettled(batch.map(start));
     const failed = started.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
-    live = await liveNow();
   }
 }
 
 // Nothing new starts into a usage limit a worker of this run met (supervise/quota.ts): the queue waits for the
 // reset, and the first to see a wall tells people once per run. True when it waited.
-async function pauseAtWall(d: Drive): Promise<boolean> {
+async function pauseAtWall(d: Drive, seen: WorkerStatus[]): Promise<boolean> {
   const agent = d.profiles.main.name;
   const account = accountOf(d.profiles.main, d.penv.env);
-  const ended = (await runStatus(d.run, d.tmux)).filter((w) => d.all.includes(w.name) && (w.state === 'failed' || w.state === 'lost'));
+  const ended = seen.filter((w) => d.all.includes(w.name) && (w.state === 'failed' || w.state === 'lost'));
   for (const w of ended) {
     const rec = readWorker(d.run.dir, w.name);
     const resetsAt = rec && rec.agent === agent && rec.account === account ? limitInTranscript(rec)?.resetsAt : undefined;
@@ -197,11 +193,11 @@ async function pauseAtWall(d: Drive): Promise<boolean> {
   return true;
 }
 
-// The budget checked against the ends recorded so far (a wait's last look may have come before the usage
-// was recorded), before anything more starts; true when it is passed. What is left of --budget-usd then
-// reaches the next worker's {{budgetUsd}}.
-async function freshBudget(d: Drive): Promise<boolean> {
-  if (d.budget && !d.budget.passed) checkBudget(d.budget, d.run, d.tmux, await runStatus(d.run, d.tmux));
+// The budget checked against a look taken after the last settling (a wait's last look may have come before
+// the usage was recorded), before anything more starts; true when it is passed. What is left of
+// --budget-usd then reaches the next worker's {{budgetUsd}}.
+function budgetPassed(d: Drive, seen: WorkerStatus[]): boolean {
+  checkBudget(d.budget, d.run, d.tmux, seen);
   return Boolean(d.budget?.passed);
 }
 
@@ -220,9 +216,9 @@ interface Hosts {
 }
 
 // The drive's workers that have started and not ended (an interactive worker idle at its prompt counts).
-async function liveWorkers(d: Drive): Promise<string[]> {
+function liveIn(d: Drive, seen: WorkerStatus[]): string[] {
   const started = new Set(d.all);
-  return (await runStatus(d.run, d.tmux)).filter((w) => started.has(w.name) && (w.state === 'pending' || w.state === 'running' || w.state === 'unreachable')).map((w) => w.name);
+  return seen.filter((w) => started.has(w.name) && (w.state === 'pending' || w.state === 'running' || w.state === 'unreachable')).map((w) => w.name);
 }
 
 // File variables as a stage working in a copy sees them: paths inside the tree become relative to its cwd.

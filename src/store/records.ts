@@ -32,13 +32,14 @@ function made(runDir: string, name: string): boolean {
   return existsSync(file) || readCommitted(runDir, file) !== undefined;
 }
 
+/** When a worker was made, to order workers by (an unreadable record last). */
+export function madeAt(rec: WorkerRecord | undefined): number {
+  return rec?.createdMs ?? (rec ? Date.parse(rec.createdAt) : Number.POSITIVE_INFINITY);
+}
+
 /** The run's workers in the order they were made (a review's lenses, a pattern's stages), then by name. */
 export function workerNamesInOrder(runDir: string): string[] {
-  const made = (name: string) => {
-    const rec = readWorker(runDir, name);
-    return rec?.createdMs ?? (rec ? Date.parse(rec.createdAt) : Number.POSITIVE_INFINITY);
-  };
-  const at = new Map(listWorkerNames(runDir).map((n) => [n, made(n)]));
+  const at = new Map(listWorkerNames(runDir).map((n) => [n, madeAt(readWorker(runDir, n))]));
   return [...at.keys()].sort((a, b) => at.get(a)! - at.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
 }
 

@@ -5,7 +5,8 @@
 import type { RunRecord } from '../core/run.js';
 import { workerPaths } from '../core/paths.js';
 import { readIndex } from '../store/index-file.js';
-import { listWorkerNames, readWorker, workerNamesInOrder } from '../store/records.js';
+import { listWorkerNames, madeAt, readWorker } from '../store/records.js';
+import type { WorkerRecord } from '../core/worker.js';
 import { loadPolicy, resolvePolicy } from '../store/policy.js';
 import { notePane, transition } from '../store/worker.js';
 import { appendEvent } from '../store/events.js';
@@ -40,10 +41,11 @@ function live(runDir: string): number {
 
 /** Starts the run's queued workers while slots are free, oldest first; returns the names started. */
 export async function startQueued(run: RunRecord, tmux: Tmux, env: NodeJS.ProcessEnv, by: string): Promise<string[]> {
-  const queued = workerNamesInOrder(run.dir).filter((n) => readWorker(run.dir, n)?.state === 'queued');
+  // One read of each record (a monitor pass does this for every run).
+  const queued = listWorkerNames(run.dir).map((n) => readWorker(run.dir, n)).filter((r) => r?.state === 'queued').sort((a, b) => madeAt(a) - madeAt(b));
   if (!queued.length) return [];
   const started: string[] = [];
-  for (const name of queued.slice(0, freeSlots(run, env))) {
+  for (const { name } of queued.slice(0, freeSlots(run, env)) as WorkerRecord[]) {
     const rec = transition(run.dir, name, 'pending', { pendingSince: new Date().toISOString(), starterPid: process.pid }, by);
     if (!rec?.queuedCommand) continue;
     try {

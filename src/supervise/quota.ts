@@ -3,6 +3,7 @@
 // the reset. The pattern driver and the monitor both record and read walls here, so a run gets one notice
 // for a wall however many of its workers meet it.
 
+import { statSync } from 'node:fs';
 import { readEvents, appendEvent } from '../store/events.js';
 import { withLock } from '../os/lock.js';
 import { runPaths } from '../core/paths.js';
@@ -15,11 +16,18 @@ export interface QuotaWall {
   worker: string;
 }
 
-// The walls the run has recorded, in order.
+// The walls the run has recorded, in order; events.jsonl is read again only once it has grown (it is
+// append-only), since a monitor pass asks for every dead worker.
+const known = new Map<string, { size: number; walls: QuotaWall[] }>();
 function walls(runDir: string): QuotaWall[] {
-  return readEvents(runDir).filter((e) => e.kind === 'run.quota-wall').map((e) => ({
+  const size = statSync(runPaths(runDir).events, { throwIfNoEntry: false })?.size ?? 0;
+  const cached = known.get(runDir);
+  if (cached?.size === size) return cached.walls;
+  const read = readEvents(runDir).filter((e) => e.kind === 'run.quota-wall').map((e) => ({
     agent: String(e.detail?.agent), account: typeof e.detail?.account === 'string' ? e.detail.account : undefined, resetsAt: Date.parse(String(e.detail?.resetsAt)), worker: String(e.worker),
   }));
+  known.set(runDir, { size, walls: read });
+  return read;
 }
 
 /**

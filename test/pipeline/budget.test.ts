@@ -4,10 +4,26 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect } from 'vitest';
-import { fakeAgentProfile, fixturesDir, openGate, test, waitUntil } from '../helpers/tmux-server.js';
+import { fakeAgentProfile, fixturesDir, openGate, test, waitUntil, type TestServer } from '../helpers/tmux-server.js';
 import { readEvents, runDirs, workerRecord } from './support.js';
 
 const jsonAgent = join(fixturesDir, 'agents', 'fake-json.yaml');
+
+// Runs the pattern (three workers part-a, -b, -c held at gates of their own; each reports $0.0001 and 15
+// tokens as it ends) with the budget flags: a's end passes nothing, b's passes the budget; the run exits 1.
+async function passedAtB(server: TestServer, pattern: string, budget: string[]) {
+  const running = server.cli(['run', pattern, '--agent', jsonAgent, ...budget, '--json']);
+  const dir = await waitUntil(() => runDirs(server)[0], 'the run', 15_000);
+  const state = (name: string) => { try { return workerRecord(dir, name).state; } catch { return undefined; } };
+  await waitUntil(() => ['part-a', 'part-b', 'part-c'].every((n) => state(n) === 'running'), 'three workers running', 30_000);
+  openGate(server, 'a');
+  await waitUntil(() => state('part-a') === 'done', 'part-a done');
+  expect(readEvents(dir).some((e) => e.kind === 'run.over-budget')).toBe(false);
+  openGate(server, 'b');
+  const r = await running;
+  expect(r.exitCode, String(r.stderr)).toBe(1);
+  return { dir, state, out: JSON.parse(String(r.stdout)) };
+}
 
 describe('--budget-usd', () => {
   test('past the budget: the running worker is stopped, the next stage never starts, the run ends over_budget with its figures', async ({ server }) => {
@@ -27,18 +43,7 @@ describe('--budget-usd', () => {
       '    vars: { task: "sum up" }',
       '',
     ].join('\n'));
-    const running = server.cli(['run', pattern, '--agent', jsonAgent, '--budget-usd', '0.00015', '--json']);
-    const dir = await waitUntil(() => runDirs(server)[0], 'the run', 15_000);
-    const state = (name: string) => { try { return workerRecord(dir, name).state; } catch { return undefined; } };
-    await waitUntil(() => ['part-a', 'part-b', 'part-c'].every((n) => state(n) === 'running'), 'three workers running', 30_000);
-    openGate(server, 'a');
-    await waitUntil(() => state('part-a') === 'done', 'part-a done');
-    expect(readEvents(dir).some((e) => e.kind === 'run.over-budget')).toBe(false);
-    openGate(server, 'b');
-
-    const r = await running;
-    expect(r.exitCode, String(r.stderr)).toBe(1);
-    const out = JSON.parse(String(r.stdout));
+    const { dir, state, out } = await passedAtB(server, pattern, ['--budget-usd', '0.00015']);
     expect(out).toMatchObject({ ok: false, outcome: 'over_budget', reason: 'over budget: $0.0002 spent of $0.00015' });
     // c was running at the crossing: stopped. sum never started.
     expect(state('part-c')).toBe('killed');
@@ -75,17 +80,7 @@ describe('--budget-usd', () => {
     // Each worker reports 10 input and 5 output tokens when it ends: two of them pass 20.
     const pattern = join(server.dir, 'use.yaml');
     writeFileSync(pattern, ['name: use', 'stages:', '  - id: part', '    template: implementer', '    foreach: list', '    over: "a,b,c"', '    vars: { task: "do {{item.id}} [[gate:{{item.id}}]]" }', ''].join('\n'));
-    const running = server.cli(['run', pattern, '--agent', jsonAgent, '--budget-tokens', '20', '--json']);
-    const dir = await waitUntil(() => runDirs(server)[0], 'the run', 15_000);
-    const state = (name: string) => { try { return workerRecord(dir, name).state; } catch { return undefined; } };
-    await waitUntil(() => ['part-a', 'part-b', 'part-c'].every((n) => state(n) === 'running'), 'three workers running', 30_000);
-    openGate(server, 'a');
-    await waitUntil(() => state('part-a') === 'done', 'part-a done');
-    expect(readEvents(dir).some((e) => e.kind === 'run.over-budget')).toBe(false);
-    openGate(server, 'b');
-    const r = await running;
-    expect(r.exitCode, String(r.stderr)).toBe(1);
-    const out = JSON.parse(String(r.stdout));
+    const { dir, state, out } = await passedAtB(server, pattern, ['--budget-tokens', '20']);
     expect(out).toMatchObject({ ok: false, outcome: 'over_budget', reason: 'over budget: 30 tokens used of 20' });
     expect(state('part-c')).toBe('killed');
     expect(readEvents(dir).find((e) => e.kind === 'run.over-budget')!.detail).toMatchObject({ usedTokens: 30, budgetTokens: 20, stopping: ['part-c'] });

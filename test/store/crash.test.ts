@@ -44,9 +44,12 @@ async function spawnWith(server: TestServer, run: NewRun, name: string, prompt: 
   return server.cli(['spawn', run.id, name, '--agent', fakeAgentProfile, '--prompt-file', promptFile(server, `${run.id}-${name}`, prompt)], { env });
 }
 
-async function waitEnded(server: TestServer, run: NewRun, name: string): Promise<void> {
-  const r = await server.cli(['wait', run.id, name, '--timeout', '30']);
-  expect(r.exitCode, `wait ${name}: ${String(r.stderr)}`).not.toBe(124);
+// The run with its worker w spawned with `prompt` and ended.
+async function withEndedWorker(server: TestServer, run: NewRun, prompt: string): Promise<NewRun> {
+  expect((await spawnWith(server, run, 'w', prompt)).exitCode).toBe(0);
+  const r = await server.cli(['wait', run.id, 'w', '--timeout', '30']);
+  expect(r.exitCode, `wait w: ${String(r.stderr)}`).not.toBe(124);
+  return run;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -104,9 +107,7 @@ const SCENARIOS: Scenario[] = [
     prepare: async (server) => {
       const run = await newRun(server);
       await freezeNoDeathPolicy(server, run);
-      expect((await spawnWith(server, run, 'w', 'work [[crash-once:3]]')).exitCode).toBe(0);
-      await waitEnded(server, run, 'w');
-      return run;
+      return withEndedWorker(server, run, 'work [[crash-once:3]]');
     },
     act: (server, run, env) => server.cli(['resume', run.id, 'w'], { env }),
     // Killed before the restart was recorded, the worker is still failed; after, before its window opened, it
@@ -125,12 +126,7 @@ const SCENARIOS: Scenario[] = [
   {
     role: 'monitor',
     title: 'monitor resuming a worker',
-    prepare: async (server) => {
-      const run = await newRun(server);
-      expect((await spawnWith(server, run, 'w', 'work [[crash-once:3]]')).exitCode).toBe(0);
-      await waitEnded(server, run, 'w');
-      return run;
-    },
+    prepare: async (server) => withEndedWorker(server, await newRun(server), 'work [[crash-once:3]]'),
     act: (server, _run, env) => server.cli(['monitor', '--once'], { env }),
     ends: { w: { state: 'done' } },
     settled: ended,
@@ -139,12 +135,7 @@ const SCENARIOS: Scenario[] = [
     // The same command ending a run whose workers are all done: run.json, its event, the index line.
     role: 'monitor',
     title: 'monitor ending a run',
-    prepare: async (server) => {
-      const run = await newRun(server);
-      expect((await spawnWith(server, run, 'w', '[[reply:finished]]')).exitCode).toBe(0);
-      await waitEnded(server, run, 'w');
-      return run;
-    },
+    prepare: async (server) => withEndedWorker(server, await newRun(server), '[[reply:finished]]'),
     act: (server, _run, env) => server.cli(['monitor', '--once'], { env }),
     ends: { w: { state: 'done', result: 'finished' } },
     settled: ended,
