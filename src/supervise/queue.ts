@@ -1,7 +1,8 @@
 // Concurrency limits for workers started one by one (`spawn`): over `concurrency.perRun` (the run's frozen
 // policy) or `concurrency.global` (the caller's config, across every active run), a worker is recorded
 // `queued` with its runner command prepared, and no window. Whoever writes next and sees a free slot starts
-// the queued ones in the order they were made: `spawn` before it adds its own, and the monitor on each pass.
+// the queued ones in the order they were made: the settle step that records an end in the run, `spawn`
+// before it adds its own, and the monitor on each pass.
 import type { RunRecord } from '../core/run.js';
 import { workerPaths } from '../core/paths.js';
 import { readIndex } from '../store/index-file.js';
